@@ -1,0 +1,90 @@
+"""Every way to work on ocr: tests, lint, typecheck, demo, benchmarks."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import nox
+
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typecheck"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHONS = nox.project.python_versions(PYPROJECT)
+CONSTRAINTS = ("-c", "constraints.txt")
+
+
+def _install(session: nox.Session, extras: str) -> None:
+    session.install("-e", f".[{extras}]", *CONSTRAINTS)
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Unit and integration tests with branch coverage of src/ocr (>= 90%)."""
+    _install(session, "test")
+    session.run("pytest", "--cov", "--durations=10", *session.posargs)
+
+
+@nox.session(python=PYTHONS, default=False)
+def property(session: nox.Session) -> None:
+    """Property tests with many more generated examples."""
+    _install(session, "test")
+    session.run("pytest", "-m", "not perf", "tests/unit", env={"HYPOTHESIS_PROFILE": "thorough"})
+
+
+@nox.session(python=PYTHONS, default=False)
+def perf(session: nox.Session) -> None:
+    """Benchmarks and speed/learning gates (pytest-benchmark)."""
+    _install(session, "test")
+    session.run(
+        "pytest",
+        "-m",
+        "perf",
+        "tests/perf",
+        "--benchmark-columns=min,mean,max,rounds",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHONS)
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    session.install("-e", ".[lint]", *CONSTRAINTS, "--no-deps")
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHONS)
+def typecheck(session: nox.Session) -> None:
+    """Mypy, strict, over src and tests."""
+    _install(session, "typecheck")
+    session.install("nox")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHONS)
+def demo(session: nox.Session) -> None:
+    """The main job: train a tiny model and a 2-job sweep in a fresh folder, then show the tree."""
+    _install(session, "train,launchers")
+    workdir = Path(tempfile.mkdtemp(prefix="ocr-demo-"))
+    session.chdir(workdir)
+    session.log(f"demo folder: {workdir}")
+    session.run("ocr-train")
+    session.run(
+        "ocr-train", "--multirun", "model.encoder=tiny_cnn,tiny_resnet", "trainer.max_epochs=2"
+    )
+    session.run("python", "-c", _SHOW_TREE)
+    session.log(f"everything above is in {workdir}")
+
+
+_SHOW_TREE = """
+from pathlib import Path
+root = Path('outputs')
+for path in sorted(root.rglob('*')):
+    depth = len(path.relative_to(root).parts) - 1
+    print('  ' * depth + path.name + ('/' if path.is_dir() else ''))
+stray = sorted(p.name for p in Path('.').iterdir() if p.name != 'outputs')
+print('files outside outputs/:', stray or 'none')
+"""

@@ -1,0 +1,78 @@
+"""Every error ocr raises on purpose: ``OcrError`` and its subclasses.
+
+Each error states its cause, names the offending path or value, and ends with
+the fix as an imperative sentence, so ``str(err)`` is the one line the command
+line prints. Each also subclasses the matching builtin, so callers may catch
+either, and each pickles (errors cross launcher and DDP processes).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "ConfigDirNotFoundError",
+    "LaunchDirAllocationError",
+    "OcrError",
+    "RunPathParseError",
+    "TrainingDataError",
+    "UnknownComponentError",
+]
+
+
+class OcrError(Exception):
+    """Base class of every error raised on purpose by ocr.
+
+    Args:
+        cause: What went wrong, naming the path or value (quote input with ``!r``).
+        fix: What to do about it, as an imperative sentence.
+        path: The file or folder involved, if any.
+        value: The offending value, if any.
+    """
+
+    def __init__(
+        self, cause: str, *, fix: str, path: Path | None = None, value: object = None
+    ) -> None:
+        super().__init__(cause, fix)
+        self.cause = cause
+        self.fix = fix
+        self.path = path
+        self.value = value
+
+    def __str__(self) -> str:
+        return f"{self.cause}. {self.fix}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception pickles ``args`` only; keyword attributes would be lost
+        # across process boundaries without this.
+        return (_rebuild, (type(self), self.cause, self.fix, self.__dict__))
+
+
+def _rebuild(cls: type[OcrError], cause: str, fix: str, state: dict[str, object]) -> OcrError:
+    error = cls.__new__(cls)
+    OcrError.__init__(error, cause, fix=fix)
+    error.__dict__.update(state)
+    return error
+
+
+class RunPathParseError(OcrError, ValueError):
+    """A path is not an ocr run, sweep or sweep-job folder."""
+
+
+class LaunchDirAllocationError(OcrError, OSError):
+    """No run directory could be created under the output root."""
+
+
+class ConfigDirNotFoundError(OcrError, FileNotFoundError):
+    """The packaged Hydra configs cannot be found."""
+
+
+class UnknownComponentError(OcrError, ValueError):
+    """A model component name (encoder, decoder, head, architecture) is unknown."""
+
+
+class TrainingDataError(OcrError, ValueError):
+    """Training data (annotations or images) is missing or malformed."""

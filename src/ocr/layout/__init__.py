@@ -1,0 +1,58 @@
+"""The run directory layout: every folder and file name of a run and a sweep.
+
+A run lives in ``<root>/YYYY-MM-DD/HH-MM-SS[_n]/``; a sweep has the same shape
+and holds one numbered folder per job, each laid out like a run. Date and time
+are the local wall clock at launch. This package formats and parses those
+names, tells runs from sweeps from anything else, allocates fresh folders
+without collisions, and provides the Hydra resolvers that put a launch there.
+No other module spells these names.
+
+>>> from datetime import datetime
+>>> stamp = RunStamp(datetime(2025, 10, 18, 14, 3, 22), clash=1)
+>>> str(format_run_path(stamp, job_num=2))
+'2025-10-18/14-03-22_1/2'
+>>> parse_run_path("2025-10-18/14-03-22_1/2") == RunLocation(stamp, 2)
+True
+"""
+
+from __future__ import annotations
+
+from ocr.layout._hydra import (
+    LAUNCH_DIR_RESOLVER,
+    ROOT_RESOLVER,
+    RUN_PATH_RESOLVER,
+    packaged_config_dir,
+    register_resolvers,
+)
+from ocr.layout._names import (
+    DATE_FORMAT,
+    TIME_FORMAT,
+    RunLocation,
+    RunStamp,
+    allocate_launch_dir,
+    format_job_name,
+    format_run_path,
+    parse_run_path,
+)
+from ocr.layout._paths import FolderKind, RootLayout, RunLayout, SweepLayout, classify_folder
+
+__all__ = [
+    "DATE_FORMAT",
+    "LAUNCH_DIR_RESOLVER",
+    "ROOT_RESOLVER",
+    "RUN_PATH_RESOLVER",
+    "TIME_FORMAT",
+    "FolderKind",
+    "RootLayout",
+    "RunLayout",
+    "RunLocation",
+    "RunStamp",
+    "SweepLayout",
+    "allocate_launch_dir",
+    "classify_folder",
+    "format_job_name",
+    "format_run_path",
+    "packaged_config_dir",
+    "parse_run_path",
+    "register_resolvers",
+]

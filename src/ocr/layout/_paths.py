@@ -1,0 +1,189 @@
+"""Paths inside a run, a sweep and an output root, and telling them apart."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ocr.errors import RunPathParseError
+from ocr.layout._names import JOB_PATTERN, RunLocation, format_job_name, parse_run_path
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+__all__ = ["FolderKind", "RootLayout", "RunLayout", "SweepLayout", "classify_folder"]
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """Every path inside one run folder.
+
+    Args:
+        run_dir: The run folder (a single run, or one job of a sweep).
+    """
+
+    run_dir: Path
+
+    @property
+    def hydra_dir(self) -> Path:
+        """Hydra's saved configs: ``.hydra/``."""
+        return self.run_dir / ".hydra"
+
+    @property
+    def config_file(self) -> Path:
+        """The resolved job config Hydra saved."""
+        return self.hydra_dir / "config.yaml"
+
+    @property
+    def hydra_file(self) -> Path:
+        """Hydra's own config for the launch."""
+        return self.hydra_dir / "hydra.yaml"
+
+    @property
+    def overrides_file(self) -> Path:
+        """The command-line overrides of the launch."""
+        return self.hydra_dir / "overrides.yaml"
+
+    @property
+    def record_file(self) -> Path:
+        """The run's experiment record."""
+        return self.run_dir / "run.json"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Where checkpoints and their sidecars go."""
+        return self.run_dir / "checkpoints"
+
+    @property
+    def log_dir(self) -> Path:
+        """Where metric loggers write."""
+        return self.run_dir / "logs"
+
+    @property
+    def artifact_dir(self) -> Path:
+        """Where predictions, plots and other outputs go."""
+        return self.run_dir / "artifacts"
+
+    def log_file(self, task_name: str) -> Path:
+        """The text log of a task (Hydra's job log).
+
+        Args:
+            task_name: The Hydra job name, e.g. ``train``.
+
+        Returns:
+            ``<run_dir>/<task_name>.log``.
+        """
+        return self.run_dir / f"{task_name}.log"
+
+
+@dataclass(frozen=True)
+class SweepLayout:
+    """Every path inside one sweep folder.
+
+    Args:
+        sweep_dir: The sweep folder.
+    """
+
+    sweep_dir: Path
+
+    @property
+    def multirun_file(self) -> Path:
+        """Hydra's record of the sweep."""
+        return self.sweep_dir / "multirun.yaml"
+
+    @property
+    def record_file(self) -> Path:
+        """The sweep's record."""
+        return self.sweep_dir / "sweep.json"
+
+    def job_dir(self, job_num: int) -> Path:
+        """The folder of one job (Hydra's ``hydra.sweep.subdir`` is the job number).
+
+        Args:
+            job_num: The Hydra job number.
+
+        Returns:
+            ``<sweep_dir>/<job_num>``.
+        """
+        return self.sweep_dir / format_job_name(job_num)
+
+    def job_dirs(self) -> Iterator[Path]:
+        """The job folders that exist, in job-number order."""
+        jobs = (p for p in self.sweep_dir.iterdir() if p.is_dir() and JOB_PATTERN.fullmatch(p.name))
+        yield from sorted(jobs, key=lambda p: int(p.name))
+
+
+@dataclass(frozen=True)
+class RootLayout:
+    """Paths at the top of an output root.
+
+    Args:
+        root: The output root.
+    """
+
+    root: Path
+
+    @property
+    def state_dir(self) -> Path:
+        """Ocr's own state: registry index, catalog index, migrations."""
+        return self.root / ".ocr"
+
+    def location_of(self, folder: Path) -> RunLocation:
+        """Parse a run, sweep or job folder under this root.
+
+        Args:
+            folder: A folder inside the root.
+
+        Returns:
+            Its location.
+
+        Raises:
+            RunPathParseError: The folder is not under the root or not one of ours.
+        """
+        try:
+            relative = folder.relative_to(self.root)
+        except ValueError as exc:
+            raise RunPathParseError(
+                f"{str(folder)!r} is not under the output root {str(self.root)!r}",
+                fix="Pass a folder inside the output root",
+                path=folder,
+            ) from exc
+        return parse_run_path(relative)
+
+
+class FolderKind(enum.Enum):
+    """What a folder under the output root is."""
+
+    RUN = "run"
+    SWEEP = "sweep"
+    SWEEP_JOB = "sweep_job"
+
+
+def classify_folder(folder: Path, *, root: Path) -> FolderKind | None:
+    """Tell a run folder from a sweep folder from a sweep job from anything else.
+
+    A launch folder is a sweep when Hydra wrote ``multirun.yaml`` or ocr wrote
+    ``sweep.json`` into it; otherwise it is a run. Names are checked first, so
+    a folder that merely contains those files is not taken for one of ours.
+
+    Args:
+        folder: The folder to classify.
+        root: The output root it sits under.
+
+    Returns:
+        Its kind, or ``None`` when it is not one of ours.
+    """
+    try:
+        location = RootLayout(root).location_of(folder)
+    except RunPathParseError:
+        return None
+    if location.job_num is not None:
+        return FolderKind.SWEEP_JOB if _is_sweep(folder.parent) else None
+    return FolderKind.SWEEP if _is_sweep(folder) else FolderKind.RUN
+
+
+def _is_sweep(folder: Path) -> bool:
+    sweep = SweepLayout(folder)
+    return sweep.multirun_file.is_file() or sweep.record_file.is_file()

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+import os
+import threading
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+from omegaconf.errors import InterpolationResolutionError
+
+from ocr.errors import ConfigDirNotFoundError, LaunchDirAllocationError, RunPathParseError
+from ocr.layout import (
+    FolderKind,
+    RootLayout,
+    RunLayout,
+    RunLocation,
+    RunStamp,
+    SweepLayout,
+    allocate_launch_dir,
+    classify_folder,
+    format_job_name,
+    packaged_config_dir,
+    parse_run_path,
+    register_resolvers,
+)
+from ocr.layout import _hydra as layout_hydra
+from tests.strategies import path_parts, run_locations
+
+LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
+
+
+@given(run_locations)
+def test_parse_returns_the_location_when_given_a_formatted_path(location: RunLocation) -> None:
+    assert parse_run_path(location.relative_path) == location
+
+
+@given(path_parts)
+def test_parse_accepts_only_paths_it_would_format_when_given_any_parts(parts: list[str]) -> None:
+    path = PurePosixPath(*parts)
+    try:
+        location = parse_run_path(path)
+    except RunPathParseError:
+        return
+    assert location.relative_path == path
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        pytest.param("2025-10-18", "it has the wrong number of parts", id="date-only"),
+        pytest.param("2025-10-18/14-03-22/0/x", "it has the wrong number of parts", id="too-deep"),
+        pytest.param("2025-02-30/14-03-22", "its date or time does not exist", id="no-such-day"),
+        pytest.param("2025-10-18/24-00-00", "its date or time does not exist", id="hour-24"),
+        pytest.param(
+            "2025-10-18/14-03-22_0", "its date or time folder is not a timestamp", id="clash-0"
+        ),
+        pytest.param(
+            "exp_name/checkpoints", "its date or time folder is not a timestamp", id="legacy"
+        ),
+        pytest.param("2025-10-18/14-03-22/01", "its job folder is not a job number", id="padded"),
+    ],
+)
+def test_parse_refuses_with_the_reason_when_the_path_is_not_ours(path: str, why: str) -> None:
+    with pytest.raises(RunPathParseError) as info:
+        parse_run_path(path)
+    assert str(info.value) == (
+        f"not an ocr run folder: {path!r}: {why}, expected 'YYYY-MM-DD/HH-MM-SS[_n]' "
+        "optionally followed by '/<job number>'. Pass a run folder under the output root"
+    )
+
+
+def test_stamp_drops_microseconds_and_timezone_when_built() -> None:
+    stamp = RunStamp(datetime(2025, 1, 2, 3, 4, 5, 999).astimezone())
+    assert stamp.launched == datetime(2025, 1, 2, 3, 4, 5)
+    assert (stamp.date_name, stamp.time_name) == ("2025-01-02", "03-04-05")
+
+
+def test_stamp_refuses_when_clash_is_negative() -> None:
+    with pytest.raises(RunPathParseError, match="clash suffix must be >= 0, got -1"):
+        RunStamp(LAUNCH, clash=-1)
+
+
+def test_job_name_refuses_when_negative() -> None:
+    with pytest.raises(RunPathParseError) as info:
+        format_job_name(-3)
+    assert str(info.value) == "job number must be >= 0, got -3. Use the Hydra job number"
+
+
+def test_allocation_adds_suffixes_when_the_second_is_taken(run_root: Path) -> None:
+    made = [allocate_launch_dir(run_root, now=LAUNCH) for _ in range(3)]
+    assert [p.relative_to(run_root).as_posix() for p in made] == [
+        "2025-10-18/14-03-22",
+        "2025-10-18/14-03-22_1",
+        "2025-10-18/14-03-22_2",
+    ]
+    assert all(p.is_dir() and not any(p.iterdir()) for p in made)
+
+
+def test_allocation_gives_distinct_folders_when_threads_race(run_root: Path) -> None:
+    made: list[Path] = []
+    barrier = threading.Barrier(8)
+
+    def allocate() -> None:
+        barrier.wait()
+        made.append(allocate_launch_dir(run_root, now=LAUNCH))
+
+    threads = [threading.Thread(target=allocate) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(made)) == 8
+
+
+def test_allocation_uses_the_wall_clock_when_no_time_is_given(run_root: Path) -> None:
+    before = datetime.now().replace(microsecond=0)
+    made = allocate_launch_dir(run_root)
+    after = datetime.now()
+    launched = RootLayout(run_root).location_of(made).stamp.launched
+    assert before <= launched <= after
+
+
+def test_allocation_fails_with_one_line_when_root_is_a_file(tmp_path: Path) -> None:
+    root = tmp_path / "file"
+    root.write_text("not a folder")
+    with pytest.raises(LaunchDirAllocationError) as info:
+        allocate_launch_dir(root, now=LAUNCH)
+    assert str(info.value) == (
+        f"cannot create a run folder under {str(root)!r}: Not a directory. "
+        "Choose a writable output root (paths.output_root=...)"
+    )
+    assert info.value.path == root
+
+
+def test_allocation_works_when_the_root_has_odd_characters(weird_path: Path) -> None:
+    made = allocate_launch_dir(weird_path / "outputs", now=LAUNCH)
+    assert classify_folder(made, root=weird_path / "outputs") is FolderKind.RUN
+
+
+def test_run_layout_puts_everything_inside_the_run_folder(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path / "run")
+    paths = [
+        layout.hydra_dir,
+        layout.config_file,
+        layout.hydra_file,
+        layout.overrides_file,
+        layout.record_file,
+        layout.checkpoint_dir,
+        layout.log_dir,
+        layout.artifact_dir,
+        layout.log_file("train"),
+    ]
+    assert all(p.is_relative_to(layout.run_dir) for p in paths)
+    assert len(set(paths)) == len(paths)
+    assert layout.log_file("train").name == "train.log"
+
+
+def test_sweep_layout_lists_jobs_in_number_order_when_folders_exist(tmp_path: Path) -> None:
+    sweep = SweepLayout(tmp_path)
+    for name in ("10", "2", "0", "notes", "01"):
+        (tmp_path / name).mkdir()
+    assert [p.name for p in sweep.job_dirs()] == ["0", "2", "10"]
+    assert sweep.job_dir(2) == tmp_path / "2"
+
+
+def test_classify_tells_runs_sweeps_and_jobs_apart(run_root: Path) -> None:
+    run = allocate_launch_dir(run_root, now=LAUNCH)
+    sweep_dir = allocate_launch_dir(run_root, now=LAUNCH)
+    sweep = SweepLayout(sweep_dir)
+    sweep.multirun_file.write_text("hydra: {}\n")
+    sweep.job_dir(0).mkdir()
+    (run / "0").mkdir()
+    stray = run_root / "exp_name"
+    stray.mkdir()
+    assert classify_folder(run, root=run_root) is FolderKind.RUN
+    assert classify_folder(sweep_dir, root=run_root) is FolderKind.SWEEP
+    assert classify_folder(sweep.job_dir(0), root=run_root) is FolderKind.SWEEP_JOB
+    assert classify_folder(run / "0", root=run_root) is None
+    assert classify_folder(stray, root=run_root) is None
+    assert classify_folder(run_root.parent, root=run_root) is None
+
+
+def test_location_of_refuses_when_the_folder_is_outside_the_root(tmp_path: Path) -> None:
+    with pytest.raises(RunPathParseError) as info:
+        RootLayout(tmp_path / "outputs").location_of(tmp_path / "elsewhere")
+    assert str(info.value) == (
+        f"{str(tmp_path / 'elsewhere')!r} is not under the output root "
+        f"{str(tmp_path / 'outputs')!r}. Pass a folder inside the output root"
+    )
+
+
+def test_root_layout_keeps_state_in_a_hidden_folder(tmp_path: Path) -> None:
+    assert RootLayout(tmp_path).state_dir == tmp_path / ".ocr"
+
+
+@given(st.sampled_from(["checkpoint_dir", "log_dir", "artifact_dir"]))
+def test_run_path_resolver_asks_the_layout_when_interpolated(name: str) -> None:
+    register_resolvers()
+    cfg = OmegaConf.create(
+        {"run": "/r/2025-10-18/14-03-22", "p": f"${{ocr_run_path:{name},${{run}}}}"}
+    )
+    assert cfg.p == str(getattr(RunLayout(Path("/r/2025-10-18/14-03-22")), name))
+
+
+def test_run_path_resolver_refuses_when_the_name_is_unknown() -> None:
+    register_resolvers()
+    cfg = OmegaConf.create({"p": "${ocr_run_path:nope,/r}"})
+    with pytest.raises(InterpolationResolutionError) as info:
+        _ = cfg.p
+    assert str(info.value).splitlines()[0] == (
+        "RunPathParseError raised while resolving interpolation: unknown run path 'nope' in "
+        "${ocr_run_path:...}. Use one of checkpoint_dir, log_dir, artifact_dir, hydra_dir, "
+        "record_file"
+    )
+
+
+def test_launch_resolver_allocates_once_when_read_many_times(
+    run_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_resolvers()
+    monkeypatch.chdir(run_root.parent)
+    cfg = OmegaConf.create({"a": "${ocr_launch_dir:outputs}", "b": "${a}"})
+    values = {cfg.a, cfg.b, cfg.a}
+    assert len(values) == 1
+    assert Path(values.pop()).parent.parent == run_root
+    assert len(list(run_root.glob("*/*"))) == 1
+
+
+def test_packaged_config_dir_finds_the_checkout_configs() -> None:
+    assert (packaged_config_dir() / "train.yaml").is_file()
+
+
+def test_packaged_config_dir_fails_with_one_line_when_configs_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(layout_hydra, "__file__", os.fspath(tmp_path / "a" / "b" / "c" / "d.py"))
+    monkeypatch.setattr("importlib.resources.files", lambda _: tmp_path)
+    with pytest.raises(ConfigDirNotFoundError) as info:
+        packaged_config_dir()
+    assert str(info.value) == (
+        f"ocr's Hydra configs are missing: neither {str(tmp_path / 'configs')!r} nor "
+        f"{str(tmp_path / 'configs')!r} holds train.yaml. "
+        "Reinstall ocr (pip install --force-reinstall ocr)"
+    )
