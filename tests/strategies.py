@@ -9,8 +9,26 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from ocr.layout import RunLocation, RunStamp
+from ocr.metadata import (
+    UNKNOWN_NAMES,
+    CheckpointInfo,
+    CheckpointMetadata,
+    ConfigInfo,
+    EnvironmentInfo,
+    ExperimentInfo,
+    ModelInfo,
+    Provenance,
+    TrainingInfo,
+)
 
-__all__ = ["load_profile", "path_parts", "run_locations", "run_stamps"]
+__all__ = [
+    "checkpoint_metadata",
+    "load_profile",
+    "path_parts",
+    "recipes",
+    "run_locations",
+    "run_stamps",
+]
 
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -41,4 +59,88 @@ path_parts = st.lists(
     _near_miss | st.text(min_size=1, max_size=8).filter(lambda s: "/" not in s and "\x00" not in s),
     min_size=1,
     max_size=4,
+)
+
+
+# --- checkpoint metadata ---------------------------------------------------
+
+_names = st.none() | st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=20).filter(
+    lambda s: s not in UNKNOWN_NAMES
+)
+_finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+_aware_times = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.timezones()
+)
+_metric_names = st.sampled_from(["val/hmean", "val/precision", "val/recall", "val/loss", "train/loss"])
+
+checkpoint_metadata = st.builds(
+    CheckpointMetadata,
+    checkpoint=st.builds(
+        CheckpointInfo,
+        file_name=st.text(min_size=1, max_size=40).filter(lambda s: "/" not in s),
+        size_bytes=st.integers(min_value=0, max_value=2**40),
+        modified_ns=st.integers(min_value=0, max_value=2**62),
+        created_at=_aware_times,
+    ),
+    experiment=st.builds(
+        ExperimentInfo,
+        id=st.none() | st.text(min_size=1, max_size=30),
+        name=st.none() | st.text(max_size=40),
+        run_dir=st.text(min_size=1, max_size=40),
+        sweep_id=st.none() | st.text(min_size=1, max_size=30),
+        job_num=st.none() | st.integers(min_value=0, max_value=10_000),
+    ),
+    model=st.builds(
+        ModelInfo,
+        architecture=_names,
+        encoder=_names,
+        decoder=_names,
+        head=_names,
+        parameter_count=st.none() | st.integers(min_value=0, max_value=10**10),
+    ),
+    training=st.builds(
+        TrainingInfo,
+        epoch=st.integers(min_value=0, max_value=10_000),
+        global_step=st.integers(min_value=0, max_value=10**9),
+        monitor=st.none() | _metric_names,
+        mode=st.none() | st.sampled_from(["min", "max"]),
+        score=st.none() | _finite,
+        metrics=st.dictionaries(_metric_names, _finite, max_size=5),
+        is_best=st.booleans(),
+        is_last=st.booleans(),
+    ),
+    config=st.builds(
+        ConfigInfo,
+        config_hash=st.none() | st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+        overrides=st.lists(st.text(max_size=30), max_size=4),
+        config_path=st.none() | st.just(".hydra/config.yaml"),
+    ),
+    environment=st.builds(
+        EnvironmentInfo,
+        python=st.just("3.11.7"),
+        torch=st.none() | st.just("2.13.0"),
+        lightning=st.none() | st.just("2.6.6"),
+        ocr=st.none() | st.just("0.1.0"),
+        host=st.none() | st.text(max_size=20),
+        git_commit=st.none() | st.text(alphabet="0123456789abcdef", min_size=40, max_size=40),
+    ),
+    provenance=st.builds(
+        Provenance,
+        source=st.sampled_from(["trained", "migrated"]),
+        field_sources=st.dictionaries(st.sampled_from(["model.encoder", "training.epoch"]), st.text(max_size=20), max_size=2),
+    ),
+)
+
+# Recipes: nested configs of scalars, as Hydra resolves them.
+_scalars = st.none() | st.booleans() | st.integers() | _finite | st.text(max_size=10)
+recipes = st.dictionaries(
+    st.text(alphabet="abcdefghij_", min_size=1, max_size=8).filter(lambda k: k not in ("paths", "hydra")),
+    st.recursive(
+        _scalars,
+        lambda children: st.lists(children, max_size=3)
+        | st.dictionaries(st.text(alphabet="abcdefghij_", min_size=1, max_size=8), children, max_size=3),
+        max_leaves=10,
+    ),
+    min_size=1,
+    max_size=5,
 )

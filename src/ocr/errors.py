@@ -14,9 +14,17 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "CallbackConfigError",
     "ConfigDirNotFoundError",
+    "InputPathError",
     "LaunchDirAllocationError",
+    "MetadataInvalidError",
+    "MetadataVersionError",
     "OcrError",
+    "RecordInvalidError",
+    "RecordNotFoundError",
+    "RegistryLockTimeoutError",
+    "RegistryTransitionError",
     "RunPathParseError",
     "TrainingDataError",
     "UnknownComponentError",
@@ -76,3 +84,35 @@ class UnknownComponentError(OcrError, ValueError):
 
 class TrainingDataError(OcrError, ValueError):
     """Training data (annotations or images) is missing or malformed."""
+
+
+class MetadataInvalidError(OcrError, ValueError):
+    """A checkpoint sidecar is not valid JSON or breaks the schema."""
+
+
+class MetadataVersionError(OcrError, ValueError):
+    """A checkpoint sidecar was written by a newer ocr."""
+
+
+class CallbackConfigError(OcrError, ValueError):
+    """A Lightning callback of ocr was configured wrongly (e.g. against the run layout)."""
+
+
+class RegistryLockTimeoutError(OcrError, TimeoutError):
+    """A registry or catalog lock could not be taken in time."""
+
+
+class RegistryTransitionError(OcrError, ValueError):
+    """An experiment's status cannot move that way (e.g. completed -> running)."""
+
+
+class RecordNotFoundError(OcrError, LookupError):
+    """No experiment record matches an ID or folder."""
+
+
+class RecordInvalidError(OcrError, ValueError):
+    """An experiment record (run.json) or index is not valid."""
+
+
+class InputPathError(OcrError, FileNotFoundError):
+    """A path given on the command line is missing or of the wrong kind."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from hydra.plugins.search_path_plugin import SearchPathPlugin
 
-from ocr.layout import packaged_config_dir, register_resolvers
+from ocr import layout, registry
 
 if TYPE_CHECKING:
     from hydra.core.config_search_path import ConfigSearchPath
@@ -28,5 +28,6 @@ class OcrSearchPathPlugin(SearchPathPlugin):
         Args:
             search_path: Hydra's search path for this app.
         """
-        register_resolvers()
-        search_path.append(provider="ocr", path=f"file://{packaged_config_dir()}")
+        layout.register_resolvers()
+        registry.register_resolvers()
+        search_path.append(provider="ocr", path=f"file://{layout.packaged_config_dir()}")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
+import os
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr.errors import RunPathParseError
@@ -11,7 +14,6 @@ from ocr.layout._names import JOB_PATTERN, RunLocation, format_job_name, parse_r
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 __all__ = ["FolderKind", "RootLayout", "RunLayout", "SweepLayout", "classify_folder"]
 
@@ -127,8 +129,56 @@ class RootLayout:
 
     @property
     def state_dir(self) -> Path:
-        """Ocr's own state: registry index, catalog index, migrations."""
+        """The folder of ocr's own state: registry index, catalog index, migrations."""
         return self.root / ".ocr"
+
+    @property
+    def registry_index_file(self) -> Path:
+        """The registry's index, a rebuildable cache over the run records."""
+        return self.state_dir / "registry.json"
+
+    def run_dirs(self) -> Iterator[Path]:
+        """Every run folder and sweep-job folder under the root, in path order.
+
+        Only folders whose names are ours are walked (``YYYY-MM-DD/HH-MM-SS[_n]``
+        and numbered jobs inside a sweep), so a large legacy tree beside them
+        costs nothing.
+
+        Yields:
+            Run folders (a sweep folder itself is not a run; its jobs are).
+        """
+        for date_dir in _subdirs(self.root):
+            for launch_dir in _subdirs(date_dir):
+                try:
+                    self.location_of(launch_dir)
+                except RunPathParseError:
+                    continue
+                if _is_sweep(launch_dir):
+                    yield from SweepLayout(launch_dir).job_dirs()
+                else:
+                    yield launch_dir
+
+    @classmethod
+    def of_run(cls, run_dir: Path) -> tuple[RootLayout, RunLocation] | None:
+        """Find the output root of a run or sweep-job folder from its shape.
+
+        Args:
+            run_dir: A run folder (``<root>/<date>/<time>``) or job folder
+                (``<root>/<date>/<time>/<job>``).
+
+        Returns:
+            The root and the run's location, or ``None`` when the folder is not
+            one of ours.
+        """
+        for depth in (1, 2):
+            if len(run_dir.parents) <= depth:
+                break
+            root = cls(run_dir.parents[depth])
+            try:
+                return root, root.location_of(run_dir)
+            except RunPathParseError:
+                continue
+        return None
 
     def location_of(self, folder: Path) -> RunLocation:
         """Parse a run, sweep or job folder under this root.
@@ -182,6 +232,22 @@ def classify_folder(folder: Path, *, root: Path) -> FolderKind | None:
     if location.job_num is not None:
         return FolderKind.SWEEP_JOB if _is_sweep(folder.parent) else None
     return FolderKind.SWEEP if _is_sweep(folder) else FolderKind.RUN
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
 
 
 def _is_sweep(folder: Path) -> bool:

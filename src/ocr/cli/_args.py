@@ -1,0 +1,78 @@
+"""Arguments shared by ``ocr`` sub-commands, parsed once at the boundary."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from ocr.errors import InputPathError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["DEFAULT_ROOT", "add_format", "add_root", "parse_when", "resolve_root"]
+
+DEFAULT_ROOT: Final = "outputs"
+
+
+def add_root(parser: argparse.ArgumentParser) -> None:
+    """Add the optional ROOT argument (default ``./outputs``).
+
+    Args:
+        parser: The sub-command parser.
+    """
+    parser.add_argument("root", nargs="?", default=DEFAULT_ROOT, metavar="ROOT")
+
+
+def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
+    """Add ``--format`` with a fixed set of choices; the first is the default.
+
+    Args:
+        parser: The sub-command parser.
+        choices: The output formats.
+    """
+    parser.add_argument("--format", choices=list(choices), default=choices[0])
+
+
+def resolve_root(root: str) -> Path:
+    """Resolve a user-given output root once, at the boundary.
+
+    Args:
+        root: The path as typed.
+
+    Returns:
+        The absolute folder.
+
+    Raises:
+        InputPathError: It does not exist or is not a folder.
+    """
+    path = Path(root).expanduser().resolve()
+    if not path.is_dir():
+        raise InputPathError(
+            f"output root {root!r} is not a folder ({str(path)!r})",
+            fix="Pass the folder that holds your runs (default: ./outputs)",
+            path=path,
+        )
+    return path
+
+
+def parse_when(text: str) -> datetime:
+    """Parse a date or date-time typed on the command line (local time).
+
+    Args:
+        text: ``YYYY-MM-DD`` or an ISO date-time.
+
+    Returns:
+        A timezone-aware time.
+
+    Raises:
+        argparse.ArgumentTypeError: The text is not a date.
+    """
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        msg = f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
+        raise argparse.ArgumentTypeError(msg) from exc
+    return when.astimezone() if when.tzinfo is None else when

@@ -1,0 +1,126 @@
+"""``ocr registry list|show|rebuild|mark-stale``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from ocr.cli._args import add_format, add_root, parse_when, resolve_root
+from ocr.cli._table import render_table
+from ocr.registry import DEFAULT_STALE_AFTER, ExperimentRegistry, RegisteredRun, Status
+
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["add_commands"]
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``ocr registry ...`` to the command parser.
+
+    Args:
+        commands: The top-level sub-command action.
+    """
+    registry = commands.add_parser("registry", help="experiment records: list, show, rebuild")
+    actions = registry.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    listing = actions.add_parser("list", help="list runs, newest first")
+    add_root(listing)
+    listing.add_argument("--status", choices=[s.value for s in Status])
+    listing.add_argument("--name", help="only names containing this text")
+    listing.add_argument("--tag", help="only runs with this tag")
+    listing.add_argument("--sweep", help="only jobs of this sweep ID")
+    listing.add_argument("--since", type=parse_when, help="started at or after (YYYY-MM-DD[THH:MM])")
+    listing.add_argument("--until", type=parse_when, help="started before (YYYY-MM-DD[THH:MM])")
+    add_format(listing, ("table", "json"))
+    listing.set_defaults(handler=_list)
+
+    show = actions.add_parser("show", help="one run's record, by ID or unique ID prefix")
+    show.add_argument("id")
+    add_root(show)
+    add_format(show, ("text", "json"))
+    show.set_defaults(handler=_show)
+
+    rebuild = actions.add_parser("rebuild", help="rebuild the index from the run records")
+    add_root(rebuild)
+    rebuild.set_defaults(handler=_rebuild)
+
+    stale = actions.add_parser("mark-stale", help="mark dead 'running' runs interrupted")
+    add_root(stale)
+    stale.add_argument(
+        "--stale-after",
+        type=float,
+        default=DEFAULT_STALE_AFTER.total_seconds() / 60,
+        metavar="MINUTES",
+        help="heartbeat age that counts as dead (default: %(default)g)",
+    )
+    stale.set_defaults(handler=_mark_stale)
+
+
+def _registry_of(args: argparse.Namespace) -> ExperimentRegistry:
+    return ExperimentRegistry(resolve_root(args.root))
+
+
+def _list(args: argparse.Namespace) -> int:
+    runs = _registry_of(args).query(
+        status=Status(args.status) if args.status else None,
+        name=args.name,
+        tag=args.tag,
+        sweep_id=args.sweep,
+        since=args.since,
+        until=args.until,
+    )
+    if args.format == "json":
+        _print_json([_as_json(run) for run in runs])
+        return 0
+    rows = [
+        [
+            run.record.id,
+            run.record.status.value,
+            run.record.name or "-",
+            run.record.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            _best(run),
+            str(run.run_dir),
+        ]
+        for run in runs
+    ]
+    sys.stdout.write(render_table(["id", "status", "name", "started", "best", "run_dir"], rows))
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    run = _registry_of(args).get(args.id)
+    if args.format == "json":
+        _print_json(_as_json(run))
+        return 0
+    for key, value in _as_json(run).items():
+        sys.stdout.write(f"{key:>14}: {value}\n")
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    count = _registry_of(args).rebuild()
+    sys.stdout.write(f"rebuilt the registry index from {count} run records\n")
+    return 0
+
+
+def _mark_stale(args: argparse.Namespace) -> int:
+    marked = _registry_of(args).mark_stale(stale_after=timedelta(minutes=args.stale_after))
+    for run, reason in marked:
+        sys.stdout.write(f"{run.record.id} interrupted: {reason} ({run.run_dir})\n")
+    sys.stdout.write(f"{len(marked)} run(s) marked interrupted\n")
+    return 0
+
+
+def _best(run: RegisteredRun) -> str:
+    return ", ".join(f"{k}={v:.4f}" for k, v in run.record.best_metrics.items()) or "-"
+
+
+def _as_json(run: RegisteredRun) -> dict[str, Any]:
+    return {**run.record.model_dump(mode="json"), "path": str(run.run_dir)}
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,75 @@
+"""Locks that serialise read-modify-replace of ocr's shared index files.
+
+A lock is a separate ``<file>.lock`` held with ``filelock`` for the whole
+load -> mutate -> atomic replace. It only prevents lost updates: readers never
+lock, because the atomic replace already shows them a whole file.
+
+Lock files are never deleted: a waiter may hold an open handle on it, and
+deleting it would let two writers in at once (filelock's documented caveat).
+``filelock`` uses ``fcntl``/``flock`` locks, which hold between processes and
+threads on one host and on most shared filesystems with working lock daemons;
+on an NFS mount without lock support they do not, so keep the registry index
+on a filesystem that honours them (or accept that the index may need
+``ocr registry rebuild``: the per-run records are never at risk).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Final
+
+from filelock import FileLock, Timeout
+
+from ocr.errors import RegistryLockTimeoutError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+__all__ = ["DEFAULT_LOCK_TIMEOUT_SECONDS", "lock_path", "locked"]
+
+DEFAULT_LOCK_TIMEOUT_SECONDS: Final = 60.0
+_LOCK_SUFFIX: Final = ".lock"
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file guarding ``target``: ``<target>.lock`` beside it.
+
+    Args:
+        target: The shared file.
+
+    Returns:
+        Its lock file.
+    """
+    return target.with_name(target.name + _LOCK_SUFFIX)
+
+
+@contextlib.contextmanager
+def locked(target: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Hold the lock of ``target`` for a read-modify-replace.
+
+    Args:
+        target: The shared file to update.
+        timeout: Seconds to wait for the lock.
+
+    Yields:
+        Nothing; the lock is held inside the ``with`` block.
+
+    Raises:
+        RegistryLockTimeoutError: Another process held the lock for ``timeout`` seconds.
+    """
+    path = lock_path(target)
+    lock = FileLock(path, timeout=timeout, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise RegistryLockTimeoutError(
+            f"timed out after {timeout:g} s waiting for the lock {str(path)!r}",
+            fix="Check that no stuck ocr process holds it, then retry (never delete the lock file)",
+            path=path,
+            value=timeout,
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,40 @@
+"""The experiment registry: IDs, status lifecycle, records and their index.
+
+>>> Status.RUNNING.value
+'running'
+"""
+
+from __future__ import annotations
+
+from ocr.registry._hydra import EXPERIMENT_ID_RESOLVER, register_resolvers
+from ocr.registry._query import find_run, find_stale, select_runs
+from ocr.registry._record import (
+    RECORD_SCHEMA_VERSION,
+    ExperimentRecord,
+    Status,
+    SweepRecord,
+    check_transition,
+    new_experiment_id,
+    read_record,
+    read_sweep_record,
+)
+from ocr.registry._store import DEFAULT_STALE_AFTER, ExperimentRegistry, RegisteredRun
+
+__all__ = [
+    "DEFAULT_STALE_AFTER",
+    "EXPERIMENT_ID_RESOLVER",
+    "RECORD_SCHEMA_VERSION",
+    "ExperimentRecord",
+    "ExperimentRegistry",
+    "RegisteredRun",
+    "Status",
+    "SweepRecord",
+    "check_transition",
+    "find_run",
+    "find_stale",
+    "new_experiment_id",
+    "read_record",
+    "read_sweep_record",
+    "register_resolvers",
+    "select_runs",
+]

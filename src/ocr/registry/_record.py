@@ -1,0 +1,220 @@
+"""Experiment records: the schema of ``run.json``, the status lifecycle, and IDs."""
+
+from __future__ import annotations
+
+import enum
+import json
+import secrets
+import time
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
+
+from ocr.errors import RecordInvalidError, RegistryTransitionError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "RECORD_SCHEMA_VERSION",
+    "ExperimentRecord",
+    "Status",
+    "SweepRecord",
+    "check_transition",
+    "new_experiment_id",
+    "parse_record",
+    "read_record",
+    "read_sweep_record",
+]
+
+RECORD_SCHEMA_VERSION: Final = 1
+_ID_ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+_TIME_CHARS: Final = 9  # 45 bits of milliseconds: good until the year 3084
+_RANDOM_CHARS: Final = 7  # 35 random bits: collisions within one millisecond are ~never
+
+
+class Status(enum.StrEnum):
+    """Where a run is in its life: ``running``, then one terminal status."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+_ALLOWED: Final[dict[Status, frozenset[Status]]] = {
+    Status.RUNNING: frozenset(Status),
+    Status.COMPLETED: frozenset(),
+    Status.FAILED: frozenset(),
+    Status.INTERRUPTED: frozenset(),
+}
+
+
+def check_transition(record: ExperimentRecord, new: Status) -> None:
+    """Refuse a status change the lifecycle does not allow.
+
+    Args:
+        record: The record as it is now.
+        new: The status asked for.
+
+    Raises:
+        RegistryTransitionError: ``record`` is already finished.
+    """
+    if new not in _ALLOWED[record.status]:
+        raise RegistryTransitionError(
+            f"experiment {record.id!r} is {record.status.value}; it cannot become {new.value}",
+            fix="Start a new run instead (a finished record is final)",
+            value=new.value,
+        )
+
+
+def new_experiment_id(now_ns: int | None = None) -> str:
+    """A new experiment ID: unique without coordination, sortable by start time.
+
+    16 characters of lower-case Crockford base32: 9 for the start time in
+    milliseconds, then 7 random ones. Any unique prefix is accepted where an
+    ID is asked for.
+
+    Args:
+        now_ns: The start time in ns since the epoch; defaults to now.
+
+    Returns:
+        The ID.
+    """
+    millis = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
+    return _base32(millis, _TIME_CHARS) + _base32(secrets.randbits(5 * _RANDOM_CHARS), _RANDOM_CHARS)
+
+
+def _base32(value: int, width: int) -> str:
+    chars = []
+    for _ in range(width):
+        value, digit = divmod(value, 32)
+        chars.append(_ID_ALPHABET[digit])
+    return "".join(reversed(chars))
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_RecordT = TypeVar("_RecordT", bound=_Record)
+
+
+class ExperimentRecord(_Record):
+    """One run's record, kept in ``run.json`` in its run folder."""
+
+    schema_version: Literal[1] = RECORD_SCHEMA_VERSION
+    id: str = Field(min_length=1)
+    name: str | None = None
+    status: Status
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    heartbeat_at: AwareDatetime
+    ended_at: AwareDatetime | None = None
+    host: str
+    pid: NonNegativeInt
+    run_dir: str = Field(description="The run folder relative to the output root, at start.")
+    sweep_id: str | None = None
+    job_num: NonNegativeInt | None = None
+    overrides: list[str] = Field(default_factory=list)
+    config_hash: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    best_checkpoint: str | None = Field(default=None, description="Relative to the run folder.")
+    best_metrics: dict[str, float] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    error: str | None = None
+    log_file: str | None = Field(default=None, description="Relative to the run folder.")
+    artifact_dir: str | None = Field(default=None, description="Relative to the run folder.")
+
+
+class SweepRecord(_Record):
+    """One sweep's record, kept in ``sweep.json`` in its sweep folder."""
+
+    schema_version: Literal[1] = RECORD_SCHEMA_VERSION
+    id: str = Field(min_length=1)
+    created_at: AwareDatetime
+    sweep_dir: str = Field(description="The sweep folder relative to the output root.")
+    host: str
+
+
+def read_record(path: Path) -> ExperimentRecord:
+    """Read and validate a ``run.json``.
+
+    Args:
+        path: The record file.
+
+    Returns:
+        The record.
+
+    Raises:
+        RecordInvalidError: The file is not a valid record, or is from a newer ocr.
+        OSError: The file cannot be read.
+    """
+    return parse_record(path, _load_versioned(path))
+
+
+def parse_record(path: Path, raw: object) -> ExperimentRecord:
+    """Validate raw record data that belongs to ``path``.
+
+    Args:
+        path: The record file the data is (or will be) in, for messages.
+        raw: The data.
+
+    Returns:
+        The record.
+
+    Raises:
+        RecordInvalidError: A field is missing or wrong (every problem is listed).
+    """
+    return _validate(path, ExperimentRecord, raw)
+
+
+def read_sweep_record(path: Path) -> SweepRecord:
+    """Read and validate a ``sweep.json``.
+
+    Args:
+        path: The sweep record file.
+
+    Returns:
+        The sweep record.
+
+    Raises:
+        RecordInvalidError: The file is not a valid sweep record.
+        OSError: The file cannot be read.
+    """
+    return _validate(path, SweepRecord, _load_versioned(path))
+
+
+def _load_versioned(path: Path) -> object:
+    try:
+        raw = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _invalid(path, f"not valid JSON ({exc})") from exc
+    version = raw.get("schema_version") if isinstance(raw, dict) else None
+    if not isinstance(version, int) or version < 1:
+        raise _invalid(path, f"field 'schema_version' must be an integer >= 1, got {version!r}")
+    if version > RECORD_SCHEMA_VERSION:
+        raise _invalid(
+            path,
+            f"schema version {version} is newer than this ocr understands ({RECORD_SCHEMA_VERSION})",
+            fix="Upgrade ocr (pip install --upgrade ocr)",
+        )
+    return raw
+
+
+def _validate(path: Path, model: type[_RecordT], raw: object) -> _RecordT:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field {'.'.join(map(str, e['loc']))!r}: {e['msg']}" for e in exc.errors()
+        )
+        raise _invalid(path, problems) from exc
+
+
+def _invalid(path: Path, why: str, *, fix: str | None = None) -> RecordInvalidError:
+    return RecordInvalidError(
+        f"experiment record is invalid: {str(path)!r}: {why}",
+        fix=fix or "Fix or remove the file, then run `ocr registry rebuild`",
+        path=path,
+    )

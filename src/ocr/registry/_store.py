@@ -1,0 +1,350 @@
+"""The experiment registry: each run's own record, and the index over them.
+
+A run writes only its own ``run.json`` (under that file's lock, atomically).
+The index ``<root>/.ocr/registry.json`` is a cache: every read checks it
+against the records on disk (one ``stat`` per record) and re-reads what
+changed, so deleting or corrupting it loses nothing and never makes a query
+wrong; an unreadable index is rebuilt and the rebuild is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError
+
+from ocr.atomic import atomic_write_json
+from ocr.errors import RecordInvalidError, RecordNotFoundError, RegistryTransitionError
+from ocr.layout import RootLayout, RunLayout, SweepLayout
+from ocr.locking import DEFAULT_LOCK_TIMEOUT_SECONDS, locked
+from ocr.registry._query import find_run, find_stale, select_runs
+from ocr.registry._record import (
+    ExperimentRecord,
+    Status,
+    SweepRecord,
+    check_transition,
+    new_experiment_id,
+    parse_record,
+    read_record,
+    read_sweep_record,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ocr._typing import StrPath
+
+__all__ = ["ExperimentRegistry", "RegisteredRun"]
+
+_log = logging.getLogger(__name__)
+DEFAULT_STALE_AFTER: Final = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class RegisteredRun:
+    """A record and where it actually is now (records keep their ID when moved)."""
+
+    record: ExperimentRecord
+    run_dir: Path
+
+
+class _IndexEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    path: str
+    mtime_ns: NonNegativeInt
+    size: NonNegativeInt
+    record: ExperimentRecord
+
+
+class _RegistryIndex(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    schema_version: Literal[1] = 1
+    entries: list[_IndexEntry]
+
+
+class ExperimentRegistry:
+    """Experiment records under one output root.
+
+    Args:
+        root: The output root.
+        lock_timeout: Seconds to wait for a record's or the index's lock.
+
+    >>> import tempfile
+    >>> registry = ExperimentRegistry(tempfile.mkdtemp())
+    >>> registry.runs()
+    []
+    """
+
+    def __init__(self, root: StrPath, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self._layout = RootLayout(self.root)
+        self._lock_timeout = lock_timeout
+
+    # --- a run's own record -------------------------------------------------
+
+    def start_run(
+        self,
+        run_dir: Path,
+        *,
+        name: str | None = None,
+        tags: Iterable[str] = (),
+        overrides: Iterable[str] = (),
+        config_hash: str | None = None,
+    ) -> ExperimentRecord:
+        """Register a run as ``running``; asking again while it runs gives the same record.
+
+        Args:
+            run_dir: The run folder (under the root).
+            name: The experiment name.
+            tags: Free-form tags.
+            overrides: The launch's command-line overrides.
+            config_hash: The recipe's hash.
+
+        Returns:
+            The record, with its new ID.
+
+        Raises:
+            RegistryTransitionError: The folder already holds another process's record.
+            RunPathParseError: The folder is not a run folder under the root.
+        """
+        location = self._layout.location_of(run_dir)
+        layout = RunLayout(run_dir)
+        with locked(layout.record_file, timeout=self._lock_timeout):
+            if layout.record_file.exists():
+                existing = read_record(layout.record_file)
+                # A running record is joined (the same launch asking twice, or
+                # a DDP worker); a finished one is final.
+                check_transition(existing, Status.RUNNING)
+                return existing
+            now = _now()
+            sweep = self.ensure_sweep(run_dir.parent) if location.job_num is not None else None
+            record = ExperimentRecord(
+                id=new_experiment_id(),
+                name=name,
+                status=Status.RUNNING,
+                created_at=now,
+                updated_at=now,
+                heartbeat_at=now,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                run_dir=location.relative_path.as_posix(),
+                sweep_id=sweep.id if sweep else None,
+                job_num=location.job_num,
+                overrides=list(overrides),
+                config_hash=config_hash,
+                tags=list(tags),
+            )
+            atomic_write_json(layout.record_file, record)
+        self._upsert(layout.record_file, record)
+        return record
+
+    def update_run(self, run_dir: Path, **changes: Any) -> ExperimentRecord:
+        """Change a run's record (status, heartbeat, best checkpoint, metrics, error, ...).
+
+        Args:
+            run_dir: The run folder.
+            **changes: Record fields to set; ``status`` is checked against the
+                lifecycle. ``updated_at`` and ``heartbeat_at`` are refreshed,
+                and ``ended_at`` is set when the status becomes terminal.
+
+        Returns:
+            The new record.
+
+        Raises:
+            RegistryTransitionError: The run is finished, or the status move is illegal.
+            RecordNotFoundError: The folder has no record.
+            RecordInvalidError: A change breaks the schema.
+        """
+        record_file = RunLayout(run_dir).record_file
+        with locked(record_file, timeout=self._lock_timeout):
+            record = self._read_own(record_file)
+            status = Status(changes.get("status", record.status))
+            check_transition(record, status)
+            now = _now()
+            stamps = {"updated_at": now, "heartbeat_at": now}
+            if status is not Status.RUNNING:
+                stamps["ended_at"] = now
+            updated = parse_record(record_file, {**record.model_dump(), **changes, **stamps})
+            atomic_write_json(record_file, updated)
+        self._upsert(record_file, updated)
+        return updated
+
+    def ensure_sweep(self, sweep_dir: Path) -> SweepRecord:
+        """Get a sweep's record, creating it exactly once across all its jobs.
+
+        Args:
+            sweep_dir: The sweep folder.
+
+        Returns:
+            The sweep record (the same for every job).
+        """
+        record_file = SweepLayout(sweep_dir).record_file
+        with locked(record_file, timeout=self._lock_timeout):
+            if record_file.exists():
+                return read_sweep_record(record_file)
+            record = SweepRecord(
+                id=new_experiment_id(),
+                created_at=_now(),
+                sweep_dir=self._layout.location_of(sweep_dir).relative_path.as_posix(),
+                host=socket.gethostname(),
+            )
+            atomic_write_json(record_file, record)
+            return record
+
+    def _read_own(self, record_file: Path) -> ExperimentRecord:
+        if not record_file.exists():
+            raise RecordNotFoundError(
+                f"no experiment record at {str(record_file)!r}",
+                fix="Register the run first (ExperimentRegistry.start_run)",
+                path=record_file,
+            )
+        return read_record(record_file)
+
+    # --- the index ------------------------------------------------------------
+
+    def runs(self) -> list[RegisteredRun]:
+        """Every registered run under the root, newest first, checked against the records.
+
+        Returns:
+            The runs. Unreadable records are skipped with a warning in the log.
+        """
+        entries = self._fresh_entries()
+        runs = [RegisteredRun(e.record, (self.root / e.path).parent) for e in entries.values()]
+        return sorted(runs, key=lambda run: (run.record.created_at, run.record.id), reverse=True)
+
+    def query(self, **filters: Any) -> list[RegisteredRun]:
+        """Registered runs matching filters, newest first.
+
+        Args:
+            **filters: ``status``, ``name``, ``tag``, ``sweep_id``, ``since``,
+                ``until``; see :func:`ocr.registry.select_runs`.
+
+        Returns:
+            The matching runs.
+        """
+        return select_runs(self.runs(), **filters)
+
+    def get(self, id_or_prefix: str) -> RegisteredRun:
+        """The run with this ID (or unique ID prefix).
+
+        Args:
+            id_or_prefix: The ID or a unique prefix.
+
+        Returns:
+            The run.
+
+        Raises:
+            RecordNotFoundError: No run, or several, match.
+        """
+        return find_run(self.runs(), id_or_prefix)
+
+    def mark_stale(
+        self, *, stale_after: timedelta = DEFAULT_STALE_AFTER
+    ) -> list[tuple[RegisteredRun, str]]:
+        """Mark runs that say ``running`` but are dead as ``interrupted``.
+
+        Args:
+            stale_after: How old a heartbeat may be before its run counts as dead.
+
+        Returns:
+            Each run marked, with the reason (also written as its error text).
+        """
+        stale = find_stale(self.runs(), now=_now(), stale_after=stale_after, host=socket.gethostname())
+        marked: list[tuple[RegisteredRun, str]] = []
+        for run, reason in stale:
+            try:
+                record = self.update_run(
+                    run.run_dir, status=Status.INTERRUPTED, error=f"marked interrupted: {reason}"
+                )
+            except RegistryTransitionError:
+                continue  # it finished while we looked
+            marked.append((RegisteredRun(record, run.run_dir), reason))
+        return marked
+
+    def rebuild(self) -> int:
+        """Rebuild the index from the records alone.
+
+        Returns:
+            How many records the new index holds.
+        """
+        entries = self._scan({})
+        self._write_index(entries)
+        return len(entries)
+
+    def _fresh_entries(self) -> dict[str, _IndexEntry]:
+        cached = self._load_index()
+        entries = self._scan(cached or {})
+        if cached is None or entries != cached:
+            self._write_index(entries)
+        return entries
+
+    def _scan(self, cached: dict[str, _IndexEntry]) -> dict[str, _IndexEntry]:
+        entries: dict[str, _IndexEntry] = {}
+        for run_dir in self._layout.run_dirs():
+            record_file = RunLayout(run_dir).record_file
+            try:
+                stat = record_file.stat()
+            except FileNotFoundError:
+                continue  # a run folder that was never registered
+            key = record_file.relative_to(self.root).as_posix()
+            hit = cached.get(key)
+            if hit and (hit.mtime_ns, hit.size) == (stat.st_mtime_ns, stat.st_size):
+                entries[key] = hit
+                continue
+            try:
+                record = read_record(record_file)
+            except (RecordInvalidError, OSError) as exc:
+                _log.warning("skipping an unreadable experiment record: %s", exc)
+                continue
+            entries[key] = _IndexEntry(
+                path=key, mtime_ns=stat.st_mtime_ns, size=stat.st_size, record=record
+            )
+        return entries
+
+    def _upsert(self, record_file: Path, record: ExperimentRecord) -> None:
+        stat = record_file.stat()
+        key = record_file.relative_to(self.root).as_posix()
+        entry = _IndexEntry(path=key, mtime_ns=stat.st_mtime_ns, size=stat.st_size, record=record)
+        index_file = self._layout.registry_index_file
+        index_file.parent.mkdir(parents=True, exist_ok=True)
+        with locked(index_file, timeout=self._lock_timeout):
+            entries = self._load_index()
+            if entries is None:
+                entries = self._scan({})
+            entries[key] = entry
+            atomic_write_json(index_file, _RegistryIndex(entries=list(entries.values())))
+
+    def _load_index(self) -> dict[str, _IndexEntry] | None:
+        index_file = self._layout.registry_index_file
+        try:
+            index = _RegistryIndex.model_validate_json(index_file.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (ValidationError, OSError) as exc:
+            _log.warning(
+                "the registry index %s is unreadable (%s); rebuilding it from the run records",
+                index_file,
+                type(exc).__name__,
+            )
+            return None
+        return {entry.path: entry for entry in index.entries}
+
+    def _write_index(self, entries: dict[str, _IndexEntry]) -> None:
+        index_file = self._layout.registry_index_file
+        try:
+            index_file.parent.mkdir(parents=True, exist_ok=True)
+            with locked(index_file, timeout=self._lock_timeout):
+                atomic_write_json(index_file, _RegistryIndex(entries=list(entries.values())))
+        except OSError as exc:
+            # The index is only a cache; a read-only root still answers queries.
+            _log.warning("could not write the registry index %s: %s", index_file, exc)
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()

@@ -1,0 +1,103 @@
+"""The reference trainer's Hydra entry point: ``ocr-train`` and ``python -m ocr.train``.
+
+A launch gets its own run folder from the layout (``outputs/YYYY-MM-DD/HH-MM-SS/``)
+and writes everything there: Hydra's configs, the job log, metrics,
+checkpoints and artifacts. Nothing lands in the working directory.
+
+Example (a sweep of two encoders, one job folder each)::
+
+    ocr-train --multirun model.encoder=tiny_cnn,tiny_resnet
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import hydra
+import lightning
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from lightning.pytorch.loggers import CSVLogger
+from omegaconf import DictConfig, OmegaConf
+
+from ocr import registry
+from ocr.callbacks import ExperimentRecorder, UniqueModelCheckpoint
+from ocr.layout import RunLayout, packaged_config_dir, register_resolvers
+
+__all__ = ["build_trainer", "main", "train"]
+
+_log = logging.getLogger(__name__)
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Train the detector described by ``cfg`` inside the current Hydra run folder.
+
+    Args:
+        cfg: The composed ``train.yaml`` config of a Hydra launch.
+
+    Returns:
+        The metrics Lightning logged last (``val/hmean``, ...), as floats, so a
+        Hydra sweeper can optimise them.
+    """
+    layout = RunLayout(Path(HydraConfig.get().runtime.output_dir))
+    lightning.seed_everything(cfg.seed, workers=True, verbose=False)
+    datamodule = instantiate(cfg.data)
+    module = instantiate(cfg.model)
+    trainer = build_trainer(cfg, layout)
+    _log.info("experiment %s (%s) in %s", cfg.experiment.id, cfg.experiment.name, layout.run_dir)
+    trainer.fit(module, datamodule=datamodule)
+    metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
+    _log.info("final metrics: %s", metrics)
+    return metrics
+
+
+def build_trainer(cfg: DictConfig, layout: RunLayout) -> lightning.Trainer:
+    """Build a Lightning trainer that writes only inside the run folder.
+
+    Args:
+        cfg: The composed config (``trainer`` holds the Trainer keyword arguments,
+            ``checkpoint`` the checkpointing policy).
+        layout: The run's layout.
+
+    Returns:
+        The trainer, with its root, logger and checkpoints in the run folder.
+    """
+    recorder = ExperimentRecorder(
+        run_dir=layout.run_dir, name=cfg.experiment.name, tags=cfg.experiment.tags
+    )
+    checkpoint = UniqueModelCheckpoint(
+        run_dir=layout.run_dir,
+        experiment_name=cfg.experiment.name,
+        monitor=cfg.checkpoint.monitor,
+        mode=cfg.checkpoint.mode,
+        save_top_k=cfg.checkpoint.save_top_k,
+        save_last=cfg.checkpoint.save_last,
+    )
+    # version="" and name="" keep the CSV files directly in logs/, instead of
+    # Lightning's lightning_logs/version_<k>/ tree.
+    logger = CSVLogger(save_dir=layout.log_dir, name="", version="")
+    trainer_kwargs = OmegaConf.to_container(cfg.trainer, resolve=True)
+    return lightning.Trainer(
+        **trainer_kwargs,  # type: ignore[arg-type]
+        default_root_dir=layout.run_dir,
+        logger=logger,
+        callbacks=[recorder, checkpoint],
+    )
+
+
+def _task(cfg: DictConfig) -> dict[str, float]:
+    return train(cfg)
+
+
+def main() -> None:
+    """Run the trainer with Hydra on the packaged configs (``ocr-train``).
+
+    Hydra reads the overrides from the command line.
+    """
+    register_resolvers()
+    registry.register_resolvers()
+    hydra_main = hydra.main(
+        version_base="1.3", config_path=str(packaged_config_dir()), config_name="train"
+    )
+    hydra_main(_task)()

@@ -1,0 +1,187 @@
+"""Real Lightning trainings with UniqueModelCheckpoint: the checkpoints and their sidecars."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import lightning
+import pytest
+import torch
+
+import ocr.callbacks._checkpoint
+import ocr.errors
+from ocr.callbacks import UniqueModelCheckpoint
+from ocr.layout import RunLayout, allocate_launch_dir
+from ocr.metadata import CheckpointMetadata, read_metadata
+from ocr.naming import is_checkpoint_file, is_sidecar_file, sidecar_path
+from ocr.train.data import ReceiptDataModule
+from ocr.train.module import DetectorModule
+
+TINY_DATA = {"train_size": 8, "val_size": 4, "height": 32, "width": 32, "batch_size": 4}
+TINY_MODEL = {"encoder": "tiny_cnn", "decoder": "unet", "width": 4}
+# Lightning warns that num_workers=0 may be a bottleneck; with 4-image batches it is not.
+pytestmark = pytest.mark.filterwarnings("ignore:The '(train|val)_dataloader' does not have many workers")
+
+
+def _fit(callback: UniqueModelCheckpoint, run_dir: Path, epochs: int) -> lightning.Trainer:
+    lightning.seed_everything(0, verbose=False)
+    trainer = lightning.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        devices=1,
+        default_root_dir=run_dir,
+        logger=lightning.pytorch.loggers.CSVLogger(RunLayout(run_dir).log_dir, name="", version=""),
+        callbacks=[callback],
+        log_every_n_steps=1,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+    trainer.fit(DetectorModule(**TINY_MODEL), datamodule=ReceiptDataModule(**TINY_DATA))
+    return trainer
+
+
+def _sidecars(folder: Path) -> dict[str, CheckpointMetadata]:
+    return {
+        p.name.removesuffix(".meta.json"): read_metadata(p)
+        for p in folder.iterdir()
+        if is_sidecar_file(p)
+    }
+
+
+def _val_losses(run_dir: Path) -> dict[int, float]:
+    with (RunLayout(run_dir).log_dir / "metrics.csv").open() as handle:
+        rows = [row for row in csv.DictReader(handle) if row.get("val/loss")]
+    return {int(row["epoch"]): float(row["val/loss"]) for row in rows}
+
+
+def test_top_k_and_last_each_have_a_matching_sidecar_when_training_ends(tmp_path: Path) -> None:
+    run_dir = allocate_launch_dir(tmp_path / "outputs")
+    callback = UniqueModelCheckpoint(
+        run_dir=run_dir, monitor="val/loss", mode="min", save_top_k=2, experiment_name="tiny"
+    )
+    trainer = _fit(callback, run_dir, epochs=4)
+    folder = RunLayout(run_dir).checkpoint_dir
+    checkpoints = sorted(p.name for p in folder.iterdir() if is_checkpoint_file(p))
+    sidecars = _sidecars(folder)
+    assert sorted(sidecars) == checkpoints
+    losses = _val_losses(run_dir)
+    best_two = sorted(sorted(losses, key=losses.__getitem__)[:2])
+    assert sorted(m.training.epoch for n, m in sidecars.items() if n != "last.ckpt") == best_two
+    assert "last.ckpt" in checkpoints and len(checkpoints) == 3
+    for name, metadata in sidecars.items():
+        saved = torch.load(folder / name, weights_only=False, map_location="cpu")
+        assert (metadata.training.epoch, metadata.training.global_step) == (
+            saved["epoch"],
+            saved["global_step"],
+        )
+        assert metadata.checkpoint.size_bytes == (folder / name).stat().st_size
+        assert metadata.checkpoint.file_name == name
+        assert metadata.training.is_last is (name == "last.ckpt")
+        assert metadata.experiment.name == "tiny"
+        assert metadata.experiment.run_dir == run_dir.relative_to(tmp_path / "outputs").as_posix()
+        assert metadata.provenance.source == "trained"
+        assert metadata.model.encoder == "tiny_cnn"
+        if name != "last.ckpt":
+            assert metadata.training.score == pytest.approx(losses[metadata.training.epoch], abs=1e-4)
+            assert f"val_loss={metadata.training.score:.4f}" in name
+    best = [n for n, m in sidecars.items() if m.training.is_best]
+    assert best == [Path(callback.best_model_path).name]
+    assert sidecars["last.ckpt"].training.global_step == trainer.global_step
+    assert set(sidecars["last.ckpt"].training.metrics) >= {
+        "train/loss",
+        "val/loss",
+        "val/precision",
+        "val/recall",
+        "val/hmean",
+    }
+    assert callback.sidecar_failures == []
+
+
+def test_training_goes_on_and_the_failure_is_recorded_when_a_sidecar_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def full_disk(checkpoint: Path, metadata: CheckpointMetadata) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ocr.callbacks._checkpoint, "write_metadata", full_disk)
+    run_dir = allocate_launch_dir(tmp_path / "outputs")
+    callback = UniqueModelCheckpoint(run_dir=run_dir, monitor="val/loss", mode="min", save_top_k=1)
+    with caplog.at_level(logging.ERROR, logger="ocr.callbacks"):
+        trainer = _fit(callback, run_dir, epochs=2)
+    assert trainer.state.finished
+    folder = RunLayout(run_dir).checkpoint_dir
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [Path(callback.best_model_path).name, "last.ckpt"]
+    )
+    assert len(callback.sidecar_failures) >= 2
+    assert callback.sidecar_failures[0].startswith("could not write the sidecar of ")
+    assert callback.sidecar_failures[0].endswith("[Errno 28] No space left on device")
+    assert any("could not write the sidecar" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.timeout(300)
+def test_each_sidecar_is_written_once_by_rank_zero_when_training_under_ddp(tmp_path: Path) -> None:
+    overrides = [
+        "trainer.max_epochs=2",
+        "trainer.strategy=ddp",
+        "trainer.devices=2",
+        "+trainer.enable_progress_bar=false",
+        *(f"data.{key}={value}" for key, value in TINY_DATA.items()),
+        *(f"model.{key}={value}" for key, value in TINY_MODEL.items()),
+        "hydra.verbose=ocr.callbacks",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "ocr.train", *overrides],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+        env={**os.environ, "PL_DISABLE_FORK": "1"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run_dir,) = (tmp_path / "outputs").glob("*/*")
+    rank_zero_log = (run_dir / "train.log").read_text()
+    rank_one_log = (run_dir / "train_ddp_process_1.log").read_text()
+    writes = re.findall(r"wrote sidecar (\S+) at step (\d+)", rank_zero_log)
+    assert "wrote sidecar" not in rank_one_log
+    assert writes
+    assert len(writes) == len(set(writes)), "a sidecar was written twice for one save"
+    folder = RunLayout(run_dir).checkpoint_dir
+    sidecars = _sidecars(folder)
+    assert sorted(sidecars) == sorted(p.name for p in folder.iterdir() if is_checkpoint_file(p))
+    assert {sidecar_path(folder / name).name for name in sidecars} <= {w[0] for w in writes}
+
+
+def test_callback_refuses_options_the_layout_owns_when_given(tmp_path: Path) -> None:
+    with pytest.raises(ocr.errors.CallbackConfigError) as info:
+        UniqueModelCheckpoint(run_dir=tmp_path, dirpath="elsewhere", filename="x")
+    assert str(info.value) == (
+        "UniqueModelCheckpoint sets dirpath, filename itself from the run layout. Remove those options"
+    )
+
+
+def test_callback_refuses_linked_last_checkpoints_when_asked(tmp_path: Path) -> None:
+    link: Any = "link"
+    with pytest.raises(ocr.errors.CallbackConfigError) as info:
+        UniqueModelCheckpoint(run_dir=tmp_path, save_last=link)
+    assert str(info.value) == (
+        "save_last must be True or False, got 'link' (links have no sidecar). Use save_last=True"
+    )
+
+
+def test_callback_needs_a_run_folder_when_outside_hydra() -> None:
+    with pytest.raises(ocr.errors.CallbackConfigError) as info:
+        UniqueModelCheckpoint()
+    assert str(info.value) == (
+        "UniqueModelCheckpoint has no run folder: run_dir was not given and no Hydra job is "
+        "running. Pass run_dir=... or create the callback inside a Hydra job"
+    )

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from ocr.cli import main
+from ocr.layout import allocate_launch_dir
+from ocr.registry import ExperimentRegistry, Status
+
+LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
+
+
+@pytest.fixture
+def populated(run_root: Path) -> list[str]:
+    run_root.mkdir()
+    registry = ExperimentRegistry(run_root)
+    ids = []
+    for name in ("alpha", "beta"):
+        run_dir = allocate_launch_dir(run_root, now=LAUNCH)
+        ids.append(registry.start_run(run_dir, name=name, tags=[name]).id)
+    registry.update_run(
+        registry.get(ids[0]).run_dir, status=Status.COMPLETED, best_metrics={"val/hmean": 0.93}
+    )
+    return ids
+
+
+def test_registry_list_prints_a_table_when_asked(
+    populated: list[str], run_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["registry", "list", str(run_root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["id", "status", "name", "started", "best", "run_dir"]
+    assert lines[2].split()[:3] == [populated[1], "running", "beta"]
+    assert "val/hmean=0.9300" in lines[3]
+
+
+def test_registry_list_prints_stable_json_when_asked(
+    populated: list[str], run_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["registry", "list", str(run_root), "--status", "completed", "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["id"] == populated[0]
+    assert entry["status"] == "completed"
+    assert entry["path"] == str(run_root / "2025-10-18" / "14-03-22")
+    assert {"name", "created_at", "best_metrics", "sweep_id", "job_num", "tags"} <= entry.keys()
+
+
+def test_registry_show_finds_a_run_by_prefix_when_asked(
+    populated: list[str], run_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["registry", "show", populated[0][:12], str(run_root), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == populated[0]
+    assert main(["registry", "show", populated[1], str(run_root)]) == 0
+    assert f"id: {populated[1]}" in capsys.readouterr().out
+
+
+def test_registry_rebuild_and_mark_stale_report_counts_when_run(
+    populated: list[str], run_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["registry", "rebuild", str(run_root)]) == 0
+    assert capsys.readouterr().out == "rebuilt the registry index from 2 run records\n"
+    assert main(["registry", "mark-stale", str(run_root)]) == 0
+    assert capsys.readouterr().out == "0 run(s) marked interrupted\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            ["registry", "list", "{missing}"],
+            "ocr: error: output root '{missing}' is not a folder ('{missing}'). "
+            "Pass the folder that holds your runs (default: ./outputs)\n",
+            id="missing-root",
+        ),
+        pytest.param(
+            ["registry", "show", "zzz", "{root}"],
+            "ocr: error: no experiment has the ID 'zzz'. List the IDs with `ocr registry list`\n",
+            id="unknown-id",
+        ),
+    ],
+)
+def test_bad_input_prints_one_line_and_exits_2_when_given(
+    argv: list[str],
+    message: str,
+    run_root: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run_root.mkdir()
+    missing = str(run_root / "missing")
+    argv = [a.format(missing=missing, root=run_root) for a in argv]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == message.format(missing=missing)
+    assert captured.out == ""
+
+
+def test_full_error_reraises_when_asked(run_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OCR_FULL_ERROR", "1")
+    with pytest.raises(FileNotFoundError):
+        main(["registry", "list", str(run_root / "missing")])
