@@ -144,3 +144,49 @@ recipes = st.dictionaries(
     min_size=1,
     max_size=5,
 )
+
+
+# --- legacy compat (ocr.compat) ---------------------------------------------
+# Appended as one section; its names join __all__ here.
+
+__all__ += [
+    "era_c_tags",
+    "legacy_architectures",
+    "legacy_encoders",
+    "legacy_epochs",
+    "legacy_name_paths",
+    "legacy_phases",
+    "legacy_prefixes",
+    "legacy_steps",
+    "legacy_timestamps",
+]
+
+legacy_epochs = st.integers(min_value=0, max_value=10**6)
+legacy_steps = st.integers(min_value=0, max_value=10**9)
+# strftime pads years below 1000 differently across platforms; legacy names never had them.
+legacy_timestamps = st.datetimes(
+    min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)
+).map(lambda moment: moment.replace(microsecond=0))
+# Free prefixes such as "resnet34_bs4": no epoch/step word, no separator at either end.
+legacy_prefixes = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=16
+).filter(
+    lambda s: "epoch" not in s and "step" not in s and not s.startswith("_") and not s.endswith("_")
+)
+# Anything a path relative to a checkpoints folder could be, including near misses.
+_name_part = st.text(max_size=40) | st.text(alphabet="epochstv=_-.0123456789/", max_size=40)
+legacy_name_paths = st.lists(_name_part, min_size=1, max_size=3)
+legacy_architectures = st.sampled_from(["dbnet", "dbnetpp", "craft", "unknown"])
+legacy_encoders = st.none() | st.sampled_from(
+    ["resnet18", "mobilenetv3_small_050", "efficientnet_b3", "unknown"]
+)
+legacy_phases = st.sampled_from(["training", "finetune", "train"])
+# Era C tags are free text: spaces, '=', '-', '_' and non-ASCII letters. Their last
+# dash-separated word is not an architecture word, or the tag would be ambiguous.
+_architecture_words = UNKNOWN_NAMES | {"dbnet", "dbnetpp", "craft"}
+era_c_tags = st.text(
+    alphabet=st.characters(exclude_characters="/\x00", exclude_categories=["Cs"])
+    | st.sampled_from(" =-_üß"),
+    min_size=1,
+    max_size=24,
+).filter(lambda tag: tag.split("-")[-1].strip().lower() not in _architecture_words)

@@ -18,8 +18,13 @@ __all__ = [
     "ConfigDirNotFoundError",
     "InputPathError",
     "LaunchDirAllocationError",
+    "LegacyPathNotMappedError",
+    "LegacySidecarInvalidError",
+    "LegacySupportDisabledError",
     "MetadataInvalidError",
     "MetadataVersionError",
+    "MigrationMappingInvalidError",
+    "MigrationMappingVersionError",
     "OcrError",
     "RecordInvalidError",
     "RecordNotFoundError",
@@ -116,3 +121,23 @@ class RecordInvalidError(OcrError, ValueError):
 
 class InputPathError(OcrError, FileNotFoundError):
     """A path given on the command line is missing or of the wrong kind."""
+
+
+class LegacySidecarInvalidError(OcrError, ValueError):
+    """A legacy checkpoint sidecar (``.metadata.json``/``.metadata.yaml``) cannot be read."""
+
+
+class LegacyPathNotMappedError(OcrError, LookupError):
+    """No migration mapping names a legacy path."""
+
+
+class LegacySupportDisabledError(OcrError, RuntimeError):
+    """Legacy support is switched off (``OCR_LEGACY=0``) and a legacy path was asked for."""
+
+
+class MigrationMappingInvalidError(OcrError, ValueError):
+    """A migration mapping file (``mapping.json``) is not valid JSON or breaks the schema."""
+
+
+class MigrationMappingVersionError(OcrError, ValueError):
+    """A migration mapping file was written by a newer ocr."""

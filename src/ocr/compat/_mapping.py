@@ -1,0 +1,180 @@
+"""The migration mapping file: its format, where it lives, and reading it.
+
+Each migration of an output root ``ROOT`` writes one mapping file (the migrator
+writes it with :mod:`ocr.atomic`; compat only reads it)::
+
+    <ROOT>/.ocr/migrations/<migration_id>/mapping.json
+
+.. code-block:: json
+
+    {
+      "schema_version": 1,
+      "migration_id": "20251018T140322Z-3f9a",
+      "created_at": "2025-10-18T14:03:22+02:00",
+      "root": "/data/project/outputs",
+      "entries": {
+        "outputs/exp1/checkpoints/best.ckpt": "outputs/2025-10-09/01-50-37/checkpoints/best.ckpt",
+        "multirun/2025-10-09/01-50-37/0": "outputs/2025-10-09/01-50-37/0",
+        "wandb/run-20251009_015037-abc123de": "outputs/2025-10-09/01-50-37/wandb/run-20251009_015037-abc123de"
+      }
+    }
+
+- ``migration_id``: the migration folder's name (letters, digits, ``.``, ``_``, ``-``).
+- ``created_at``: when the migration ran, timezone-aware; migrations apply in
+  this order (a later one moving an earlier one's new path is followed).
+- ``root``: ROOT's absolute POSIX path when the migration ran (for reports).
+- ``entries``: old path -> new path, files or folders, both POSIX and relative
+  to ROOT's parent, so that the ``multirun/`` and ``wandb/`` folders beside ROOT
+  are covered; no ``..``, no absolute paths. An entry whose first part is
+  ROOT's name as it was (the last part of ``root``) is resolved under ROOT as
+  it is now, so a renamed or moved tree keeps its mappings.
+
+A folder entry maps everything under it. A rolled-back migration removes its
+folder. The folder names are spelled here once; the migrator asks
+:func:`mapping_file` where to write.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Final, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from ocr.compat._vocabulary import MAPPING_FILE_NAME, MIGRATIONS_DIR_NAME
+from ocr.errors import MigrationMappingInvalidError, MigrationMappingVersionError
+from ocr.layout import RootLayout
+
+__all__ = [
+    "MAPPING_SCHEMA_VERSION",
+    "MigrationMapping",
+    "mapping_file",
+    "mapping_files",
+    "read_mapping",
+]
+
+MAPPING_SCHEMA_VERSION: Final = 1
+_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_ID: Final = re.compile(_ID_PATTERN)
+
+
+def _relative_posix(value: str) -> str:
+    path = PurePosixPath(value)
+    if not value or path.is_absolute() or ".." in path.parts or str(path) != value:
+        msg = f"must be a normalised relative POSIX path without '..', got {value!r}"
+        raise ValueError(msg)
+    return value
+
+
+_RelativePosix = Annotated[str, AfterValidator(_relative_posix)]
+
+
+class MigrationMapping(BaseModel):
+    """One migration's old-to-new mapping (``mapping.json``); see the module docstring."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = MAPPING_SCHEMA_VERSION
+    migration_id: str = Field(pattern=_ID_PATTERN)
+    created_at: AwareDatetime
+    root: str = Field(min_length=1)
+    entries: dict[_RelativePosix, _RelativePosix]
+
+
+def mapping_file(root: Path, migration_id: str) -> Path:
+    """Where one migration's mapping lives: ``<root>/.ocr/migrations/<migration_id>/mapping.json``.
+
+    Args:
+        root: The output root.
+        migration_id: The migration's ID.
+
+    Returns:
+        The mapping file's path (whether or not it exists).
+
+    Raises:
+        MigrationMappingInvalidError: The ID is not a plain folder name.
+
+    >>> mapping_file(Path("/data/outputs"), "m1").as_posix()
+    '/data/outputs/.ocr/migrations/m1/mapping.json'
+    """
+    if _ID.fullmatch(migration_id) is None:
+        raise MigrationMappingInvalidError(
+            f"migration ID {migration_id!r} is not a plain folder name",
+            fix="Use letters, digits, '.', '_' and '-', starting with a letter or digit",
+            value=migration_id,
+        )
+    return _migrations_dir(root) / migration_id / MAPPING_FILE_NAME
+
+
+def mapping_files(root: Path) -> list[Path]:
+    """The mapping files that exist under a root, in path order.
+
+    Args:
+        root: The output root.
+
+    Returns:
+        Every ``<root>/.ocr/migrations/<id>/mapping.json`` present.
+    """
+    try:
+        folders = sorted(entry for entry in _migrations_dir(root).iterdir() if entry.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [found for folder in folders if (found := folder / MAPPING_FILE_NAME).is_file()]
+
+
+def read_mapping(path: Path) -> MigrationMapping:
+    """Read and validate one mapping file.
+
+    Args:
+        path: A ``mapping.json``.
+
+    Returns:
+        The mapping.
+
+    Raises:
+        MigrationMappingInvalidError: The file is not JSON or breaks the schema
+            (every problem is listed).
+        MigrationMappingVersionError: The file was written by a newer ocr.
+        OSError: The file cannot be read.
+    """
+    try:
+        raw = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _invalid(path, f"not valid JSON ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise _invalid(path, f"expected a JSON object, got {type(raw).__name__}")
+    version = raw.get("schema_version")
+    if (
+        isinstance(version, int)
+        and not isinstance(version, bool)
+        and version > MAPPING_SCHEMA_VERSION
+    ):
+        raise MigrationMappingVersionError(
+            f"migration mapping {str(path)!r} has schema version {version}, newer than this "
+            f"ocr understands ({MAPPING_SCHEMA_VERSION})",
+            fix="Upgrade ocr (pip install --upgrade ocr)",
+            path=path,
+            value=version,
+        )
+    try:
+        return MigrationMapping.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field {'.'.join(str(part) for part in item['loc'])!r} {item['msg'][0].lower()}{item['msg'][1:]}"
+            for item in exc.errors()
+        )
+        raise _invalid(path, problems) from exc
+
+
+def _migrations_dir(root: Path) -> Path:
+    return RootLayout(root).state_dir / MIGRATIONS_DIR_NAME
+
+
+def _invalid(path: Path, why: str) -> MigrationMappingInvalidError:
+    return MigrationMappingInvalidError(
+        f"migration mapping is invalid: {str(path)!r}: {why}",
+        fix="Restore the file from the migration report, or delete its migration folder",
+        path=path,
+    )

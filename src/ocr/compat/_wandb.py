@@ -1,0 +1,108 @@
+"""The era C join: a timestamp names a W&B run folder, whose config names the experiment.
+
+Era C wrote checkpoints to ``<tag>-<arch>_<phase>_<YYYYmmdd_HHMMSS>/`` and the
+Hydra config to ``<exp_name>/.hydra/``; only the timestamp links them, and it
+also names the W&B run folder (``run-<stamp>-<id>`` or ``offline-run-<stamp>-<id>``),
+whose ``files/config.yaml`` holds ``exp_name``. A catalog asks this for thousands
+of checkpoints, so the folder listing and each config read are cached until the
+folder or file changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from pathlib import Path, PurePath
+from typing import Final
+
+from ocr.compat._config import read_yaml_mapping, unwrap_wandb_value
+from ocr.compat._names import LEGACY_STAMP_PATTERN
+from ocr.compat._vocabulary import WANDB_CONFIG_RELATIVE, WANDB_RUN_PREFIXES
+
+__all__ = ["wandb_exp_name", "wandb_run_of"]
+
+_WANDB_RUN: Final = re.compile(rf"(?P<stamp>{LEGACY_STAMP_PATTERN})-.+", re.DOTALL)
+_EXP_NAME_KEY: Final = "exp_name"
+# A change within the same mtime tick is invisible to an mtime key (git's "racy"
+# case), so anything modified this recently is read afresh instead of cached.
+_RACY_NS: Final = 2_000_000_000
+
+
+def wandb_run_of(wandb_root: Path, stamp: str) -> Path | None:
+    """The one W&B run folder of a timestamp.
+
+    Args:
+        wandb_root: The ``wandb`` folder.
+        stamp: ``YYYYmmdd_HHMMSS``.
+
+    Returns:
+        The run folder, or ``None`` when none or several have that timestamp
+        (two runs of the same second cannot be told apart, so neither is joined).
+    """
+    mtime_ns = _settled_mtime_ns(wandb_root)
+    index = _index_runs(wandb_root) if mtime_ns is None else _cached_runs(wandb_root, mtime_ns)
+    matches = index.get(stamp, ())
+    return matches[0] if len(matches) == 1 else None
+
+
+def wandb_exp_name(wandb_dir: Path) -> str | None:
+    """The experiment name a W&B run's config gives, when it is a plain folder name.
+
+    Args:
+        wandb_dir: A W&B run folder.
+
+    Returns:
+        ``exp_name`` from ``files/config.yaml``; ``None`` when missing, not a
+        string, or not usable as one folder name (``/``, ``..``).
+    """
+    config_file = wandb_dir.joinpath(*WANDB_CONFIG_RELATIVE)
+    mtime_ns = _settled_mtime_ns(config_file)
+    name = (
+        _read_exp_name(config_file) if mtime_ns is None else _cached_exp_name(config_file, mtime_ns)
+    )
+    if name is None or PurePath(name).name != name or name in {".", ".."}:
+        return None
+    return name
+
+
+def _settled_mtime_ns(path: Path) -> int | None:
+    """The mtime when it is old enough to key a cache; ``None`` when recent or missing."""
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return mtime_ns if time.time_ns() - mtime_ns > _RACY_NS else None
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_runs(wandb_root: Path, mtime_ns: int) -> dict[str, tuple[Path, ...]]:
+    """:func:`_index_runs`, kept while the folder's ``mtime_ns`` stays."""
+    del mtime_ns
+    return _index_runs(wandb_root)
+
+
+def _index_runs(wandb_root: Path) -> dict[str, tuple[Path, ...]]:
+    """Index the W&B run folders by timestamp."""
+    index: dict[str, list[Path]] = {}
+    try:
+        names = sorted(entry.name for entry in wandb_root.iterdir() if entry.is_dir())
+    except OSError:
+        return {}
+    for name in names:
+        prefix = next((p for p in WANDB_RUN_PREFIXES if name.startswith(p)), None)
+        if prefix and (match := _WANDB_RUN.fullmatch(name[len(prefix) :])):
+            index.setdefault(match["stamp"], []).append(wandb_root / name)
+    return {stamp: tuple(paths) for stamp, paths in index.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_exp_name(config_file: Path, mtime_ns: int) -> str | None:
+    """:func:`_read_exp_name`, kept while the file's ``mtime_ns`` stays."""
+    del mtime_ns
+    return _read_exp_name(config_file)
+
+
+def _read_exp_name(config_file: Path) -> str | None:
+    value = unwrap_wandb_value(read_yaml_mapping(config_file).get(_EXP_NAME_KEY))
+    return value if isinstance(value, str) and value else None
