@@ -190,3 +190,44 @@ era_c_tags = st.text(
     min_size=1,
     max_size=24,
 ).filter(lambda tag: tag.split("-")[-1].strip().lower() not in _architecture_words)
+
+
+# --- catalog query (ocr.catalog._query) --------------------------------------
+# Appended as one section; its names join __all__ here. Its import stays inside
+# the section so that the sections above remain untouched.
+from ocr.catalog._entry import CatalogEntry, LayoutKind, SidecarState  # noqa: E402
+
+__all__ += ["catalog_entries", "query_metric_names", "query_strings", "query_tags"]
+
+query_metric_names = st.sampled_from(["val/hmean", "val_loss", "train/loss"])
+query_tags = st.sampled_from(["baseline", "sweep", "Ablation", "x%y"])
+# Small alphabets, so that equality and LIKE often hit; quotes and backslashes
+# test the literal escapes.
+query_strings = st.text(alphabet="abAB_%'\"\\ ", max_size=6)
+_query_floats = st.sampled_from([0.0, 0.5, 0.9, 0.93]) | st.floats(
+    min_value=-2, max_value=2, allow_nan=False
+)
+catalog_entries = st.builds(
+    CatalogEntry,
+    path=st.text(alphabet="ab/._", min_size=1, max_size=8),
+    run_dir=st.none() | query_strings,
+    experiment_id=st.none() | query_strings,
+    name=st.none() | query_strings,
+    # Naive times too: the catalog reads them as local time.
+    created_at=st.none() | _aware_times | st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)),
+    layout=st.sampled_from(LayoutKind) | st.sampled_from([kind.value for kind in LayoutKind]),
+    architecture=st.none() | st.sampled_from(["dbnet", "craft"]),
+    encoder=st.none() | st.sampled_from(["resnet18", "resnet34", "mobilenet"]),
+    decoder=st.none() | st.sampled_from(["unet", "fpn"]),
+    head=st.none() | st.sampled_from(["db_head", "craft_head"]),
+    epoch=st.none() | st.integers(min_value=0, max_value=20),
+    step=st.none() | st.integers(min_value=0, max_value=10**6),
+    metrics=st.dictionaries(query_metric_names, _query_floats, max_size=3),
+    is_best=st.booleans(),
+    is_last=st.booleans(),
+    sidecar=st.sampled_from(SidecarState),
+    size_bytes=st.integers(min_value=0, max_value=2**40),
+    config_hash=st.none() | st.text(alphabet="0123456789abcdef", min_size=8, max_size=8),
+    status=st.none() | st.sampled_from(["running", "completed", "failed"]),
+    tags=st.lists(query_tags, max_size=3).map(tuple),
+)

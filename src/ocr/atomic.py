@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from pydantic import BaseModel
 
 __all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
+
+_DEFAULT_MODE: Final = 0o666
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
@@ -32,6 +34,9 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
     """
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would, so teammates on a shared filesystem can read it.
+        os.fchmod(fd, _mode_for(target))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -59,17 +64,37 @@ def atomic_write_text(target: Path, text: str) -> None:
     atomic_write_bytes(target, text.encode("utf-8"))
 
 
-def atomic_write_json(target: Path, model: BaseModel) -> None:
+def atomic_write_json(target: Path, model: BaseModel, *, indent: int | None = 2) -> None:
     """Replace ``target`` with a Pydantic model's JSON, atomically.
 
     Args:
         target: The file to write; its folder must exist.
         model: The versioned on-disk model to write.
+        indent: Indentation for people to read; ``None`` for large caches.
 
     Raises:
         OSError: The folder is missing or not writable (the target is untouched).
     """
-    atomic_write_bytes(target, model.model_dump_json(indent=2).encode("utf-8") + b"\n")
+    atomic_write_bytes(target, model.model_dump_json(indent=indent).encode("utf-8") + b"\n")
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return _DEFAULT_MODE & ~_umask()
+
+
+def _umask() -> int:
+    # Reading the umask without changing it (os.umask sets it, racing other
+    # threads); /proc has it on Linux, elsewhere the common default is assumed.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass  # no /proc: fall through to the usual default
+    return 0o022
 
 
 def _fsync_folder(folder: Path) -> None:

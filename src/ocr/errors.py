@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CallbackConfigError",
+    "CatalogQueryError",
     "ConfigDirNotFoundError",
     "InputPathError",
     "LaunchDirAllocationError",
@@ -141,3 +142,7 @@ class MigrationMappingInvalidError(OcrError, ValueError):
 
 class MigrationMappingVersionError(OcrError, ValueError):
     """A migration mapping file was written by a newer ocr."""
+
+
+class CatalogQueryError(OcrError, ValueError):
+    """A catalog query (``--where`` expression, ``best(...)`` or key) cannot be parsed."""

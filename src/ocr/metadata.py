@@ -191,8 +191,15 @@ def read_metadata(sidecar: Path) -> CheckpointMetadata:
         MetadataVersionError: The file was written by a newer ocr.
         OSError: The file cannot be read.
     """
+    content = sidecar.read_bytes()
     try:
-        raw = json.loads(sidecar.read_bytes())
+        # Fast path: a current, valid sidecar parses and validates in one go;
+        # anything else takes the careful path below for an exact message.
+        return CheckpointMetadata.model_validate_json(content)
+    except ValidationError:
+        pass
+    try:
+        raw = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _invalid(sidecar, f"not valid JSON ({exc})") from exc
     if not isinstance(raw, dict):

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Final
 import yaml
 
 from ocr.errors import CallbackConfigError, RecordInvalidError
-
-from ocr.layout import RootLayout, RunLayout
+from ocr.layout import RootLayout, RunLayout, hydra_job_name, hydra_run_dir, launch_dir
 from ocr.metadata import ConfigInfo, EnvironmentInfo, ExperimentInfo, hash_saved_config
 from ocr.registry._record import ExperimentRecord, read_record
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = [
     "RunContext",
     "capture_environment",
-    "hydra_run_dir",
     "resolve_run_dir",
     "scalar_metrics",
 ]
@@ -52,6 +50,7 @@ class RunContext:
         experiment: Name, folder relative to the root, sweep job number.
         config: Config hash, overrides and saved-config path.
         environment: Software versions, host, git commit.
+        job_name: Hydra's job name (its log is ``<job_name>.log``), if any.
     """
 
     layout: RunLayout
@@ -59,6 +58,7 @@ class RunContext:
     experiment: ExperimentInfo
     config: ConfigInfo
     environment: EnvironmentInfo
+    job_name: str | None = None
 
     @classmethod
     def capture(cls, run_dir: Path, *, name: str | None = None) -> RunContext:
@@ -77,12 +77,19 @@ class RunContext:
         record = _registered(layout)
         experiment = ExperimentInfo(
             id=record.id if record else None,
-            name=name or (record.name if record else None) or _hydra_job_name(),
+            name=name or (record.name if record else None) or hydra_job_name(),
             run_dir=run_dir.relative_to(root).as_posix(),
             sweep_id=record.sweep_id if record else None,
             job_num=found[1].job_num if found else None,
         )
-        return cls(layout, root, experiment, _config_info(layout), capture_environment())
+        return cls(
+            layout,
+            root,
+            experiment,
+            _config_info(layout),
+            capture_environment(),
+            job_name=hydra_job_name(),
+        )
 
 
 def _registered(layout: RunLayout) -> ExperimentRecord | None:
@@ -124,17 +131,8 @@ def capture_environment() -> EnvironmentInfo:
         lightning=_version_of("lightning"),
         ocr=_version_of("ocr"),
         host=socket.gethostname(),
-        git_commit=_git_commit(_launch_dir()),
+        git_commit=_git_commit(launch_dir()),
     )
-
-
-def hydra_run_dir() -> Path | None:
-    """The run folder of the current Hydra job, or ``None`` outside Hydra."""
-    from hydra.core.hydra_config import HydraConfig  # noqa: PLC0415 (hydra is heavy)
-
-    if not HydraConfig.initialized():
-        return None
-    return Path(HydraConfig.get().runtime.output_dir)
 
 
 def resolve_run_dir(run_dir: StrPath | None, *, user: str) -> Path:
@@ -175,18 +173,6 @@ def scalar_metrics(trainer: lightning.Trainer) -> dict[str, float]:
         if value.numel() == 1:
             scalars[name] = float(value)
     return scalars
-
-
-def _hydra_job_name() -> str | None:
-    from hydra.core.hydra_config import HydraConfig  # noqa: PLC0415 (hydra is heavy)
-
-    return str(HydraConfig.get().job.name) if HydraConfig.initialized() else None
-
-
-def _launch_dir() -> Path:
-    from hydra.core.hydra_config import HydraConfig  # noqa: PLC0415 (hydra is heavy)
-
-    return Path(HydraConfig.get().runtime.cwd) if HydraConfig.initialized() else Path.cwd()
 
 
 def _version_of(package: str) -> str | None:

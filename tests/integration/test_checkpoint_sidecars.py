@@ -18,7 +18,7 @@ import torch
 import ocr.callbacks._checkpoint
 import ocr.errors
 from ocr.callbacks import UniqueModelCheckpoint
-from ocr.layout import RunLayout, allocate_launch_dir
+from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
 from ocr.metadata import CheckpointMetadata, read_metadata
 from ocr.naming import is_checkpoint_file, is_sidecar_file, sidecar_path
 from ocr.train.data import ReceiptDataModule
@@ -148,7 +148,7 @@ def test_each_sidecar_is_written_once_by_rank_zero_when_training_under_ddp(tmp_p
         env={**os.environ, "PL_DISABLE_FORK": "1"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    (run_dir,) = (tmp_path / "outputs").glob("*/*")
+    (run_dir,) = RootLayout(tmp_path / "outputs").run_dirs()
     rank_zero_log = (run_dir / "train.log").read_text()
     rank_one_log = (run_dir / "train_ddp_process_1.log").read_text()
     writes = re.findall(r"wrote sidecar (\S+) at step (\d+)", rank_zero_log)

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 import pytest
 
 from ocr.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ocr.metadata import ModelInfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_write_replaces_the_file_and_leaves_no_temp_when_done(tmp_path: Path) -> None:
@@ -65,3 +68,20 @@ def test_readers_see_whole_files_only_when_writers_race(tmp_path: Path) -> None:
     stop.set()
     reader.join()
     assert seen <= set(payloads)
+
+
+def test_new_files_get_the_umask_mode_and_keep_an_existing_mode_when_written(
+    tmp_path: Path,
+) -> None:
+    fresh = tmp_path / "fresh.json"
+    old_umask = os.umask(0o027)
+    try:
+        atomic_write_text(fresh, "x")
+    finally:
+        os.umask(old_umask)
+    assert fresh.stat().st_mode & 0o777 == 0o640
+    kept = tmp_path / "kept.json"
+    kept.write_text("x")
+    kept.chmod(0o604)
+    atomic_write_text(kept, "y")
+    assert kept.stat().st_mode & 0o777 == 0o604

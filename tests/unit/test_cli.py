@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from ocr.cli import main
 from ocr.layout import allocate_launch_dir
 from ocr.registry import ExperimentRegistry, Status
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import torch
@@ -18,6 +17,10 @@ from ocr.naming import (
     parse_checkpoint_name,
     sidecar_path,
 )
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _metrics = st.text(min_size=1, max_size=20)
 

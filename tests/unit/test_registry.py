@@ -4,7 +4,6 @@ import logging
 import multiprocessing
 import socket
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -20,6 +19,10 @@ from ocr.registry import (
     new_experiment_id,
     read_record,
 )
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
 _ID_CHARS = set("0123456789abcdefghjkmnpqrstvwxyz")

@@ -148,7 +148,7 @@ class UniqueModelCheckpoint(ModelCheckpoint):
         self, trainer: lightning.Trainer, pl_module: lightning.LightningModule, stage: str
     ) -> None:
         """Flush pending sidecars and stop the writer thread."""
-        self._writer.drain()
+        self._writer.close()
         if self.sidecar_failures:
             rank_zero_info(f"{len(self.sidecar_failures)} checkpoint sidecar(s) failed, see errors")
 
@@ -242,6 +242,9 @@ class _SidecarWriter:
         pending, self._pending = self._pending, []
         for future in pending:
             future.result()
+
+    def close(self) -> None:
+        self.drain()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None

@@ -127,7 +127,9 @@ class ExperimentRecorder(Callback):
             tags=sorted({*record.tags, *self._tags}),
             overrides=context.config.overrides,
             config_hash=context.config.config_hash,
-            log_file=_relative(layout.log_file(context.experiment.name or "train"), self.run_dir),
+            log_file=_relative(layout.log_file(context.job_name), self.run_dir)
+            if context.job_name
+            else None,
             artifact_dir=_relative(layout.artifact_dir, self.run_dir),
         )
         self._stop.clear()

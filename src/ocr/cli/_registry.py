@@ -95,8 +95,10 @@ def _show(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json(_as_json(run))
         return 0
-    for key, value in _as_json(run).items():
-        sys.stdout.write(f"{key:>14}: {value}\n")
+    fields = _as_json(run)
+    width = max(map(len, fields))
+    for key, value in fields.items():
+        sys.stdout.write(f"{key:>{width}}: {value}\n")
     return 0
 
 

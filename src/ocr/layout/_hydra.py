@@ -22,6 +22,9 @@ __all__ = [
     "LAUNCH_DIR_RESOLVER",
     "ROOT_RESOLVER",
     "RUN_PATH_RESOLVER",
+    "hydra_job_name",
+    "hydra_run_dir",
+    "launch_dir",
     "packaged_config_dir",
     "register_resolvers",
 ]
@@ -55,18 +58,38 @@ def _resolve_launch_dir(root: str) -> str:
 
 def _resolve_root(root: str) -> str:
     path = Path(root).expanduser()
-    return str(path if path.is_absolute() else _launch_cwd() / path)
+    return str(path if path.is_absolute() else launch_dir() / path)
 
 
-def _launch_cwd() -> Path:
-    # Hydra records the directory it was launched from before any chdir; before
-    # Hydra's config is set (a sweeper reading hydra.sweep.dir) and outside
-    # Hydra, the process is still in the launch directory.
+def launch_dir() -> Path:
+    """The directory the current launch started in, before any ``chdir``.
+
+    Returns:
+        Hydra's ``runtime.cwd`` inside a Hydra job; otherwise the process's
+        directory (also true while a sweeper reads ``hydra.sweep.dir``, before
+        Hydra's config is set).
+    """
     from hydra.core.hydra_config import HydraConfig  # noqa: PLC0415 (hydra is heavy)
 
     if HydraConfig.initialized():
         return Path(HydraConfig.get().runtime.cwd)
     return Path.cwd()
+
+
+def hydra_run_dir() -> Path | None:
+    """The run folder of the current Hydra job, or ``None`` outside Hydra."""
+    from hydra.core.hydra_config import HydraConfig  # noqa: PLC0415 (hydra is heavy)
+
+    if not HydraConfig.initialized():
+        return None
+    return Path(HydraConfig.get().runtime.output_dir)
+
+
+def hydra_job_name() -> str | None:
+    """Hydra's job name (its log is ``<name>.log``), or ``None`` outside Hydra."""
+    from hydra.core.hydra_config import HydraConfig  # noqa: PLC0415 (hydra is heavy)
+
+    return str(HydraConfig.get().job.name) if HydraConfig.initialized() else None
 
 
 def _resolve_run_path(name: str, run_dir: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import os
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,6 +135,11 @@ class RootLayout:
     def registry_index_file(self) -> Path:
         """The registry's index, a rebuildable cache over the run records."""
         return self.state_dir / "registry.json"
+
+    @property
+    def catalog_index_file(self) -> Path:
+        """The catalog's incremental index, a deletable cache."""
+        return self.state_dir / "catalog.index"
 
     def run_dirs(self) -> Iterator[Path]:
         """Every run folder and sweep-job folder under the root, in path order.

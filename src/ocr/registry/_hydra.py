@@ -12,9 +12,8 @@ from typing import Final
 from omegaconf import OmegaConf
 
 from ocr.errors import CallbackConfigError
-from ocr.layout import RootLayout
+from ocr.layout import RootLayout, hydra_run_dir
 from ocr.registry._store import ExperimentRegistry
-from ocr.run_context import hydra_run_dir
 
 __all__ = ["EXPERIMENT_ID_RESOLVER", "register_resolvers"]
 

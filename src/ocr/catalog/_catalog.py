@@ -1,0 +1,145 @@
+"""CheckpointCatalog: every checkpoint under some roots, filtered and sorted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ocr.catalog._describe import Describer
+from ocr.catalog._entry import CatalogEntry
+from ocr.catalog._index import scan_root
+from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, is_legacy_enabled
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ocr._typing import StrPath
+
+__all__ = ["CheckpointCatalog", "CatalogFilter"]
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    """Flag-style filters; every given one must hold.
+
+    Args:
+        architecture: Exact architecture name.
+        encoder: Exact encoder name.
+        decoder: Exact decoder name.
+        head: Exact head name.
+        since: Created at or after (timezone-aware).
+        until: Created before (timezone-aware).
+        min_metrics: Metric name -> lowest accepted value (entries lacking it fail).
+        status: The run's registry status.
+        tags: Tags the run must all have.
+        search: Case-insensitive text looked for in the path, name and model names.
+    """
+
+    architecture: str | None = None
+    encoder: str | None = None
+    decoder: str | None = None
+    head: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    min_metrics: dict[str, float] = field(default_factory=dict)
+    status: str | None = None
+    tags: tuple[str, ...] = ()
+    search: str | None = None
+
+    def __call__(self, entry: CatalogEntry) -> bool:
+        """Whether ``entry`` passes every filter."""
+        exact = {
+            "architecture": self.architecture,
+            "encoder": self.encoder,
+            "decoder": self.decoder,
+            "head": self.head,
+            "status": self.status,
+        }
+        if any(want is not None and getattr(entry, key) != want for key, want in exact.items()):
+            return False
+        created = entry.created_at
+        if self.since is not None and (created is None or created < self.since):
+            return False
+        if self.until is not None and (created is None or created >= self.until):
+            return False
+        if any(entry.metrics.get(k, float("-inf")) < v for k, v in self.min_metrics.items()):
+            return False
+        if not set(self.tags) <= set(entry.tags):
+            return False
+        return self.search is None or self.search.casefold() in _haystack(entry)
+
+
+def _haystack(entry: CatalogEntry) -> str:
+    words = [entry.path, entry.name, entry.architecture, entry.encoder, entry.decoder, entry.head]
+    return " ".join(word for word in words if word).casefold()
+
+
+class CheckpointCatalog:
+    """Finds the checkpoints under one or more output roots, new and legacy alike.
+
+    Discovery never unpickles a checkpoint. Each root keeps an incremental
+    index in ``<root>/.ocr/catalog.index``; the legacy ``multirun/`` and
+    ``wandb/`` folders beside a root are scanned with it (unless legacy
+    support is off, ``OCR_LEGACY=0``).
+
+    Args:
+        roots: The output roots.
+
+    >>> import tempfile
+    >>> CheckpointCatalog([tempfile.mkdtemp()]).scan()
+    []
+    """
+
+    def __init__(self, roots: Sequence[StrPath]) -> None:
+        self.roots = [Path(root).expanduser().resolve() for root in roots]
+
+    def scan(self, *, rescan: bool = False) -> list[CatalogEntry]:
+        """Every checkpoint under the roots, in path order.
+
+        Args:
+            rescan: Ignore the indexes and describe every checkpoint again.
+
+        Returns:
+            The entries.
+        """
+        entries: list[CatalogEntry] = []
+        for root in self.roots:
+            tops = [root, *self._legacy_siblings(root)]
+            describer = Describer(roots=tops)
+            entries.extend(scan_root(root, tops, describer, rescan=rescan))
+        return entries
+
+    def query(
+        self,
+        *predicates: Callable[[CatalogEntry], bool],
+        sort: str | None = None,
+        descending: bool = True,
+        rescan: bool = False,
+    ) -> list[CatalogEntry]:
+        """The checkpoints that pass every predicate, optionally sorted by a metric.
+
+        Args:
+            *predicates: Filters, e.g. a :class:`CatalogFilter` or a ``--where`` predicate.
+            sort: A metric name to sort by; entries without it go last.
+            descending: Highest value first (the default) or lowest first.
+            rescan: Ignore the indexes.
+
+        Returns:
+            The matching entries.
+        """
+        found = [e for e in self.scan(rescan=rescan) if all(p(e) for p in predicates)]
+        if sort is None:
+            return found
+        with_metric = [e for e in found if sort in e.metrics]
+        without = [e for e in found if sort not in e.metrics]
+        with_metric.sort(key=lambda e: e.metrics[sort], reverse=descending)
+        return with_metric + without
+
+    @staticmethod
+    def _legacy_siblings(root: Path) -> list[Path]:
+        if not is_legacy_enabled():
+            return []
+        siblings = (root.parent / MULTIRUN_DIR_NAME, root.parent / WANDB_DIR_NAME)
+        return [sibling for sibling in siblings if sibling.is_dir() and sibling != root]

@@ -1,0 +1,131 @@
+"""The catalog's typed entry: one checkpoint, everything known about it without loading it.
+
+The JSON form (``ocr catalog --format json``, :meth:`CatalogEntry.as_json`) is
+a contract: field names are stable, unknown values are ``null``. Entries are
+typed named tuples, not Pydantic models: a warm scan rebuilds ten thousand of
+them from the index, and validation would dominate it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Final, NamedTuple
+
+__all__ = ["ENTRY_FIELDS", "CatalogEntry", "LayoutKind", "SidecarState"]
+
+
+class LayoutKind(enum.StrEnum):
+    """Which folder layout a checkpoint was found in."""
+
+    NEW = "new"
+    NAME_BASED = "name_based"
+    MODEL_SUBFOLDER = "model_subfolder"
+    TAGGED = "tagged"
+    SWEEP = "sweep"
+
+
+class SidecarState(enum.StrEnum):
+    """The state of a checkpoint's ocr sidecar."""
+
+    VALID = "valid"
+    MISSING = "missing"
+    INVALID = "invalid"
+    STALE = "stale"  # the checkpoint changed (size or mtime) since the sidecar was written
+
+
+class CatalogEntry(NamedTuple):
+    """One checkpoint as the catalog sees it.
+
+    ``layout`` is a :class:`LayoutKind` value and ``sidecar`` a
+    :class:`SidecarState` value (both compare equal to their enum members).
+    ``sources`` says where each recovered field came from (``sidecar``,
+    ``hydra_config``, ``file_name``, ...); ``problems`` lists what could not
+    be read (an invalid sidecar, say).
+    """
+
+    path: str
+    layout: str
+    sidecar: str
+    run_dir: str | None = None
+    experiment_id: str | None = None
+    name: str | None = None
+    created_at: datetime | None = None
+    architecture: str | None = None
+    encoder: str | None = None
+    decoder: str | None = None
+    head: str | None = None
+    epoch: int | None = None
+    step: int | None = None
+    metrics: dict[str, float] = {}  # noqa: RUF012 (NamedTuple defaults are never mutated here)
+    is_best: bool = False
+    is_last: bool = False
+    size_bytes: int = 0
+    config_hash: str | None = None
+    status: str | None = None
+    tags: tuple[str, ...] = ()
+    sources: dict[str, str] = {}  # noqa: RUF012 (NamedTuple defaults are never mutated here)
+    problems: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The entry as JSON data (the documented ``--format json`` fields).
+
+        Returns:
+            Field name -> JSON value; times as ISO 8601, tags and problems as lists.
+        """
+        data = self._asdict()
+        data["created_at"] = self.created_at.isoformat() if self.created_at else None
+        data["tags"] = list(self.tags)
+        data["problems"] = list(self.problems)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CatalogEntry:
+        """Rebuild an entry from :meth:`as_json` data.
+
+        Args:
+            data: The JSON data.
+
+        Returns:
+            The entry.
+        """
+        created = data.get("created_at")
+        return cls(
+            **{
+                **data,
+                "created_at": datetime.fromisoformat(created) if created else None,
+                "tags": tuple(data.get("tags", ())),
+                "problems": tuple(data.get("problems", ())),
+            }
+        )
+
+    def as_row(self) -> tuple[Any, ...]:
+        """The entry as a tuple of plain values (for the index)."""
+        # Enum members become their plain string values: marshal takes only
+        # built-in types.
+        plain = self._replace(
+            layout=str(self.layout),
+            sidecar=str(self.sidecar),
+            created_at=self.created_at.isoformat() if self.created_at else None,
+        )
+        return tuple(plain)
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> CatalogEntry:
+        """Rebuild an entry from :meth:`as_row`.
+
+        Args:
+            row: The plain values.
+
+        Returns:
+            The entry.
+        """
+        created = row[_CREATED]
+        if created is not None:
+            row = (*row[:_CREATED], datetime.fromisoformat(created), *row[_CREATED + 1 :])
+        # tuple.__new__ is what _make does, minus its length check and a call.
+        return tuple.__new__(cls, row)
+
+
+ENTRY_FIELDS: Final = CatalogEntry._fields
+_CREATED: Final = ENTRY_FIELDS.index("created_at")

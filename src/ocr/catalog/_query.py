@@ -1,0 +1,300 @@
+"""The catalog query language: ``--where`` expressions and ``best(metric, by=[...])``.
+
+A small, safe (no ``eval``) language in the spirit of MLflow's search filter;
+``docs/catalog-query.md`` gives its grammar and semantics. This module holds the
+grammar (recursive descent, with a nesting limit so that hostile input cannot
+exhaust the stack) and the entry points.
+
+>>> from ocr.catalog._entry import CatalogEntry
+>>> entry = CatalogEntry(
+...     path="runs/a/epoch=3.ckpt", layout="new", sidecar="valid",
+...     encoder="resnet18", metrics={"val/hmean": 0.93}, tags=("baseline",),
+... )
+>>> where = parse_where("metrics.val/hmean > 0.9 and model.encoder = 'resnet18'")
+>>> where(entry), parse_where("tags = 'baseline' and epoch IS NULL")(entry)
+(True, True)
+>>> parse_best("best(metrics.val/hmean, by=[model.encoder])")
+('metrics.val/hmean', ['model.encoder'])
+>>> [e.path for e in best_per_group([entry], "metrics.val/hmean", by=["model.encoder"])]
+['runs/a/epoch=3.ckpt']
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Literal
+
+from ocr.catalog import _query_eval as tree
+from ocr.catalog import _query_parse as lexis
+from ocr.catalog._query_eval import ConfigLookup, Predicate
+from ocr.errors import CatalogQueryError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ocr.catalog._entry import CatalogEntry
+    from ocr.catalog._query_eval import Key, Node
+    from ocr.catalog._query_parse import Token
+
+__all__ = [
+    "ConfigLookup",
+    "Predicate",
+    "best_per_group",
+    "parse_best",
+    "parse_where",
+    "resolve_key",
+]
+
+_MAX_DEPTH: Final = 50
+
+
+class _Parser:
+    """Recursive descent over the tokens of one text, one method per grammar rule."""
+
+    def __init__(self, source: lexis.Source) -> None:
+        self.source = source
+        self._tokens = lexis.tokenize(source)
+        self._position = 0
+
+    def peek(self) -> Token:
+        return self._tokens[self._position]
+
+    def advance(self) -> Token:
+        token = self._tokens[self._position]
+        self._position = min(self._position + 1, len(self._tokens) - 1)
+        return token
+
+    def at(self, *values: str) -> bool:
+        token = self.peek()
+        return token.kind in ("keyword", "punct", "op") and token.value in values
+
+    def fail(self, token: Token, problem: str, fix: str) -> CatalogQueryError:
+        return self.source.error(token.column, f"{problem}, got {token.describe()}", fix)
+
+    def expect(self, symbol: str, fix: str, *, after: str) -> None:
+        token = self.advance()
+        if token.kind not in ("punct", "op") or token.value != symbol:
+            raise self.fail(token, f"expected {symbol!r} {after}", fix)
+
+    def end(self, expected: str, fix: str) -> None:
+        if (token := self.peek()).kind != "end":
+            raise self.fail(token, f"expected {expected}", fix)
+
+    def key(self, *, ranking: bool = False) -> Key:
+        token = self.advance()
+        if token.kind != "word":
+            raise self.fail(token, "expected a key", lexis.KEY_HELP)
+        return lexis.build_key(self.source, token, ranking=ranking)
+
+    def where(self) -> Node:
+        if self.peek().kind == "end":
+            fix = "Write a condition such as metrics.val/hmean > 0.9"
+            raise self.source.error(1, "the expression is empty", fix)
+        node = self.junction(0, "or")
+        fix = "Join conditions with AND or OR, and close each '(' once"
+        self.end("AND, OR or the end of the expression", fix)
+        return node
+
+    def junction(self, depth: int, word: Literal["or", "and"]) -> Node:
+        def part() -> Node:  # OR joins AND-junctions, which join factors: AND binds tighter
+            return self.junction(depth, "and") if word == "or" else self.factor(depth)
+
+        parts = [part()]
+        while self.at(word):
+            self.advance()
+            parts.append(part())
+        return parts[0] if len(parts) == 1 else tree.Junction(tuple(parts), any_of=word == "or")
+
+    def factor(self, depth: int) -> Node:
+        if not self.at("not", "("):
+            return self.condition()
+        if depth >= _MAX_DEPTH:
+            problem = f"the expression nests deeper than {_MAX_DEPTH} levels"
+            fix = "Simplify the expression: use fewer nested parentheses and NOTs"
+            raise self.source.error(self.peek().column, problem, fix)
+        opening = self.advance()
+        if opening.value == "not":
+            return tree.Not(self.factor(depth + 1))
+        node = self.junction(depth + 1, "or")
+        self.expect(
+            ")", "Add the missing ')'", after=f"to close the '(' at column {opening.column}"
+        )
+        return node
+
+    def condition(self) -> Node:
+        key = self.key()
+        operator = self.advance()
+        if operator.kind == "op":
+            return self.comparison(key, operator)
+        word = operator.value if operator.kind == "keyword" else ""
+        if word == "is":
+            return self.is_null(key)
+        negated = word == "not"
+        if negated:
+            if not self.at("in", "like", "ilike"):
+                raise self.fail(
+                    self.peek(), "expected IN, LIKE or ILIKE after NOT", lexis.OPERATOR_HELP
+                )
+            operator = self.advance()
+            word = operator.value
+        if word == "in":
+            return self.member(key, operator, negated=negated)
+        if word in ("like", "ilike"):
+            return self.like(key, operator, negated=negated)
+        raise self.fail(operator, f"expected an operator after {key.text}", lexis.OPERATOR_HELP)
+
+    def comparison(self, key: Key, operator: Token) -> Node:
+        lexis.check_operator(self.source, key, operator)
+        symbol = {"==": "=", "!=": "="}.get(operator.text, operator.text)
+        literal = lexis.check_literal(self.source, key, self.advance(), exact=symbol == "=")
+        test = tree.compare_test(symbol, literal)
+        return tree.Condition(key, test, negated=operator.text == "!=")
+
+    def member(self, key: Key, operator: Token, *, negated: bool) -> Node:
+        lexis.check_operator(self.source, key, operator)
+        fix = "Write IN (value, ...), e.g. IN ('resnet18', 'resnet34')"
+        self.expect("(", fix, after="after IN")
+        if self.at(")"):
+            raise self.source.error(self.peek().column, "IN needs at least one value", fix)
+        literals = [lexis.check_literal(self.source, key, self.advance(), exact=True)]
+        while not self.at(")"):
+            if not self.at(","):
+                raise self.fail(self.peek(), "expected ',' or ')' in the IN list", fix)
+            self.advance()
+            literals.append(lexis.check_literal(self.source, key, self.advance(), exact=True))
+        self.advance()
+        return tree.Condition(key, tree.member_test(tuple(literals)), negated=negated)
+
+    def like(self, key: Key, operator: Token, *, negated: bool) -> Node:
+        lexis.check_operator(self.source, key, operator)
+        pattern = self.advance()
+        if pattern.kind != "string":
+            fix = f"Quote the pattern, e.g. {key.text} LIKE 'dbnet%'"
+            raise self.fail(pattern, f"{str(operator.value).upper()} needs a quoted pattern", fix)
+        test = tree.like_test(str(pattern.value), ignore_case=operator.value == "ilike")
+        return tree.Condition(key, test, negated=negated)
+
+    def is_null(self, key: Key) -> Node:
+        negated = self.at("not")
+        if negated:
+            self.advance()
+        token = self.advance()
+        if token.kind != "keyword" or token.value != "null":
+            fix = f"Write {key.text} IS NULL or {key.text} IS NOT NULL"
+            raise self.fail(token, "expected NULL or NOT NULL after IS", fix)
+        return tree.IsNull(key, negated=negated)
+
+    def best(self) -> tuple[str, list[str]]:
+        self.word("best", "best(")
+        self.expect("(", lexis.BEST_HELP, after="after best")
+        metric, groups = self.key(ranking=True).text, list[str]()
+        if self.at(","):
+            self.advance()
+            self.word("by", "by=")
+            self.expect("=", lexis.BEST_HELP, after="after by")
+            self.expect("[", lexis.BEST_HELP, after="after by=")
+            while not self.at("]"):
+                if groups:
+                    self.expect(",", lexis.BEST_HELP, after="between keys")
+                groups.append(self.key().text)
+            self.advance()
+        self.expect(")", lexis.BEST_HELP, after="to close best(")
+        self.end("the end of the expression", lexis.BEST_HELP)
+        return metric, groups
+
+    def word(self, word: str, shown: str) -> None:
+        token = self.advance()
+        if token.kind != "word" or token.text.lower() != word:
+            raise self.fail(token, f"expected {shown}", lexis.BEST_HELP)
+
+
+def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> Predicate:
+    """Parse a ``--where`` expression into a predicate over catalog entries.
+
+    Args:
+        text: The expression, e.g. ``metrics.val/hmean > 0.9 and model.encoder = 'resnet18'``.
+        config_lookup: Gives an entry's saved run config (a nested mapping, or
+            ``None`` when unknown) for ``config.*`` keys, which are unknown
+            without it; called at most once per entry and call. Give plain,
+            resolved mappings: values are compared as they are.
+
+    Returns:
+        A callable that is true for the entries the expression selects.
+
+    Raises:
+        CatalogQueryError: When the expression is malformed, names an unknown key,
+            applies an operator the key's type lacks, or compares a key with a
+            value of the wrong type.
+    """
+    return tree.Where(text, _Parser(lexis.Source(text)).where(), config_lookup)
+
+
+def parse_best(text: str) -> tuple[str, list[str]]:
+    """Parse ``best(<key>)`` or ``best(<key>, by=[<key>, ...])``, the CLI's ``--best``.
+
+    Args:
+        text: The expression, e.g. ``best(metrics.val/hmean, by=[model.encoder])``.
+
+    Returns:
+        The ranking key and the grouping keys as written (none without ``by``),
+        ready for :func:`best_per_group`.
+
+    Raises:
+        CatalogQueryError: When the text is not of that form, a key is unknown,
+            or the ranking key holds no numbers.
+    """
+    return _Parser(lexis.Source(text, "best expression")).best()
+
+
+def resolve_key(
+    entry: CatalogEntry, key: str, *, config_lookup: ConfigLookup | None = None
+) -> object | None:
+    """Return the value an expression key names for ``entry``.
+
+    Args:
+        entry: The entry.
+        key: A key as written in expressions, e.g. ``metrics.val/hmean`` or ``model.encoder``.
+        config_lookup: Gives the entry's saved run config, for ``config.*`` keys.
+
+    Returns:
+        The value (tags as a tuple, enums as plain strings), ``None`` when unknown.
+
+    Raises:
+        CatalogQueryError: When ``key`` is not one valid key.
+    """
+    return tree.Context(entry, config_lookup).resolve(lexis.parse_key(key, "key"))
+
+
+def best_per_group(
+    entries: Sequence[CatalogEntry],
+    metric: str,
+    *,
+    by: Sequence[str],
+    mode: Literal["max", "min"] = "max",
+    config_lookup: ConfigLookup | None = None,
+) -> list[CatalogEntry]:
+    """Keep the best entry of each group, ranked by ``metric``.
+
+    Args:
+        entries: The entries to rank.
+        metric: The ranking key, e.g. ``metrics.val/hmean`` (any key holding numbers).
+        by: The grouping keys, e.g. ``["model.encoder", "model.decoder"]``; an
+            unknown value groups like any other; no keys make one group.
+        mode: ``max`` when a higher value is better, ``min`` when a lower one is.
+        config_lookup: Gives an entry's saved run config, for ``config.*`` keys.
+
+    Returns:
+        One entry per group, best first. Entries without a number (or with NaN)
+        for ``metric`` are left out. Ties go to the newer ``created_at`` (unknown
+        counts as oldest), then to the smaller ``path``.
+
+    Raises:
+        CatalogQueryError: When a key is invalid, ``metric`` holds no numbers, or
+            ``mode`` is neither ``max`` nor ``min``.
+    """
+    if mode not in ("max", "min"):
+        raise CatalogQueryError(f"unknown best mode {mode!r}", fix="Use 'max' or 'min'", value=mode)
+    metric_key = lexis.parse_key(metric, "metric key", ranking=True)
+    group_keys = [lexis.parse_key(key, "group key") for key in by]
+    return tree.rank_best(
+        entries, metric_key, group_keys, descending=mode == "max", config_lookup=config_lookup
+    )

@@ -1,0 +1,135 @@
+"""``ocr catalog``: find, filter and sort checkpoints."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from ocr.catalog import ENTRY_FIELDS, CatalogEntry, CatalogFilter, CheckpointCatalog
+from ocr.catalog._query import best_per_group, parse_best, parse_where
+from ocr.cli._args import DEFAULT_ROOT, add_format, parse_when, resolve_root
+from ocr.cli._table import render_table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+__all__ = ["add_commands"]
+
+_TABLE_COLUMNS = ("created_at", "name", "architecture", "encoder", "decoder", "epoch", "step")
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``ocr catalog`` to the command parser.
+
+    Args:
+        commands: The top-level sub-command action.
+    """
+    parser = commands.add_parser(
+        "catalog",
+        help="find and filter checkpoints (new and legacy)",
+        description="Find and filter checkpoints. Unknown values are shown as '-' (null in JSON).",
+    )
+    parser.add_argument("roots", nargs="*", default=[DEFAULT_ROOT], metavar="ROOT")
+    for flag, dest in (("--arch", "architecture"), ("--encoder", None), ("--decoder", None), ("--head", None)):
+        parser.add_argument(flag, dest=dest or flag[2:])
+    parser.add_argument("--since", type=parse_when, help="created at or after (YYYY-MM-DD[THH:MM])")
+    parser.add_argument("--until", type=parse_when, help="created before (YYYY-MM-DD[THH:MM])")
+    parser.add_argument("--min", action="append", default=[], type=_threshold, metavar="METRIC=V")
+    parser.add_argument("--status", help="the run's registry status")
+    parser.add_argument("--tag", action="append", default=[], help="a tag the run must have")
+    parser.add_argument("--search", help="text in the path, name or model names")
+    parser.add_argument("--where", help="an expression, e.g. \"metrics.val/hmean > 0.9 and model.encoder = 'resnet18'\"")
+    parser.add_argument("--best", help="best per group, e.g. 'best(metrics.val/hmean, by=[model.encoder])'")
+    parser.add_argument("--best-mode", choices=["max", "min"], default="max", help="with --best: which end is best")
+    parser.add_argument("--sort", metavar="METRIC", help="sort by a metric, highest first")
+    parser.add_argument("--ascending", action="store_true", help="with --sort: lowest first")
+    parser.add_argument("--rescan", action="store_true", help="ignore the index and rescan")
+    add_format(parser, ("table", "json", "csv"))
+    parser.set_defaults(handler=_catalog)
+
+
+def _threshold(text: str) -> tuple[str, float]:
+    metric, sep, value = text.rpartition("=")
+    if sep and metric:
+        try:
+            return metric, float(value)
+        except ValueError:
+            pass  # reported below, with the expected form
+    msg = f"not METRIC=VALUE: {text!r} (e.g. val/hmean=0.9)"
+    raise argparse.ArgumentTypeError(msg)
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    roots = [resolve_root(root) for root in args.roots]
+    predicates: list[Callable[[CatalogEntry], bool]] = [
+        CatalogFilter(
+            architecture=args.architecture,
+            encoder=args.encoder,
+            decoder=args.decoder,
+            head=args.head,
+            since=args.since,
+            until=args.until,
+            min_metrics=dict(args.min),
+            status=args.status,
+            tags=tuple(args.tag),
+            search=args.search,
+        )
+    ]
+    if args.where:
+        predicates.append(parse_where(args.where))
+    entries = CheckpointCatalog(roots).query(
+        *predicates, sort=args.sort, descending=not args.ascending, rescan=args.rescan
+    )
+    if args.best:
+        metric, by = parse_best(args.best)
+        entries = best_per_group(entries, metric, by=by, mode=args.best_mode)
+    sys.stdout.write(_render(entries, args.format, sort=args.sort))
+    return 0
+
+
+def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:
+    if fmt == "json":
+        return json.dumps([e.as_json() for e in entries], indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(ENTRY_FIELDS)
+        for entry in entries:
+            row = entry.as_json()
+            writer.writerow([_csv_cell(row[name]) for name in ENTRY_FIELDS])
+        return buffer.getvalue()
+    metric = sort or "val/hmean"
+    header = [*_TABLE_COLUMNS, metric, "sidecar", "path"]
+    rows = [
+        [
+            *(_cell(getattr(entry, column)) for column in _TABLE_COLUMNS),
+            _cell(entry.metrics.get(metric)),
+            str(entry.sidecar),
+            entry.path,
+        ]
+        for entry in entries
+    ]
+    return render_table(header, rows) + f"{len(entries)} checkpoint(s)\n"
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+

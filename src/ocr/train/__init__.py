@@ -1,0 +1,5 @@
+"""Reference trainer."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,398 @@
+"""Training data: synthetic receipts, the receipt JSON reader, datasets and the datamodule.
+
+Items carry the DB target maps of :func:`make_db_targets` (defined next to the loss that
+consumes them, re-exported here). Text polygons are reduced to their axis-aligned
+bounding rectangles throughout the trainer: synthetic lines are rectangles anyway, and
+rectangles keep the shrink/unclip geometry exact and cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import math
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import lightning
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch.nn import functional
+from torch.utils.data import DataLoader, Dataset, Subset
+
+from ocr.errors import TrainingDataError
+from ocr.train.loss import TARGET_KEYS, make_db_targets
+from ocr.train.metric import bounding_box, rectangle
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "IMAGE_MEAN",
+    "IMAGE_STD",
+    "TARGET_KEYS",
+    "ReceiptDataModule",
+    "ReceiptJsonDataset",
+    "SyntheticReceiptDataset",
+    "collate_receipts",
+    "generate_receipt",
+    "make_db_targets",
+    "read_receipt_annotations",
+]
+
+IMAGE_MEAN: Final = 0.5
+IMAGE_STD: Final = 0.25
+MIN_SIDE: Final = 16
+Item = dict[str, Any]
+Polygon = NDArray[np.float32]
+
+
+def generate_receipt(
+    rng: np.random.Generator, *, height: int, width: int
+) -> tuple[NDArray[np.uint8], list[Polygon]]:
+    """Draw a receipt-like page: light, noisy paper with dark lines of character blobs.
+
+    Args:
+        rng: The only source of randomness: equal generator states give equal pages.
+        height: Image height in pixels (at least 16).
+        width: Image width in pixels (at least 16).
+
+    Returns:
+        The HxWx3 uint8 image and one (4, 2) float32 box per text line (x, y pixel-edge
+        coordinates, clockwise from top-left). Boxes neither overlap nor touch.
+
+    Raises:
+        ValueError: If a side is shorter than 16 pixels.
+    """
+    if min(height, width) < MIN_SIDE:
+        raise ValueError(f"receipt sides must be >= {MIN_SIDE} px, got {height}x{width}")
+    ink = np.zeros((height, width), dtype=np.float32)
+    polygons = [
+        box
+        for left, top, right, bottom in _layout(rng, height, width)
+        if (box := _draw_line(rng, ink[top:bottom, left:right], left, top)) is not None
+    ]
+    tilt = rng.uniform(-12.0, 12.0, size=2).astype(np.float32)
+    shade = tilt[0] * np.linspace(-1, 1, height, dtype=np.float32)[:, None, None]
+    shade = shade + tilt[1] * np.linspace(-1, 1, width, dtype=np.float32)[None, :, None]
+    paper = rng.uniform(205.0, 250.0) - np.array([0, 3, 8], np.float32) * rng.random()
+    colour = rng.uniform(10.0, 70.0, size=3).astype(np.float32)
+    ink = ink[..., None]
+    image = (paper + shade) * (1.0 - ink) + colour * ink
+    # Grey sensor noise, shared by the channels: a third of the cost of colour noise.
+    noise = rng.standard_normal(size=(height, width, 1), dtype=np.float32)
+    image += noise * np.float32(rng.uniform(2.0, 6.0))
+    return np.clip(image, 0, 255).astype(np.uint8), polygons
+
+
+def _layout(rng: np.random.Generator, height: int, width: int) -> list[tuple[int, int, int, int]]:
+    # Rows are separated by >= 2 px and segments in a row by >= one line height,
+    # so no two line boxes can touch.
+    margin_x, margin_y = max(2, width // 12), max(2, height // 16)
+    line_min = max(3, round(height * 0.06))
+    line_max = max(line_min, round(height * 0.09))
+    left, right = margin_x, width - margin_x
+    usable = right - left
+    segments: list[tuple[int, int, int, int]] = []
+    top = margin_y + int(rng.integers(0, line_max))
+    while (bottom := top + int(rng.integers(line_min, line_max + 1))) <= height - margin_y:
+        length = max(2, round(usable * rng.uniform(0.25, 0.9)))
+        if rng.random() < 0.2:  # a centred header
+            start = left + (usable - length) // 2
+        else:
+            start = left + int(rng.integers(0, usable - length + 1))
+        price = max(2, round(usable * rng.uniform(0.12, 0.25)))
+        gap = bottom - top
+        segments.append((start, top, start + length, bottom))
+        if rng.random() < 0.5 and start + length + gap + price <= right:
+            segments.append((right - price, top, right, bottom))
+        top = bottom + int(rng.integers(max(2, line_min // 2), 2 * line_max))
+    return segments
+
+
+def _draw_line(
+    rng: np.random.Generator, ink: NDArray[np.float32], left: int, top: int
+) -> Polygon | None:
+    # Characters are bottom-aligned rectangles, some hollow, separated by 1 px
+    # (sometimes a 2-3 px word space); `ink` is a view of the line's own slot.
+    # Random numbers are drawn per line, not per character: it halves generation time.
+    height, width = ink.shape
+    widest = max(2, height // 2)
+    count = width // 2 + 1  # every character takes >= 2 px with its gap
+    chars = rng.integers(max(1, widest // 2), widest + 1, size=count).tolist()
+    rises = rng.integers(0, max(1, height // 4), size=count).tolist()
+    shades = (rng.uniform(0.75, 1.0) * rng.uniform(0.85, 1.0, size=count)).tolist()
+    hollow = (rng.random(count) < 0.4).tolist()
+    gaps = np.where(rng.random(count) < 0.15, rng.integers(2, 4, size=count), 1).tolist()
+    x = 0
+    for char, rise, shade, hole, gap in zip(chars, rises, shades, hollow, gaps, strict=True):
+        if x + char > width:
+            break
+        ink[rise:, x : x + char] = shade
+        if hole and char >= 3 and height - rise >= 5:
+            ink[rise + 1 : height - 1, x + 1 : x + char - 1] = 0.0
+        x += char + gap
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if cols.size == 0:
+        return None
+    x0, y0 = left + cols[0], top + rows[0]
+    return rectangle(x0, y0, left + cols[-1] + 1, top + rows[-1] + 1)
+
+
+_FORMAT_FIX: Final = (
+    'Write it as {"images": {"<file>": {"words": {"<id>": {"points": [[x, y], ...]}}}}}'
+)
+
+
+def _malformed(path: Path, what: str) -> TrainingDataError:
+    return TrainingDataError(
+        f"malformed receipt annotations in {path}: {what}", fix=_FORMAT_FIX, path=path
+    )
+
+
+def _is_number(value: object) -> bool:
+    # JSON booleans are Python ints, and NaN and Infinity parse as floats: refuse them.
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_point(point: object) -> bool:
+    return isinstance(point, list) and len(point) == 2 and all(map(_is_number, point))
+
+
+def read_receipt_annotations(path: str | Path) -> dict[str, list[Polygon]]:
+    """Read receipt JSON annotations into polygons per image file name.
+
+    Args:
+        path: A JSON file shaped like
+            ``{"images": {"<file>": {"words": {"<id>": {"points": [[x, y], ...]}}}}}``.
+
+    Returns:
+        Image file name to its word polygons, (N, 2) float32 arrays with N >= 3, in
+        file order.
+
+    Raises:
+        TrainingDataError: If the file is not JSON or not shaped as above; the message
+            names the file, image and word.
+        OSError: If the file cannot be read.
+    """
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise _malformed(path, f"not valid JSON ({error.msg} at line {error.lineno})") from error
+    images = document.get("images") if isinstance(document, dict) else None
+    if not isinstance(images, dict):
+        raise _malformed(path, "the top level must be an object with an 'images' object")
+    annotations: dict[str, list[Polygon]] = {}
+    for name, entry in images.items():
+        words = entry.get("words") if isinstance(entry, dict) else None
+        if not isinstance(words, dict):
+            raise _malformed(path, f"image {name!r} must be an object with a 'words' object")
+        polygons = []
+        for word_id, word in words.items():
+            points = word.get("points") if isinstance(word, dict) else None
+            if not (isinstance(points, list) and len(points) >= 3 and all(map(_is_point, points))):
+                raise _malformed(
+                    path,
+                    f"word {word_id!r} of image {name!r} needs 'points': "
+                    "a list of at least 3 [x, y] number pairs",
+                )
+            polygons.append(np.asarray(points, dtype=np.float32))
+        annotations[name] = polygons
+    return annotations
+
+
+def _make_item(image: torch.Tensor, polygons: list[Polygon]) -> Item:
+    # `image` is 3xHxW float in [0, 1]; targets are built at the same size.
+    height, width = image.shape[-2:]
+    targets = make_db_targets(polygons, height=height, width=width)
+    item: Item = {"image": (image - IMAGE_MEAN) / IMAGE_STD, "polygons": polygons}
+    item.update({key: torch.from_numpy(value) for key, value in targets.items()})
+    return item
+
+
+def collate_receipts(items: Sequence[Item]) -> Item:
+    """Stack the tensors of dataset items into a batch, keeping polygons as lists.
+
+    Args:
+        items: Items of :class:`SyntheticReceiptDataset` or :class:`ReceiptJsonDataset`.
+
+    Returns:
+        The batch: Bx3xHxW ``image``, BxHxW target maps, ``polygons`` a list per image.
+    """
+    batch = {key: torch.stack([item[key] for item in items]) for key in TARGET_KEYS}
+    return batch | {
+        "image": torch.stack([item["image"] for item in items]),
+        "polygons": [item["polygons"] for item in items],
+    }
+
+
+class SyntheticReceiptDataset(Dataset[Item]):
+    """Synthetic receipts generated on demand; item i depends only on (seed, i).
+
+    Args:
+        size: Number of items.
+        seed: Non-negative seed of the item stream.
+        height: Image height.
+        width: Image width.
+    """
+
+    def __init__(self, size: int, *, seed: int, height: int, width: int) -> None:
+        self.size, self.seed, self.height, self.width = size, seed, height, width
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> Item:
+        if not 0 <= index < self.size:
+            raise IndexError(f"index {index} out of range for {self.size} items")
+        rng = np.random.default_rng([self.seed, index])
+        image, polygons = generate_receipt(rng, height=self.height, width=self.width)
+        return _make_item(torch.from_numpy(image).permute(2, 0, 1).float() / 255.0, polygons)
+
+
+def _load_image(path: Path) -> NDArray[np.uint8]:
+    if path.suffix.lower() == ".npy":
+        array = np.load(path, allow_pickle=False)
+    elif importlib.util.find_spec("PIL") is not None:
+        pillow = importlib.import_module("PIL.Image")  # optional: only needed here
+        with pillow.open(path) as image:
+            array = np.asarray(image.convert("RGB"))
+    else:
+        raise TrainingDataError(
+            f"cannot read image {path}: Pillow is not installed, so only .npy images load",
+            fix="Install Pillow or convert the images to HxWx3 uint8 .npy files",
+            path=path,
+        )
+    if array.ndim == 2:
+        array = np.repeat(array[..., None], 3, axis=2)
+    if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
+        raise TrainingDataError(
+            f"image {path} has shape {array.shape} and dtype {array.dtype}",
+            fix="Store images as HxWx3 (or HxW) uint8 arrays",
+            path=path,
+        )
+    return np.asarray(array)
+
+
+class ReceiptJsonDataset(Dataset[Item]):
+    """Real receipts: images from a folder, words from a receipt JSON annotation file.
+
+    Images are resized to ``height`` x ``width``, polygons scaled to match and boxed.
+    Pillow decodes images when installed; ``.npy`` arrays always work.
+
+    Args:
+        annotation_file: The JSON file (see :func:`read_receipt_annotations`).
+        image_dir: Folder holding the image files named in the annotations.
+        height: Output image height.
+        width: Output image width.
+    """
+
+    def __init__(
+        self, annotation_file: str | Path, image_dir: str | Path, *, height: int, width: int
+    ) -> None:
+        self.entries = list(read_receipt_annotations(annotation_file).items())
+        self.image_dir, self.height, self.width = Path(image_dir), height, width
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index: int) -> Item:
+        name, polygons = self.entries[index]
+        raw = _load_image(self.image_dir / name)
+        scale = np.array([self.width / raw.shape[1], self.height / raw.shape[0]], np.float32)
+        image = torch.from_numpy(raw).permute(2, 0, 1).float()[None] / 255.0
+        image = functional.interpolate(
+            image, size=(self.height, self.width), mode="bilinear", antialias=True
+        )[0]
+        return _make_item(image.clamp(0.0, 1.0), [bounding_box(p * scale) for p in polygons])
+
+
+class ReceiptDataModule(lightning.LightningDataModule):
+    """Train/validation loaders over synthetic receipts, or receipt JSON when given.
+
+    Validation is always held out: synthetic training items come from seed stream
+    ``2 * seed`` and validation items from ``2 * seed + 1``; JSON data validates on
+    ``val_annotation_file``, or else on ``val_size`` training images set aside.
+
+    Args:
+        seed: Non-negative seed of generation, hold-out split and shuffling.
+        train_size: Synthetic training items per epoch.
+        val_size: Synthetic validation items, or JSON images held out.
+        height: Image height fed to the model.
+        width: Image width fed to the model.
+        batch_size: Items per batch.
+        num_workers: DataLoader worker processes.
+        annotation_file: Receipt JSON for training; None selects synthetic data.
+        image_dir: Training image folder; defaults to the JSON's folder.
+        val_annotation_file: Receipt JSON for validation.
+        val_image_dir: Validation image folder; defaults to its JSON's folder.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        train_size: int = 256,
+        val_size: int = 64,
+        height: int = 128,
+        width: int = 96,
+        batch_size: int = 16,
+        num_workers: int = 0,
+        annotation_file: str | Path | None = None,
+        image_dir: str | Path | None = None,
+        val_annotation_file: str | Path | None = None,
+        val_image_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__()
+        # Plain attributes, not save_hyperparameters(): Lightning merges datamodule and
+        # module hparams for loggers, and `width` means different things in the two.
+        self.seed, self.train_size, self.val_size = seed, train_size, val_size
+        self.height, self.width = height, width
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.annotation_file, self.image_dir = annotation_file, image_dir
+        self.val_annotation_file, self.val_image_dir = val_annotation_file, val_image_dir
+
+    @cached_property
+    def datasets(self) -> tuple[Dataset[Item], Dataset[Item]]:
+        """The training and validation datasets, built on first use."""
+        size = {"height": self.height, "width": self.width}
+        if self.annotation_file is None:
+            return (
+                SyntheticReceiptDataset(self.train_size, seed=2 * self.seed, **size),
+                SyntheticReceiptDataset(self.val_size, seed=2 * self.seed + 1, **size),
+            )
+        train = self._json(self.annotation_file, self.image_dir)
+        if self.val_annotation_file is not None:
+            return train, self._json(self.val_annotation_file, self.val_image_dir)
+        order = np.random.default_rng(self.seed).permutation(len(train)).tolist()
+        held_out = min(self.val_size, len(train) - 1)
+        return Subset(train, order[held_out:]), Subset(train, order[:held_out])
+
+    def _json(
+        self, annotation_file: str | Path, image_dir: str | Path | None
+    ) -> ReceiptJsonDataset:
+        folder = Path(annotation_file).parent if image_dir is None else image_dir
+        return ReceiptJsonDataset(annotation_file, folder, height=self.height, width=self.width)
+
+    def train_dataloader(self) -> DataLoader[Item]:
+        """Return the shuffled training loader (seeded order)."""
+        return self._loader(self.datasets[0], shuffle=True)
+
+    def val_dataloader(self) -> DataLoader[Item]:
+        """Return the validation loader, in dataset order."""
+        return self._loader(self.datasets[1], shuffle=False)
+
+    def _loader(self, dataset: Dataset[Item], *, shuffle: bool) -> DataLoader[Item]:
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            num_workers=self.num_workers,
+            collate_fn=collate_receipts,
+            persistent_workers=self.num_workers > 0,
+            generator=torch.Generator().manual_seed(self.seed) if shuffle else None,
+        )

@@ -1,0 +1,146 @@
+"""Real trainings of the reference trainer through its Hydra entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ocr.layout import RootLayout, RunLayout, SweepLayout
+from ocr.metadata import read_metadata
+from ocr.naming import is_checkpoint_file, sidecar_path
+from ocr.registry import ExperimentRegistry, Status, read_record
+
+REPO = Path(__file__).parents[2]
+TINY = [
+    "data.train_size=16",
+    "data.val_size=8",
+    "data.batch_size=8",
+    "model.width=4",
+    "trainer.log_every_n_steps=1",
+]
+
+
+def _train(workdir: Path, *overrides: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ocr.train", *overrides],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+@pytest.mark.timeout(300)
+def test_a_run_keeps_everything_in_its_folder_when_trained_in_an_empty_folder(tmp_path: Path) -> None:
+    done = _train(tmp_path, "trainer.max_epochs=3", *TINY)
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["outputs"]
+    (run_dir,) = RootLayout(tmp_path / "outputs").run_dirs()
+    layout = RunLayout(run_dir)
+    assert layout.config_file.is_file() and layout.overrides_file.is_file()
+    assert (layout.log_dir / "metrics.csv").is_file()
+    assert layout.log_file("train").is_file()
+    checkpoints = sorted(p for p in layout.checkpoint_dir.iterdir() if is_checkpoint_file(p))
+    assert "last.ckpt" in {p.name for p in checkpoints} and len(checkpoints) >= 2
+    record = read_record(layout.record_file)
+    assert record.status is Status.COMPLETED
+    assert record.best_checkpoint is not None and (run_dir / record.best_checkpoint).is_file()
+    assert {"val/hmean", "val/loss"} <= record.metrics.keys()
+    assert record.log_file == "train.log"
+    for checkpoint in checkpoints:
+        metadata = read_metadata(sidecar_path(checkpoint))
+        assert metadata.experiment.id == record.id
+        assert metadata.config.config_hash == record.config_hash
+    assert f"experiment {record.id}" in layout.log_file("train").read_text()
+    assert not (tmp_path / "lightning_logs").exists()
+
+
+@pytest.mark.timeout(300)
+def test_the_record_says_failed_with_the_error_when_a_step_raises(tmp_path: Path) -> None:
+    done = _train(
+        tmp_path,
+        "model._target_=tests.integration.failing_module.FailingModule",
+        "trainer.max_epochs=3",
+        *TINY,
+    )
+    assert done.returncode != 0
+    (run_dir,) = RootLayout(tmp_path / "outputs").run_dirs()
+    record = read_record(RunLayout(run_dir).record_file)
+    assert record.status is Status.FAILED
+    assert record.error == "RuntimeError: boom in training_step"
+    assert record.ended_at is not None
+
+
+@pytest.mark.timeout(300)
+def test_mark_stale_interrupts_a_run_when_its_process_was_killed(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ocr.train", "trainer.max_epochs=10000", *TINY],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        run_dir = _wait_for_a_checkpoint(tmp_path / "outputs", timeout=120)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    record_file = RunLayout(run_dir).record_file
+    assert read_record(record_file).status is Status.RUNNING
+    done = subprocess.run(
+        [sys.executable, "-m", "ocr.cli", "registry", "mark-stale", str(tmp_path / "outputs")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    record = read_record(record_file)
+    assert record.status is Status.INTERRUPTED
+    assert record.error == f"marked interrupted: its process {record.pid} on {record.host} is gone"
+    assert done.stdout.endswith("1 run(s) marked interrupted\n")
+
+
+def _wait_for_a_checkpoint(root: Path, *, timeout: float) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for run_dir in RootLayout(root).run_dirs():
+            if any(RunLayout(run_dir).checkpoint_dir.glob("*.ckpt")):
+                return run_dir
+        time.sleep(0.2)
+    pytest.fail(f"no checkpoint appeared under {root} in {timeout} s")
+
+
+@pytest.mark.timeout(420)
+@pytest.mark.parametrize(
+    "launcher",
+    [pytest.param("joblib", id="joblib"), pytest.param("submitit_local", id="submitit-local")],
+)
+def test_every_job_of_a_sweep_is_registered_when_launched(launcher: str, tmp_path: Path) -> None:
+    done = _train(
+        tmp_path,
+        "--multirun",
+        f"hydra/launcher={launcher}",
+        "model.encoder=tiny_cnn,tiny_resnet",
+        "model.decoder=unet,fpn",
+        "trainer.max_epochs=1",
+        *TINY,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stderr
+    sweep = SweepLayout(next(RootLayout(tmp_path / "outputs").run_dirs()).parent)
+    sweep_record: dict[str, Any] = json.loads(sweep.record_file.read_text())
+    runs = ExperimentRegistry(tmp_path / "outputs").query(sweep_id=sweep_record["id"])
+    assert sorted(r.record.job_num for r in runs if r.record.job_num is not None) == [0, 1, 2, 3]
+    assert all(r.record.status is Status.COMPLETED for r in runs)
+    assert {r.run_dir for r in runs} == set(sweep.job_dirs())
+    assert len({r.record.config_hash for r in runs}) == 4

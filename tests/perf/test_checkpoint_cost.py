@@ -1,0 +1,144 @@
+"""What the sidecars cost: per checkpoint save, and over a whole training run.
+
+Gates (DESIGN.md): writing the sidecar adds under 1% to a checkpoint save of a
+realistic size, and training with UniqueModelCheckpoint runs within 2% of
+Lightning's plain ModelCheckpoint.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from typing import Any, TYPE_CHECKING
+
+import lightning
+import pytest
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
+from torch import nn
+
+from ocr.callbacks import UniqueModelCheckpoint
+from ocr.layout import allocate_launch_dir
+from ocr.train.data import ReceiptDataModule
+from ocr.train.module import DetectorModule
+
+if TYPE_CHECKING:
+    from pytest_benchmark.fixture import BenchmarkFixture
+
+pytestmark = [
+    pytest.mark.perf,
+    pytest.mark.filterwarnings("ignore:The '(train|val)_dataloader' does not have many workers"),
+    pytest.mark.filterwarnings("ignore:.*`max_epochs` was not set:UserWarning"),
+]
+SAVES = 5
+RUNS = 3
+
+
+class _Sized(lightning.LightningModule):
+    """A model the size of a real DBNet with a ResNet encoder (~25 M parameters)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = nn.Linear(5000, 5000)
+        self.head = nn.Linear(5000, 1)
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        loss = self.head(self.encoder(batch[0])).mean()
+        self.log("val/hmean", -loss.detach())
+        return loss
+
+    def train_dataloader(self) -> Any:
+        return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(2, 5000)))
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.parameters())
+
+
+def _fitted(callback: ModelCheckpoint, root: Path) -> lightning.Trainer:
+    trainer = lightning.Trainer(
+        max_steps=1,
+        accelerator="cpu",
+        logger=False,
+        callbacks=[callback],
+        default_root_dir=root,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(_Sized())
+    return trainer
+
+
+def _median_seconds(action: Any, paths: list[str]) -> float:
+    seconds = []
+    for path in paths:
+        start = time.perf_counter()
+        action(path)
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds)
+
+
+def test_sidecar_adds_under_1_percent_to_a_save_when_the_checkpoint_is_realistic(
+    tmp_path: Path, benchmark: BenchmarkFixture
+) -> None:
+    run_dir = allocate_launch_dir(tmp_path / "outputs")
+    ours = UniqueModelCheckpoint(run_dir=run_dir, save_top_k=-1, save_last=False)
+    trainer = _fitted(ours, tmp_path)
+    paths = [str(ours.run_layout.checkpoint_dir / f"save-{i}.ckpt") for i in range(SAVES)]
+    save = _median_seconds(trainer.save_checkpoint, paths)
+
+    def write_sidecar(path: str) -> None:
+        # The whole sidecar cost, as if it were written synchronously: build
+        # the metadata, then the atomic write with both fsyncs.
+        ours._record_saved(trainer, path)
+        ours._writer.drain()
+
+    sidecar = _median_seconds(write_sidecar, paths)
+    benchmark.pedantic(write_sidecar, args=(paths[0],), rounds=SAVES, iterations=1)
+    size_mb = Path(paths[0]).stat().st_size / 1e6
+    overhead = sidecar / save
+    benchmark.extra_info.update(checkpoint_mb=size_mb, overhead_percent=100 * overhead)
+    print(
+        f"\ncheckpoint {size_mb:.0f} MB: save {save * 1000:.0f} ms, sidecar "
+        f"{sidecar * 1000:.2f} ms ({100 * overhead:.3f}% of the save)"
+    )
+    assert all(Path(p + ".meta.json").is_file() for p in paths)
+    assert overhead < 0.01
+
+
+def _train_seconds(callback: ModelCheckpoint, root: Path) -> float:
+    lightning.seed_everything(0, verbose=False)
+    trainer = lightning.Trainer(
+        max_epochs=12,
+        accelerator="cpu",
+        logger=False,
+        callbacks=[callback],
+        default_root_dir=root,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+    module = DetectorModule(width=8)
+    data = ReceiptDataModule(train_size=64, val_size=16, batch_size=16)
+    start = time.perf_counter()
+    trainer.fit(module, datamodule=data)
+    return time.perf_counter() - start
+
+
+def test_training_with_sidecars_is_within_2_percent_when_compared_with_plain_checkpoints(
+    tmp_path: Path, benchmark: BenchmarkFixture
+) -> None:
+    plain_runs, our_runs = [], []
+    for attempt in range(RUNS):  # interleaved, so drifts in machine load hit both
+        folder = tmp_path / f"plain-{attempt}"
+        plain_runs.append(
+            _train_seconds(ModelCheckpoint(dirpath=folder, monitor="val/hmean", mode="max"), folder)
+        )
+        run_dir = allocate_launch_dir(tmp_path / "outputs")
+        our_runs.append(_train_seconds(UniqueModelCheckpoint(run_dir=run_dir), run_dir))
+    plain, ours = min(plain_runs), min(our_runs)
+    benchmark.pedantic(lambda: None, rounds=1)
+    benchmark.extra_info.update(plain_seconds=plain, ocr_seconds=ours)
+    print(f"\ntraining: plain {plain:.2f} s, with sidecars {ours:.2f} s, "
+          f"difference {100 * (ours / plain - 1):+.2f}%")
+    assert ours <= plain * 1.02

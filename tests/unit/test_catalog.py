@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import ocr.catalog._describe
+from ocr.catalog import CatalogEntry, CatalogFilter, CheckpointCatalog, LayoutKind, SidecarState
+from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME
+from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
+from ocr.metadata import UNKNOWN_NAMES, CheckpointMetadata, read_metadata, write_metadata
+from ocr.naming import sidecar_path
+from ocr.registry import ExperimentRegistry
+
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+GOLDEN = read_metadata(FIXTURES / "golden" / "sidecar-v1.ckpt.meta.json")
+LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
+ERAS = [pytest.param(era, id=era) for era in ("A", "B", "C", "D")]
+
+
+def _save(run_dir: Path, name: str, *, epoch: int, hmean: float, encoder: str = "tiny_cnn") -> Path:
+    checkpoint = RunLayout(run_dir).checkpoint_dir / name
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    checkpoint.write_bytes(b"not a pickle: discovery never loads this" * (epoch + 1))
+    stat = checkpoint.stat()
+    metadata = GOLDEN.model_copy(
+        update={
+            "checkpoint": GOLDEN.checkpoint.model_copy(
+                update={"file_name": name, "size_bytes": stat.st_size, "modified_ns": stat.st_mtime_ns}
+            ),
+            "model": GOLDEN.model.model_copy(update={"encoder": encoder}),
+            "training": GOLDEN.training.model_copy(
+                update={"epoch": epoch, "global_step": 10 * epoch, "metrics": {"val/hmean": hmean}}
+            ),
+        }
+    )
+    write_metadata(checkpoint, metadata)
+    return checkpoint
+
+
+@pytest.fixture
+def new_tree(run_root: Path) -> Path:
+    run_root.mkdir()
+    registry = ExperimentRegistry(run_root)
+    first = allocate_launch_dir(run_root, now=LAUNCH)
+    registry.start_run(first, name="first", tags=["baseline"])
+    _save(first, "epoch=00-step=000000.ckpt", epoch=0, hmean=0.5)
+    _save(first, "epoch=01-step=000010.ckpt", epoch=1, hmean=0.9)
+    second = allocate_launch_dir(run_root, now=LAUNCH + timedelta(hours=1))
+    _save(second, "last.ckpt", epoch=2, hmean=0.7, encoder="tiny_resnet")
+    return run_root
+
+
+def test_new_checkpoints_come_from_their_sidecars_when_valid(new_tree: Path) -> None:
+    entries = CheckpointCatalog([new_tree]).scan()
+    assert [Path(e.path).name for e in entries] == [
+        "epoch=00-step=000000.ckpt",
+        "epoch=01-step=000010.ckpt",
+        "last.ckpt",
+    ]
+    first = entries[0]
+    assert (first.layout, first.sidecar, first.epoch, first.step) == (
+        LayoutKind.NEW,
+        SidecarState.VALID,
+        0,
+        0,
+    )
+    assert (first.status, first.tags, first.encoder) == ("running", ("baseline",), "tiny_cnn")
+    assert first.run_dir == str(new_tree / "2025-10-18" / "14-03-22")
+    assert entries[2].status is None
+
+
+def test_sidecar_states_say_stale_and_invalid_when_files_disagree(new_tree: Path) -> None:
+    run_dir = new_tree / "2025-10-18" / "14-03-22"
+    stale = RunLayout(run_dir).checkpoint_dir / "epoch=00-step=000000.ckpt"
+    stale.write_bytes(b"rewritten after its sidecar")
+    broken = RunLayout(run_dir).checkpoint_dir / "epoch=01-step=000010.ckpt"
+    sidecar_path(broken).write_text('{"schema_version": 1}')
+    by_name = {Path(e.path).name: e for e in CheckpointCatalog([new_tree]).scan()}
+    assert by_name["epoch=00-step=000000.ckpt"].sidecar is SidecarState.STALE
+    invalid = by_name["epoch=01-step=000010.ckpt"]
+    assert invalid.sidecar is SidecarState.INVALID
+    assert invalid.problems[0].startswith("checkpoint metadata is invalid: ")
+    assert (invalid.epoch, invalid.step) == (1, 10)  # recovered from the file name instead
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_every_legacy_checkpoint_is_found_with_no_placeholder_names_when_scanned(
+    era: str, tmp_path: Path
+) -> None:
+    tree = tmp_path / era
+    shutil.copytree(FIXTURES / "legacy" / era, tree, symlinks=True)
+    root = tree / "outputs"
+    root.mkdir(exist_ok=True)
+    expected = sorted(str(p) for p in tree.rglob("*.ckpt"))
+    entries = CheckpointCatalog([root]).scan()
+    assert sorted(e.path for e in entries) == expected
+    for entry in entries:
+        names = (entry.architecture, entry.encoder, entry.decoder, entry.head, entry.name)
+        assert all(n is None or n.strip().lower() not in UNKNOWN_NAMES for n in names)
+        assert entry.sidecar is SidecarState.MISSING
+        assert entry.created_at is not None
+
+
+def test_legacy_fields_say_where_they_came_from_when_recovered(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "legacy" / "A", tmp_path / "A")
+    entries = CheckpointCatalog([tmp_path / "A" / "outputs"]).scan()
+    by_name = {Path(e.path).name: e for e in entries}
+    split = by_name["loss=1.6217.ckpt"]
+    assert (split.epoch, split.step, split.metrics) == (1, 546, {"val/loss": 1.6217})
+    assert split.sources["epoch"] == "file_name"
+    zero = by_name["epoch_0_step_273.ckpt"]
+    assert zero.epoch == 0
+    best = by_name["best.ckpt"]
+    assert best.is_best and best.sources["epoch"] == "sidecar"
+
+
+def test_era_d_sweeps_beside_the_root_are_scanned_when_present(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "legacy" / "D", tmp_path / "D")
+    (tmp_path / "D" / "outputs").mkdir()
+    entries = CheckpointCatalog([tmp_path / "D" / "outputs"]).scan()
+    assert {e.layout for e in entries} == {LayoutKind.SWEEP}
+    assert all(MULTIRUN_DIR_NAME in e.path for e in entries)
+    assert len(entries) == 2
+
+
+def test_a_second_scan_opens_no_sidecar_when_nothing_changed(
+    new_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = CheckpointCatalog([new_tree])
+    first = catalog.scan()
+
+    def forbidden(*_: object, **__: object) -> CheckpointMetadata:
+        raise AssertionError("the warm scan opened a sidecar")
+
+    monkeypatch.setattr(ocr.catalog._describe, "read_metadata", forbidden)
+    assert catalog.scan() == first
+
+
+def test_a_deep_change_is_seen_when_rescanning_with_the_index(new_tree: Path) -> None:
+    catalog = CheckpointCatalog([new_tree])
+    catalog.scan()
+    run_dir = new_tree / "2025-10-18" / "15-03-22"
+    _save(run_dir, "epoch=05-step=000050.ckpt", epoch=5, hmean=0.95)
+    (RunLayout(run_dir).checkpoint_dir / "last.ckpt").unlink()
+    names = [Path(e.path).name for e in catalog.scan()]
+    assert "epoch=05-step=000050.ckpt" in names and "last.ckpt" not in names
+    ExperimentRegistry(new_tree).start_run(run_dir, name="late")
+    assert {e.status for e in catalog.scan() if e.run_dir == str(run_dir)} == {"running"}
+
+
+def test_a_corrupt_index_is_rebuilt_and_said_when_scanning(
+    new_tree: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    catalog = CheckpointCatalog([new_tree])
+    first = catalog.scan()
+    index = RootLayout(new_tree).catalog_index_file
+    index.write_bytes(index.read_bytes()[:-10])
+    with caplog.at_level(logging.WARNING, logger="ocr.catalog"):
+        assert catalog.scan() == first
+    assert f"the catalog index {index} is unreadable (checksum mismatch); rebuilding it" in caplog.text
+    assert catalog.scan() == first
+
+
+def test_discovery_never_unpickles_when_checkpoints_are_hostile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "outputs" / "exp" / "checkpoints"
+    root.mkdir(parents=True)
+
+    class Bomb:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.system, ("touch pwned",))
+
+    (root / "epoch=1-step=5.ckpt").write_bytes(pickle.dumps(Bomb()))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(pickle, "load", lambda *_: pytest.fail("unpickled"))
+    (entry,) = CheckpointCatalog([tmp_path / "outputs"]).scan()
+    assert (entry.epoch, entry.step) == (1, 5)
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "names"),
+    [
+        pytest.param({"encoder": "tiny_resnet"}, ["last.ckpt"], id="encoder"),
+        pytest.param({"min_metrics": {"val/hmean": 0.8}}, ["epoch=01-step=000010.ckpt"], id="min"),
+        pytest.param({"tags": ("baseline",)}, ["epoch=00-step=000000.ckpt", "epoch=01-step=000010.ckpt"], id="tag"),
+        pytest.param({"status": "running", "search": "STEP=000010"}, ["epoch=01-step=000010.ckpt"], id="search"),
+        pytest.param({"since": datetime(2025, 10, 18, 14, 30).astimezone()}, [], id="since"),
+        pytest.param({"architecture": "craft"}, [], id="arch"),
+    ],
+)
+def test_flag_filters_keep_matching_checkpoints_when_given(
+    flags: dict[str, object], names: list[str], new_tree: Path
+) -> None:
+    found = CheckpointCatalog([new_tree]).query(CatalogFilter(**flags))  # type: ignore[arg-type]
+    assert [Path(e.path).name for e in found] == names
+
+
+def test_sort_puts_the_best_first_and_unknowns_last_when_sorting(new_tree: Path) -> None:
+    (new_tree / "legacy" / "checkpoints").mkdir(parents=True)
+    (new_tree / "legacy" / "checkpoints" / "best.ckpt").write_bytes(b"x")
+    found = CheckpointCatalog([new_tree]).query(sort="val/hmean")
+    assert [e.metrics.get("val/hmean") for e in found] == [0.9, 0.7, 0.5, None]
+    ascending = CheckpointCatalog([new_tree]).query(sort="val/hmean", descending=False)
+    assert [e.metrics.get("val/hmean") for e in ascending][:3] == [0.5, 0.7, 0.9]
+
+
+def test_legacy_siblings_are_left_out_when_legacy_support_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(FIXTURES / "legacy" / "D", tmp_path / "D")
+    (tmp_path / "D" / "outputs").mkdir()
+    (tmp_path / "D" / WANDB_DIR_NAME).mkdir()
+    monkeypatch.setenv("OCR_LEGACY", "0")
+    assert CheckpointCatalog([tmp_path / "D" / "outputs"]).scan() == []
+
+
+def test_entries_serialise_to_the_documented_json_fields_when_dumped(new_tree: Path) -> None:
+    entry = CheckpointCatalog([new_tree]).scan()[0]
+    dumped = json.loads(json.dumps(entry.as_json()))
+    assert {
+        "path", "run_dir", "experiment_id", "name", "created_at", "layout", "architecture",
+        "encoder", "decoder", "head", "epoch", "step", "metrics", "is_best", "is_last", "sidecar",
+    } <= dumped.keys()
+    assert CatalogEntry.from_json(dumped) == entry
