@@ -64,14 +64,16 @@ path_parts = st.lists(
 
 # --- checkpoint metadata ---------------------------------------------------
 
-_names = st.none() | st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=20).filter(
-    lambda s: s not in UNKNOWN_NAMES
-)
+_names = st.none() | st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=20
+).filter(lambda s: s not in UNKNOWN_NAMES)
 _finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 _aware_times = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.timezones()
 )
-_metric_names = st.sampled_from(["val/hmean", "val/precision", "val/recall", "val/loss", "train/loss"])
+_metric_names = st.sampled_from(
+    ["val/hmean", "val/precision", "val/recall", "val/loss", "train/loss"]
+)
 
 checkpoint_metadata = st.builds(
     CheckpointMetadata,
@@ -127,18 +129,26 @@ checkpoint_metadata = st.builds(
     provenance=st.builds(
         Provenance,
         source=st.sampled_from(["trained", "migrated"]),
-        field_sources=st.dictionaries(st.sampled_from(["model.encoder", "training.epoch"]), st.text(max_size=20), max_size=2),
+        field_sources=st.dictionaries(
+            st.sampled_from(["model.encoder", "training.epoch"]), st.text(max_size=20), max_size=2
+        ),
     ),
 )
 
 # Recipes: nested configs of scalars, as Hydra resolves them.
 _scalars = st.none() | st.booleans() | st.integers() | _finite | st.text(max_size=10)
 recipes = st.dictionaries(
-    st.text(alphabet="abcdefghij_", min_size=1, max_size=8).filter(lambda k: k not in ("paths", "hydra")),
+    st.text(alphabet="abcdefghij_", min_size=1, max_size=8).filter(
+        lambda k: k not in ("paths", "hydra")
+    ),
     st.recursive(
         _scalars,
-        lambda children: st.lists(children, max_size=3)
-        | st.dictionaries(st.text(alphabet="abcdefghij_", min_size=1, max_size=8), children, max_size=3),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(
+                st.text(alphabet="abcdefghij_", min_size=1, max_size=8), children, max_size=3
+            )
+        ),
         max_leaves=10,
     ),
     min_size=1,

@@ -41,7 +41,7 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp_name, target)
+        Path(temp_name).replace(target)
     except BaseException:
         # The temp name is ours alone (mkstemp), so removing it cannot hurt
         # anyone; it may already be gone if os.replace succeeded halfway.

@@ -7,7 +7,7 @@ else its class), and a part the model does not have stays ``None``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from ocr.metadata import UNKNOWN_NAMES, ModelInfo
 
@@ -49,7 +49,7 @@ def _network_of(module: nn.Module) -> nn.Module:
     inner = getattr(module, "model", None)
     # torch.compile wraps the network; its identity is the original module's.
     inner = getattr(inner, "_orig_mod", inner)
-    return inner if _is_module(inner) else module
+    return cast("nn.Module", inner) if _is_module(inner) else module
 
 
 def _component_name(network: nn.Module, part: str) -> str | None:

@@ -24,10 +24,18 @@ from ocr.naming import is_checkpoint_file, is_sidecar_file, sidecar_path
 from ocr.train.data import ReceiptDataModule
 from ocr.train.module import DetectorModule
 
-TINY_DATA = {"train_size": 8, "val_size": 4, "height": 32, "width": 32, "batch_size": 4}
-TINY_MODEL = {"encoder": "tiny_cnn", "decoder": "unet", "width": 4}
+TINY_DATA: dict[str, Any] = {
+    "train_size": 8,
+    "val_size": 4,
+    "height": 32,
+    "width": 32,
+    "batch_size": 4,
+}
+TINY_MODEL: dict[str, Any] = {"encoder": "tiny_cnn", "decoder": "unet", "width": 4}
 # Lightning warns that num_workers=0 may be a bottleneck; with 4-image batches it is not.
-pytestmark = pytest.mark.filterwarnings("ignore:The '(train|val)_dataloader' does not have many workers")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The '(train|val)_dataloader' does not have many workers"
+)
 
 
 def _fit(callback: UniqueModelCheckpoint, run_dir: Path, epochs: int) -> lightning.Trainer:
@@ -90,7 +98,9 @@ def test_top_k_and_last_each_have_a_matching_sidecar_when_training_ends(tmp_path
         assert metadata.provenance.source == "trained"
         assert metadata.model.encoder == "tiny_cnn"
         if name != "last.ckpt":
-            assert metadata.training.score == pytest.approx(losses[metadata.training.epoch], abs=1e-4)
+            assert metadata.training.score == pytest.approx(
+                losses[metadata.training.epoch], abs=1e-4
+            )
             assert f"val_loss={metadata.training.score:.4f}" in name
     best = [n for n, m in sidecars.items() if m.training.is_best]
     assert best == [Path(callback.best_model_path).name]

@@ -28,7 +28,9 @@ TINY = [
 ]
 
 
-def _train(workdir: Path, *overrides: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def _train(
+    workdir: Path, *overrides: str, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ocr.train", *overrides],
         cwd=workdir,
@@ -41,7 +43,9 @@ def _train(workdir: Path, *overrides: str, timeout: float = 240) -> subprocess.C
 
 
 @pytest.mark.timeout(300)
-def test_a_run_keeps_everything_in_its_folder_when_trained_in_an_empty_folder(tmp_path: Path) -> None:
+def test_a_run_keeps_everything_in_its_folder_when_trained_in_an_empty_folder(
+    tmp_path: Path,
+) -> None:
     done = _train(tmp_path, "trainer.max_epochs=3", *TINY)
     assert done.returncode == 0, done.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["outputs"]

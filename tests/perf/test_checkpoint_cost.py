@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import time
 from pathlib import Path
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import lightning
 import pytest
@@ -44,7 +44,7 @@ class _Sized(lightning.LightningModule):
         self.head = nn.Linear(5000, 1)
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        loss = self.head(self.encoder(batch[0])).mean()
+        loss: torch.Tensor = self.head(self.encoder(batch[0])).mean()
         self.log("val/hmean", -loss.detach())
         return loss
 
@@ -139,6 +139,8 @@ def test_training_with_sidecars_is_within_2_percent_when_compared_with_plain_che
     plain, ours = min(plain_runs), min(our_runs)
     benchmark.pedantic(lambda: None, rounds=1)
     benchmark.extra_info.update(plain_seconds=plain, ocr_seconds=ours)
-    print(f"\ntraining: plain {plain:.2f} s, with sidecars {ours:.2f} s, "
-          f"difference {100 * (ours / plain - 1):+.2f}%")
+    print(
+        f"\ntraining: plain {plain:.2f} s, with sidecars {ours:.2f} s, "
+        f"difference {100 * (ours / plain - 1):+.2f}%"
+    )
     assert ours <= plain * 1.02

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ocr.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ocr.metadata import ModelInfo
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path

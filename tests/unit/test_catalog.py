@@ -32,7 +32,11 @@ def _save(run_dir: Path, name: str, *, epoch: int, hmean: float, encoder: str = 
     metadata = GOLDEN.model_copy(
         update={
             "checkpoint": GOLDEN.checkpoint.model_copy(
-                update={"file_name": name, "size_bytes": stat.st_size, "modified_ns": stat.st_mtime_ns}
+                update={
+                    "file_name": name,
+                    "size_bytes": stat.st_size,
+                    "modified_ns": stat.st_mtime_ns,
+                }
             ),
             "model": GOLDEN.model.model_copy(update={"encoder": encoder}),
             "training": GOLDEN.training.model_copy(
@@ -164,7 +168,9 @@ def test_a_corrupt_index_is_rebuilt_and_said_when_scanning(
     index.write_bytes(index.read_bytes()[:-10])
     with caplog.at_level(logging.WARNING, logger="ocr.catalog"):
         assert catalog.scan() == first
-    assert f"the catalog index {index} is unreadable (checksum mismatch); rebuilding it" in caplog.text
+    assert (
+        f"the catalog index {index} is unreadable (checksum mismatch); rebuilding it" in caplog.text
+    )
     assert catalog.scan() == first
 
 
@@ -191,8 +197,16 @@ def test_discovery_never_unpickles_when_checkpoints_are_hostile(
     [
         pytest.param({"encoder": "tiny_resnet"}, ["last.ckpt"], id="encoder"),
         pytest.param({"min_metrics": {"val/hmean": 0.8}}, ["epoch=01-step=000010.ckpt"], id="min"),
-        pytest.param({"tags": ("baseline",)}, ["epoch=00-step=000000.ckpt", "epoch=01-step=000010.ckpt"], id="tag"),
-        pytest.param({"status": "running", "search": "STEP=000010"}, ["epoch=01-step=000010.ckpt"], id="search"),
+        pytest.param(
+            {"tags": ("baseline",)},
+            ["epoch=00-step=000000.ckpt", "epoch=01-step=000010.ckpt"],
+            id="tag",
+        ),
+        pytest.param(
+            {"status": "running", "search": "STEP=000010"},
+            ["epoch=01-step=000010.ckpt"],
+            id="search",
+        ),
         pytest.param({"since": datetime(2025, 10, 18, 14, 30).astimezone()}, [], id="since"),
         pytest.param({"architecture": "craft"}, [], id="arch"),
     ],
@@ -227,7 +241,21 @@ def test_entries_serialise_to_the_documented_json_fields_when_dumped(new_tree: P
     entry = CheckpointCatalog([new_tree]).scan()[0]
     dumped = json.loads(json.dumps(entry.as_json()))
     assert {
-        "path", "run_dir", "experiment_id", "name", "created_at", "layout", "architecture",
-        "encoder", "decoder", "head", "epoch", "step", "metrics", "is_best", "is_last", "sidecar",
+        "path",
+        "run_dir",
+        "experiment_id",
+        "name",
+        "created_at",
+        "layout",
+        "architecture",
+        "encoder",
+        "decoder",
+        "head",
+        "epoch",
+        "step",
+        "metrics",
+        "is_best",
+        "is_last",
+        "sidecar",
     } <= dumped.keys()
     assert CatalogEntry.from_json(dumped) == entry

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ocr.cli import main
 from ocr.layout import allocate_launch_dir
 from ocr.registry import ExperimentRegistry, Status
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,7 +43,9 @@ def test_registry_list_prints_a_table_when_asked(
 def test_registry_list_prints_stable_json_when_asked(
     populated: list[str], run_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["registry", "list", str(run_root), "--status", "completed", "--format", "json"]) == 0
+    assert (
+        main(["registry", "list", str(run_root), "--status", "completed", "--format", "json"]) == 0
+    )
     (entry,) = json.loads(capsys.readouterr().out)
     assert entry["id"] == populated[0]
     assert entry["status"] == "completed"

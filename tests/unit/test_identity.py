@@ -17,7 +17,9 @@ PAIRS = [
 
 
 @pytest.mark.parametrize(("encoder", "decoder"), PAIRS)
-def test_identity_is_read_from_the_module_when_built_from_config(encoder: str, decoder: str) -> None:
+def test_identity_is_read_from_the_module_when_built_from_config(
+    encoder: str, decoder: str
+) -> None:
     module = DetectorModule(encoder=encoder, decoder=decoder, width=4)
     info = describe_model(module)
     assert info == ModelInfo(

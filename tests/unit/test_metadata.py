@@ -135,7 +135,8 @@ def test_read_refuses_when_the_file_is_not_a_json_object(
 
 
 @pytest.mark.parametrize(
-    "name", [pytest.param(n, id=n or "empty") for n in ["unknown", "None", "custom", "OCRModel", ""]]
+    "name",
+    [pytest.param(n, id=n or "empty") for n in ["unknown", "None", "custom", "OCRModel", ""]],
 )
 def test_model_info_refuses_placeholder_names_when_given(name: str) -> None:
     with pytest.raises(ValueError, match="means 'not known'; use null instead"):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 import pytest
 import torch
@@ -17,7 +18,6 @@ from ocr.naming import (
     parse_checkpoint_name,
     sidecar_path,
 )
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,7 +61,9 @@ def test_metric_slug_is_file_safe_when_given_any_name(metric: str) -> None:
         pytest.param("last.ckpt", CheckpointName(None, None, None, None, True, None), id="last"),
         pytest.param("last-v2.ckpt", CheckpointName(None, None, None, None, True, 2), id="last-v2"),
         pytest.param(
-            "epoch=00-step=000001.ckpt", CheckpointName(0, 1, None, None, False, None), id="no-metric"
+            "epoch=00-step=000001.ckpt",
+            CheckpointName(0, 1, None, None, False, None),
+            id="no-metric",
         ),
         pytest.param(
             "epoch=01-step=000010-val_loss=0.5000-v1.ckpt",

@@ -4,6 +4,7 @@ import logging
 import multiprocessing
 import socket
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given
@@ -19,7 +20,6 @@ from ocr.registry import (
     new_experiment_id,
     read_record,
 )
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,7 +119,9 @@ def test_queries_filter_and_sort_newest_first_when_asked(registry: ExperimentReg
     assert len(registry.query(until=future)) == 4
 
 
-def test_get_accepts_a_unique_prefix_and_explains_when_ambiguous(registry: ExperimentRegistry) -> None:
+def test_get_accepts_a_unique_prefix_and_explains_when_ambiguous(
+    registry: ExperimentRegistry,
+) -> None:
     _, record = _new_run(registry)
     assert registry.get(record.id[:12]).record == record
     _new_run(registry)
@@ -190,7 +192,9 @@ def _exit_at_once() -> None:
     return
 
 
-def test_mark_stale_interrupts_dead_and_silent_runs_when_asked(registry: ExperimentRegistry) -> None:
+def test_mark_stale_interrupts_dead_and_silent_runs_when_asked(
+    registry: ExperimentRegistry,
+) -> None:
     dead_dir, dead = _new_run(registry)
     process = multiprocessing.get_context("spawn").Process(target=_exit_at_once)
     process.start()

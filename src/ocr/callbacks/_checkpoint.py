@@ -131,7 +131,9 @@ class UniqueModelCheckpoint(ModelCheckpoint):
             self._written.pop(Path(filepath), None)
             self._writer.remove(sidecar_path(Path(filepath)), self.sidecar_failures)
 
-    def on_train_end(self, trainer: lightning.Trainer, pl_module: lightning.LightningModule) -> None:
+    def on_train_end(
+        self, trainer: lightning.Trainer, pl_module: lightning.LightningModule
+    ) -> None:
         """Wait for pending sidecars, so a finished fit has all of them on disk."""
         self._writer.drain()
 
@@ -263,7 +265,7 @@ def _write_sidecar(checkpoint: Path, metadata: CheckpointMetadata, failures: lis
         # Losing a sidecar must not cost the checkpoint or the training run;
         # it is shouted about and recorded instead.
         message = f"could not write the sidecar of {str(checkpoint)!r}: {exc}"
-        _log.error(message)  # noqa: TRY400 (the cause is in the message, not a traceback)
+        _log.error(message)
         failures.append(message)
         return
     _log.debug("wrote sidecar %s at step %d", written.name, metadata.training.global_step)
@@ -274,5 +276,5 @@ def _remove_sidecar(sidecar: Path, failures: list[str]) -> None:
         sidecar.unlink(missing_ok=True)
     except OSError as exc:
         message = f"could not remove the sidecar {str(sidecar)!r}: {exc}"
-        _log.error(message)  # noqa: TRY400 (the cause is in the message, not a traceback)
+        _log.error(message)
         failures.append(message)

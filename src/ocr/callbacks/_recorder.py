@@ -95,7 +95,9 @@ class ExperimentRecorder(Callback):
         if self._registry is None:
             self._start()
         if isinstance(exception, KeyboardInterrupt | SIGTERMException):
-            self._finish(Status.INTERRUPTED, error=f"{type(exception).__name__}: stopped by a signal")
+            self._finish(
+                Status.INTERRUPTED, error=f"{type(exception).__name__}: stopped by a signal"
+            )
         else:
             self._finish(Status.FAILED, error=f"{type(exception).__name__}: {exception}")
 
@@ -133,9 +135,7 @@ class ExperimentRecorder(Callback):
             artifact_dir=_relative(layout.artifact_dir, self.run_dir),
         )
         self._stop.clear()
-        self._heartbeat = threading.Thread(
-            target=self._beat, name="ocr-heartbeat", daemon=True
-        )
+        self._heartbeat = threading.Thread(target=self._beat, name="ocr-heartbeat", daemon=True)
         self._heartbeat.start()
 
     def _beat(self) -> None:
@@ -155,7 +155,11 @@ class ExperimentRecorder(Callback):
         if isinstance(checkpoint, ModelCheckpoint) and checkpoint.best_model_path:
             progress["best_checkpoint"] = _relative(Path(checkpoint.best_model_path), self.run_dir)
             score = checkpoint.best_model_score
-            best = {checkpoint.monitor: float(score)} if checkpoint.monitor and score is not None else {}
+            best = (
+                {checkpoint.monitor: float(score)}
+                if checkpoint.monitor and score is not None
+                else {}
+            )
             progress["best_metrics"] = best
         return progress
 
@@ -172,7 +176,7 @@ class ExperimentRecorder(Callback):
             return action(*args, **kwargs)
         except (OcrError, OSError) as exc:
             # The record is bookkeeping; losing an update must not stop training.
-            _log.error("experiment record of %s not updated: %s", self.run_dir, exc)  # noqa: TRY400
+            _log.error("experiment record of %s not updated: %s", self.run_dir, exc)
             return None
 
 

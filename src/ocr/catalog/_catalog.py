@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr.catalog._describe import Describer
-from ocr.catalog._entry import CatalogEntry
 from ocr.catalog._index import scan_root
 from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, is_legacy_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from datetime import datetime
 
     from ocr._typing import StrPath
+    from ocr.catalog._entry import CatalogEntry
 
-__all__ = ["CheckpointCatalog", "CatalogFilter"]
+__all__ = ["CatalogFilter", "CheckpointCatalog"]
 
 
 @dataclass(frozen=True)

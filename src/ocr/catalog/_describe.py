@@ -30,7 +30,12 @@ from ocr.compat import (
     parse_legacy_name,
     read_legacy_sidecar,
 )
-from ocr.errors import LegacySidecarInvalidError, MetadataInvalidError, MetadataVersionError, OcrError
+from ocr.errors import (
+    LegacySidecarInvalidError,
+    MetadataInvalidError,
+    MetadataVersionError,
+    OcrError,
+)
 from ocr.layout import RunLayout
 from ocr.metadata import CheckpointMetadata, read_metadata
 from ocr.naming import sidecar_path
@@ -201,7 +206,9 @@ class Describer:
 
     def _config_model(self, config_dir: Path) -> dict[str, Recovered[str]]:
         if config_dir not in self._configs:
-            self._configs[config_dir] = model_from_hydra_config(RunLayout(config_dir.parent).config_file)
+            self._configs[config_dir] = model_from_hydra_config(
+                RunLayout(config_dir.parent).config_file
+            )
         return self._configs[config_dir]
 
 
@@ -248,4 +255,3 @@ def _relative_to_checkpoints(checkpoint: Path, run: LegacyRun | None) -> PurePat
     if run is not None and checkpoint.is_relative_to(run.checkpoint_dir):
         return checkpoint.relative_to(run.checkpoint_dir)
     return PurePath(checkpoint.name)
-

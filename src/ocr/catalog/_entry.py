@@ -101,14 +101,12 @@ class CatalogEntry(NamedTuple):
 
     def as_row(self) -> tuple[Any, ...]:
         """The entry as a tuple of plain values (for the index)."""
-        # Enum members become their plain string values: marshal takes only
-        # built-in types.
-        plain = self._replace(
-            layout=str(self.layout),
-            sidecar=str(self.sidecar),
-            created_at=self.created_at.isoformat() if self.created_at else None,
-        )
-        return tuple(plain)
+        # Enum members become their plain string values and the time its ISO
+        # text: marshal takes only built-in types.
+        row = list(self)
+        row[_LAYOUT], row[_SIDECAR] = str(self.layout), str(self.sidecar)
+        row[_CREATED] = self.created_at.isoformat() if self.created_at else None
+        return tuple(row)
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> CatalogEntry:
@@ -129,3 +127,5 @@ class CatalogEntry(NamedTuple):
 
 ENTRY_FIELDS: Final = CatalogEntry._fields
 _CREATED: Final = ENTRY_FIELDS.index("created_at")
+_LAYOUT: Final = ENTRY_FIELDS.index("layout")
+_SIDECAR: Final = ENTRY_FIELDS.index("sidecar")

@@ -21,10 +21,10 @@ plain values and loads no code.
 from __future__ import annotations
 
 import hashlib
-import marshal
-import sys
 import logging
+import marshal
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -208,7 +208,9 @@ def _save(index_file: Path, index: _Index) -> None:
     try:
         index_file.parent.mkdir(parents=True, exist_ok=True)
         with locked(index_file):
-            atomic_write_bytes(index_file, header.model_dump_json().encode("utf-8") + b"\n" + payload)
+            atomic_write_bytes(
+                index_file, header.model_dump_json().encode("utf-8") + b"\n" + payload
+            )
     except (OSError, OcrError) as exc:
         # The index is a cache; a read-only tree is still scanned, only slower.
         _log.warning("could not write the catalog index %s: %s", index_file, exc)

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import sys
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ocr.catalog import ENTRY_FIELDS, CatalogEntry, CatalogFilter, CheckpointCatalog
@@ -34,7 +35,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Find and filter checkpoints. Unknown values are shown as '-' (null in JSON).",
     )
     parser.add_argument("roots", nargs="*", default=[DEFAULT_ROOT], metavar="ROOT")
-    for flag, dest in (("--arch", "architecture"), ("--encoder", None), ("--decoder", None), ("--head", None)):
+    for flag, dest in (
+        ("--arch", "architecture"),
+        ("--encoder", None),
+        ("--decoder", None),
+        ("--head", None),
+    ):
         parser.add_argument(flag, dest=dest or flag[2:])
     parser.add_argument("--since", type=parse_when, help="created at or after (YYYY-MM-DD[THH:MM])")
     parser.add_argument("--until", type=parse_when, help="created before (YYYY-MM-DD[THH:MM])")
@@ -42,9 +48,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--status", help="the run's registry status")
     parser.add_argument("--tag", action="append", default=[], help="a tag the run must have")
     parser.add_argument("--search", help="text in the path, name or model names")
-    parser.add_argument("--where", help="an expression, e.g. \"metrics.val/hmean > 0.9 and model.encoder = 'resnet18'\"")
-    parser.add_argument("--best", help="best per group, e.g. 'best(metrics.val/hmean, by=[model.encoder])'")
-    parser.add_argument("--best-mode", choices=["max", "min"], default="max", help="with --best: which end is best")
+    parser.add_argument(
+        "--where",
+        help="an expression, e.g. \"metrics.val/hmean > 0.9 and model.encoder = 'resnet18'\"",
+    )
+    parser.add_argument(
+        "--best", help="best per group, e.g. 'best(metrics.val/hmean, by=[model.encoder])'"
+    )
+    parser.add_argument(
+        "--best-mode", choices=["max", "min"], default="max", help="with --best: which end is best"
+    )
     parser.add_argument("--sort", metavar="METRIC", help="sort by a metric, highest first")
     parser.add_argument("--ascending", action="store_true", help="with --sort: lowest first")
     parser.add_argument("--rescan", action="store_true", help="ignore the index and rescan")
@@ -121,7 +134,7 @@ def _cell(value: object) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.4f}"
-    if hasattr(value, "strftime"):
+    if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return str(value)
 
@@ -132,4 +145,3 @@ def _csv_cell(value: object) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-

@@ -32,7 +32,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.add_argument("--name", help="only names containing this text")
     listing.add_argument("--tag", help="only runs with this tag")
     listing.add_argument("--sweep", help="only jobs of this sweep ID")
-    listing.add_argument("--since", type=parse_when, help="started at or after (YYYY-MM-DD[THH:MM])")
+    listing.add_argument(
+        "--since", type=parse_when, help="started at or after (YYYY-MM-DD[THH:MM])"
+    )
     listing.add_argument("--until", type=parse_when, help="started before (YYYY-MM-DD[THH:MM])")
     add_format(listing, ("table", "json"))
     listing.set_defaults(handler=_list)

@@ -246,14 +246,6 @@ def _subdirs(folder: Path) -> list[Path]:
     return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
 
 
-def _subdirs(folder: Path) -> list[Path]:
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
-
-
 def _is_sweep(folder: Path) -> bool:
     sweep = SweepLayout(folder)
     return sweep.multirun_file.is_file() or sweep.record_file.is_file()

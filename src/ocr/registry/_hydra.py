@@ -23,7 +23,9 @@ EXPERIMENT_ID_RESOLVER: Final = "ocr_experiment_id"
 def register_resolvers() -> None:
     """Register ``${ocr_experiment_id:}``; safe to call any number of times."""
     if not OmegaConf.has_resolver(EXPERIMENT_ID_RESOLVER):
-        OmegaConf.register_new_resolver(EXPERIMENT_ID_RESOLVER, _resolve_experiment_id, use_cache=True)
+        OmegaConf.register_new_resolver(
+            EXPERIMENT_ID_RESOLVER, _resolve_experiment_id, use_cache=True
+        )
 
 
 def _resolve_experiment_id() -> str:

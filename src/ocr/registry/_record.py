@@ -82,7 +82,9 @@ def new_experiment_id(now_ns: int | None = None) -> str:
         The ID.
     """
     millis = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
-    return _base32(millis, _TIME_CHARS) + _base32(secrets.randbits(5 * _RANDOM_CHARS), _RANDOM_CHARS)
+    return _base32(millis, _TIME_CHARS) + _base32(
+        secrets.randbits(5 * _RANDOM_CHARS), _RANDOM_CHARS
+    )
 
 
 def _base32(value: int, width: int) -> str:

@@ -81,7 +81,9 @@ class ExperimentRegistry:
     []
     """
 
-    def __init__(self, root: StrPath, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, root: StrPath, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS
+    ) -> None:
         self.root = Path(root).expanduser().resolve()
         self._layout = RootLayout(self.root)
         self._lock_timeout = lock_timeout
@@ -255,7 +257,9 @@ class ExperimentRegistry:
         Returns:
             Each run marked, with the reason (also written as its error text).
         """
-        stale = find_stale(self.runs(), now=_now(), stale_after=stale_after, host=socket.gethostname())
+        stale = find_stale(
+            self.runs(), now=_now(), stale_after=stale_after, host=socket.gethostname()
+        )
         marked: list[tuple[RegisteredRun, str]] = []
         for run, reason in stale:
             try:
