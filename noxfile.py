@@ -66,16 +66,25 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def demo(session: nox.Session) -> None:
-    """The main job: train a tiny model and a 2-job sweep in a fresh folder, then show the tree."""
+    """The main job: train a model and a 2-job sweep in a fresh folder, then show what went where."""
     _install(session, "train,launchers")
     workdir = Path(tempfile.mkdtemp(prefix="ocr-demo-"))
     session.chdir(workdir)
     session.log(f"demo folder: {workdir}")
     session.run("ocr-train")
     session.run(
-        "ocr-train", "--multirun", "model.encoder=tiny_cnn,tiny_resnet", "trainer.max_epochs=2"
+        "ocr-train",
+        "--multirun",
+        "hydra/launcher=joblib",
+        "model.encoder=tiny_cnn,tiny_resnet",
+        "trainer.max_epochs=2",
     )
     session.run("python", "-c", _SHOW_TREE)
+    session.run("ocr", "registry", "list", "outputs")
+    session.run("ocr", "catalog", "outputs", "--sort", "val/hmean")
+    session.run(
+        "ocr", "catalog", "outputs", "--where", "metrics.val/hmean > 0.9 and is_best = true"
+    )
     session.log(f"everything above is in {workdir}")
 
 
@@ -83,6 +92,8 @@ _SHOW_TREE = """
 from pathlib import Path
 root = Path('outputs')
 for path in sorted(root.rglob('*')):
+    if '.ocr' in path.parts or path.name.endswith('.lock'):
+        continue
     depth = len(path.relative_to(root).parts) - 1
     print('  ' * depth + path.name + ('/' if path.is_dir() else ''))
 stray = sorted(p.name for p in Path('.').iterdir() if p.name != 'outputs')

@@ -31,6 +31,7 @@ __all__ = [
     "is_sidecar_file",
     "metric_slug",
     "parse_checkpoint_name",
+    "sidecar_name",
     "sidecar_path",
 ]
 
@@ -117,6 +118,18 @@ def parse_checkpoint_name(name: str) -> CheckpointName | None:
     )
 
 
+def sidecar_name(checkpoint: str) -> str:
+    """The sidecar's name (or path string) for a checkpoint's name (or path string).
+
+    Args:
+        checkpoint: A checkpoint file name, or a path as a string.
+
+    Returns:
+        ``<checkpoint>.meta.json``.
+    """
+    return checkpoint + SIDECAR_SUFFIX
+
+
 def sidecar_path(checkpoint: Path) -> Path:
     """The sidecar of a checkpoint: ``<checkpoint file name>.meta.json`` beside it.
 
@@ -126,7 +139,7 @@ def sidecar_path(checkpoint: Path) -> Path:
     Returns:
         The sidecar path.
     """
-    return checkpoint.with_name(checkpoint.name + SIDECAR_SUFFIX)
+    return checkpoint.with_name(sidecar_name(checkpoint.name))
 
 
 def checkpoint_of_sidecar(sidecar: Path) -> Path:

@@ -171,6 +171,23 @@ def test_each_sidecar_is_written_once_by_rank_zero_when_training_under_ddp(tmp_p
     assert {sidecar_path(folder / name).name for name in sidecars} <= {w[0] for w in writes}
 
 
+# The CSV logger of the second fit warns that it reuses the logs folder; the
+# layout never reuses a run folder, this test does so on purpose.
+@pytest.mark.filterwarnings("ignore:Experiment logs directory .* exists and is not empty")
+@pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")
+def test_a_rerun_into_the_same_folder_keeps_the_first_runs_files_when_saving(
+    tmp_path: Path,
+) -> None:
+    run_dir = allocate_launch_dir(tmp_path / "outputs")
+    folder = RunLayout(run_dir).checkpoint_dir
+    _fit(UniqueModelCheckpoint(run_dir=run_dir, monitor=None, save_top_k=1), run_dir, epochs=1)
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    _fit(UniqueModelCheckpoint(run_dir=run_dir, monitor=None, save_top_k=1), run_dir, epochs=1)
+    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert {name: after[name] for name in first} == first
+    assert {"last-v1.ckpt", "last-v1.ckpt.meta.json"} <= after.keys() - first.keys()
+
+
 def test_callback_refuses_options_the_layout_owns_when_given(tmp_path: Path) -> None:
     with pytest.raises(ocr.errors.CallbackConfigError) as info:
         UniqueModelCheckpoint(run_dir=tmp_path, dirpath="elsewhere", filename="x")

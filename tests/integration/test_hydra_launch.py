@@ -74,18 +74,25 @@ def test_relative_output_root_is_taken_from_the_launch_folder_when_chdir(tmp_pat
 
 
 def test_two_launches_get_distinct_folders_when_started_in_the_same_second(tmp_path: Path) -> None:
-    # Both processes import Hydra first, then wait for the same instant.
-    start_at = math.ceil(time.time()) + 3.2
-    env = {"OCR_TEST_START_AT": repr(start_at)}
-    processes = [_launch(tmp_path, f"value={i}", env=env) for i in range(2)]
-    for process in processes:
-        output, _ = process.communicate(timeout=120)
-        assert process.returncode == 0, output
-    made = _launch_dirs(tmp_path / "outputs")
-    assert len(made) == 2
-    names = sorted(p.name for p in made)
-    assert names[1] == f"{names[0]}_1", names
-    assert sorted(_probe(p)["value"] for p in made) == [0, 1]
+    # Both processes import Hydra first, then wait for the same instant; on a
+    # loaded machine one may still slip into the next second, so try again.
+    for attempt in range(4):
+        workdir = tmp_path / str(attempt)
+        workdir.mkdir()
+        start_at = math.ceil(time.time()) + 3.05
+        env = {"OCR_TEST_START_AT": repr(start_at)}
+        processes = [_launch(workdir, f"value={i}", env=env) for i in range(2)]
+        for process in processes:
+            output, _ = process.communicate(timeout=120)
+            assert process.returncode == 0, output
+        made = _launch_dirs(workdir / "outputs")
+        assert len(made) == 2
+        assert sorted(_probe(p)["value"] for p in made) == [0, 1]
+        names = sorted(p.name for p in made)
+        if names[0] == names[1].removesuffix("_1"):
+            assert names[1] == f"{names[0]}_1"
+            return
+    pytest.fail("the two launches never landed in the same second")
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,8 @@ def test_a_run_keeps_everything_in_its_folder_when_trained_in_an_empty_folder(
         assert metadata.experiment.id == record.id
         assert metadata.config.config_hash == record.config_hash
     assert f"experiment {record.id}" in layout.log_file("train").read_text()
+    assert record.artifact_dir == "artifacts"
+    assert (layout.artifact_dir / "val_predictions.json").is_file()
     assert not (tmp_path / "lightning_logs").exists()
 
 
@@ -112,6 +114,25 @@ def test_mark_stale_interrupts_a_run_when_its_process_was_killed(tmp_path: Path)
     assert record.status is Status.INTERRUPTED
     assert record.error == f"marked interrupted: its process {record.pid} on {record.host} is gone"
     assert done.stdout.endswith("1 run(s) marked interrupted\n")
+
+
+@pytest.mark.timeout(300)
+def test_the_record_says_interrupted_when_training_gets_sigterm(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ocr.train", "trainer.max_epochs=10000", *TINY],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        run_dir = _wait_for_a_checkpoint(tmp_path / "outputs", timeout=120)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+    finally:
+        process.kill()
+    record = read_record(RunLayout(run_dir).record_file)
+    assert record.status is Status.INTERRUPTED
+    assert record.error == "SIGTERMException: stopped by a signal"
 
 
 def _wait_for_a_checkpoint(root: Path, *, timeout: float) -> Path:

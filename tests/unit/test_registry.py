@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import socket
+import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -219,3 +221,23 @@ def _rewrite(run_dir: Path, **changes: object) -> None:
     record_file = RunLayout(run_dir).record_file
     record = read_record(record_file)
     atomic_write_json(record_file, record.model_copy(update=changes))
+
+
+def test_no_update_is_lost_when_threads_update_their_runs_at_once(
+    registry: ExperimentRegistry,
+) -> None:
+    runs = [_new_run(registry)[0] for _ in range(8)]
+    barrier = threading.Barrier(len(runs))
+
+    def work(run_dir: Path) -> None:
+        barrier.wait()
+        for step in range(5):
+            registry.update_run(run_dir, metrics={"step": float(step)})
+
+    threads = [threading.Thread(target=work, args=(run_dir,)) for run_dir in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    index = json.loads(RootLayout(registry.root).registry_index_file.read_text())
+    assert sorted(e["record"]["metrics"]["step"] for e in index["entries"]) == [4.0] * 8

@@ -11,6 +11,7 @@ per scan and shared by all its checkpoints.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -38,7 +39,7 @@ from ocr.errors import (
 )
 from ocr.layout import RunLayout
 from ocr.metadata import CheckpointMetadata, read_metadata
-from ocr.naming import sidecar_path
+from ocr.naming import sidecar_name
 from ocr.registry import ExperimentRecord, read_record
 
 if TYPE_CHECKING:
@@ -55,90 +56,96 @@ _LAYOUTS: Final = {
     Era.E: LayoutKind.NEW,
 }
 _MODEL_FIELDS: Final = ("architecture", "encoder", "decoder", "head")
+# One shared dict for every sidecar entry: treated as read-only, written once.
+_SIDECAR_SOURCES: Final = dict.fromkeys(_MODEL_FIELDS, Source.SIDECAR.value)
+
+
+@dataclass(frozen=True)
+class _FolderFacts:
+    """What every checkpoint of one folder shares: its run and what the run says."""
+
+    run: LegacyRun | None
+    depends: tuple[str, ...]
+    run_dir: str | None
+    layout: LayoutKind
+    status: str | None
+    tags: tuple[str, ...]
 
 
 @dataclass
 class Describer:
     """Describes checkpoints under some roots, caching what run folders say.
 
+    Strings that repeat across entries (names, metric keys, folders) are
+    interned and shared, which keeps the index small and fast to load.
+
     Args:
         roots: The catalog roots (with their legacy ``multirun/``/``wandb/`` siblings).
     """
 
     roots: Sequence[Path]
-    _runs: dict[Path, tuple[LegacyRun | None, tuple[str, ...]]] = field(default_factory=dict)
+    _folders: dict[str, _FolderFacts] = field(default_factory=dict)
     _records: dict[Path, ExperimentRecord | None] = field(default_factory=dict)
     _configs: dict[Path, dict[str, Recovered[str]]] = field(default_factory=dict)
 
     def describe(
-        self, checkpoint: Path, *, size: int, mtime_ns: int
+        self, path: str, folder: str, *, size: int, mtime_ns: int, has_sidecar: bool
     ) -> tuple[CatalogEntry, tuple[str, ...]]:
         """Describe one checkpoint.
 
         Args:
-            checkpoint: The checkpoint file.
+            path: The checkpoint file, as the walk spelled it.
+            folder: Its folder, as the walk spelled it.
             size: Its size in bytes (from the walk's stat).
             mtime_ns: Its modification time (from the walk's stat).
+            has_sidecar: Whether the walk saw its ocr sidecar.
 
         Returns:
             The entry, and the folders whose changes would change it (for the
             incremental index).
         """
-        run, depends = self._run_of(checkpoint)
-        sidecar = sidecar_path(checkpoint)
-        if sidecar.is_file():
+        facts = self._facts(path, folder)
+        if has_sidecar:
             try:
-                metadata = read_metadata(sidecar)
+                metadata = read_metadata(Path(sidecar_name(path)))
             except (MetadataInvalidError, MetadataVersionError, OSError) as exc:
-                entry = self._from_legacy(checkpoint, run, size, mtime_ns, SidecarState.INVALID)
-                return entry._replace(problems=(str(exc),)), depends
+                entry = self._from_legacy(Path(path), facts, size, mtime_ns, SidecarState.INVALID)
+                return entry._replace(problems=(str(exc),)), facts.depends
             state = _sidecar_state(metadata, size, mtime_ns)
-            return self._from_sidecar(checkpoint, run, metadata, size, state), depends
-        return self._from_legacy(checkpoint, run, size, mtime_ns, SidecarState.MISSING), depends
+            return _from_sidecar(path, facts, metadata, size, state), facts.depends
+        entry = self._from_legacy(Path(path), facts, size, mtime_ns, SidecarState.MISSING)
+        return entry, facts.depends
 
-    def _from_sidecar(
-        self,
-        checkpoint: Path,
-        run: LegacyRun | None,
-        metadata: CheckpointMetadata,
-        size: int,
-        state: SidecarState,
-    ) -> CatalogEntry:
-        record = self._record(run.folder) if run is not None else None
-        model = metadata.model
-        return CatalogEntry(
-            path=str(checkpoint),
-            run_dir=str(run.folder) if run is not None else None,
-            experiment_id=metadata.experiment.id,
-            name=metadata.experiment.name,
-            created_at=metadata.checkpoint.created_at,
-            layout=_LAYOUTS[run.era] if run is not None else LayoutKind.NEW,
-            architecture=model.architecture,
-            encoder=model.encoder,
-            decoder=model.decoder,
-            head=model.head,
-            epoch=metadata.training.epoch,
-            step=metadata.training.global_step,
-            metrics=metadata.training.metrics,
-            is_best=metadata.training.is_best,
-            is_last=metadata.training.is_last,
-            sidecar=state,
-            size_bytes=size,
-            config_hash=metadata.config.config_hash,
-            status=record.status.value if record is not None else None,
-            tags=tuple(record.tags) if record is not None else (),
-            sources=dict.fromkeys(_MODEL_FIELDS, Source.SIDECAR.value)
-            | dict(metadata.provenance.field_sources),
-        )
+    def _facts(self, path: str, folder: str) -> _FolderFacts:
+        # Every checkpoint of one folder belongs to the same run, and depends
+        # on the same folders (its own, the run's, the config's, wandb's).
+        facts = self._folders.get(folder)
+        if facts is None:
+            run = locate_legacy_run(Path(path), roots=self.roots)
+            depends = {folder}
+            if run is not None:
+                depends.update(str(p) for p in (run.folder, run.config_dir, run.wandb_dir) if p)
+            record = self._record(run.folder) if run is not None else None
+            facts = _FolderFacts(
+                run=run,
+                depends=tuple(sorted(map(sys.intern, depends))),
+                run_dir=sys.intern(str(run.folder)) if run is not None else None,
+                layout=_LAYOUTS[run.era] if run is not None else LayoutKind.NAME_BASED,
+                status=record.status.value if record is not None else None,
+                tags=tuple(record.tags) if record is not None else (),
+            )
+            self._folders[folder] = facts
+        return facts
 
     def _from_legacy(
         self,
         checkpoint: Path,
-        run: LegacyRun | None,
+        facts: _FolderFacts,
         size: int,
         mtime_ns: int,
         state: SidecarState,
     ) -> CatalogEntry:
+        run = facts.run
         evidence = _Evidence()
         relative = _relative_to_checkpoints(checkpoint, run)
         name = parse_legacy_name(relative)
@@ -161,11 +168,11 @@ class Describer:
             evidence.sources.setdefault("created_at", Source.MTIME.value)
         return CatalogEntry(
             path=str(checkpoint),
-            run_dir=str(run.folder) if run is not None else None,
+            run_dir=facts.run_dir,
             experiment_id=record.id if record is not None else None,
             name=run.name if run is not None else None,
             created_at=created,
-            layout=_LAYOUTS[run.era] if run is not None else LayoutKind.NAME_BASED,
+            layout=facts.layout,
             epoch=evidence.values.get("epoch"),
             step=evidence.values.get("step"),
             metrics=evidence.metrics,
@@ -173,24 +180,12 @@ class Describer:
             is_last=name.is_last,
             sidecar=state,
             size_bytes=size,
-            status=record.status.value if record is not None else None,
-            tags=tuple(record.tags) if record is not None else (),
+            status=facts.status,
+            tags=facts.tags,
             sources=evidence.sources,
             problems=tuple(problems),
             **{key: evidence.values.get(key) for key in _MODEL_FIELDS},
         )
-
-    def _run_of(self, checkpoint: Path) -> tuple[LegacyRun | None, tuple[str, ...]]:
-        # Every checkpoint of one folder belongs to the same run, and depends
-        # on the same folders (its own, the run's, the config's, wandb's).
-        folder = checkpoint.parent
-        if folder not in self._runs:
-            run = locate_legacy_run(checkpoint, roots=self.roots)
-            depends = {folder}
-            if run is not None:
-                depends.update(p for p in (run.folder, run.config_dir, run.wandb_dir) if p)
-            self._runs[folder] = (run, tuple(sorted(map(str, depends))))
-        return self._runs[folder]
 
     def _record(self, folder: Path) -> ExperimentRecord | None:
         if folder not in self._records:
@@ -210,6 +205,45 @@ class Describer:
                 RunLayout(config_dir.parent).config_file
             )
         return self._configs[config_dir]
+
+
+def _from_sidecar(
+    path: str,
+    facts: _FolderFacts,
+    metadata: CheckpointMetadata,
+    size: int,
+    state: SidecarState,
+) -> CatalogEntry:
+    model, training = metadata.model, metadata.training
+    intern = sys.intern
+    field_sources = metadata.provenance.field_sources
+    return CatalogEntry(
+        path=path,
+        run_dir=facts.run_dir,
+        experiment_id=_interned(metadata.experiment.id),
+        name=_interned(metadata.experiment.name),
+        created_at=metadata.checkpoint.created_at,
+        layout=facts.layout if facts.run is not None else LayoutKind.NEW,
+        architecture=_interned(model.architecture),
+        encoder=_interned(model.encoder),
+        decoder=_interned(model.decoder),
+        head=_interned(model.head),
+        epoch=training.epoch,
+        step=training.global_step,
+        metrics={intern(key): value for key, value in training.metrics.items()},
+        is_best=training.is_best,
+        is_last=training.is_last,
+        sidecar=state,
+        size_bytes=size,
+        config_hash=_interned(metadata.config.config_hash),
+        status=facts.status,
+        tags=facts.tags,
+        sources=_SIDECAR_SOURCES | field_sources if field_sources else _SIDECAR_SOURCES,
+    )
+
+
+def _interned(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
 
 
 @dataclass

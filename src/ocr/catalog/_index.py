@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ocr.atomic import atomic_write_bytes
-from ocr.catalog._entry import ENTRY_FIELDS, CatalogEntry
+from ocr.catalog._entry import CatalogEntry
 from ocr.errors import OcrError
 from ocr.layout import RootLayout
 from ocr.locking import locked
-from ocr.naming import CHECKPOINT_SUFFIX
+from ocr.naming import CHECKPOINT_SUFFIX, sidecar_name
 
 if TYPE_CHECKING:
     from ocr.catalog._describe import Describer
@@ -45,10 +45,6 @@ __all__ = ["scan_root"]
 
 _log = logging.getLogger(__name__)
 _PYTHON: Final = sys.version.split()[0]
-_METRICS: Final = ENTRY_FIELDS.index("metrics")
-_SOURCES: Final = ENTRY_FIELDS.index("sources")
-_TAGS: Final = ENTRY_FIELDS.index("tags")
-_PROBLEMS: Final = ENTRY_FIELDS.index("problems")
 
 
 class _IndexHeader(BaseModel):
@@ -60,8 +56,8 @@ class _IndexHeader(BaseModel):
     python: str  # marshal's format belongs to one Python version
 
 
-# A folder: (mtime_ns, subfolder paths, {checkpoint path: (size, mtime_ns)}).
-_Folder = tuple[int, tuple[str, ...], dict[str, tuple[int, int]]]
+# A folder: (mtime_ns, subfolder paths, {checkpoint path: (size, mtime_ns, has sidecar)}).
+_Folder = tuple[int, tuple[str, ...], dict[str, tuple[int, int, bool]]]
 # A checkpoint: (entry as a row of plain values, folders the entry depends on).
 _Cached = tuple[tuple[Any, ...], tuple[str, ...]]
 
@@ -94,13 +90,15 @@ def scan_root(
     changed |= old_folders.keys() - folders.keys()
     entries: dict[str, _Cached] = {}
     fresh: dict[str, CatalogEntry] = {}
-    for _, _, checkpoints in folders.values():
-        for path, (size, mtime_ns) in checkpoints.items():
+    for folder, (_, _, checkpoints) in folders.items():
+        for path, (size, mtime_ns, has_sidecar) in checkpoints.items():
             cached = old.entries.get(path) if old else None
             if cached is not None and changed.isdisjoint(cached[1]):
                 entries[path] = cached
                 continue
-            entry, depends = describer.describe(Path(path), size=size, mtime_ns=mtime_ns)
+            entry, depends = describer.describe(
+                path, folder, size=size, mtime_ns=mtime_ns, has_sidecar=has_sidecar
+            )
             fresh[path] = entry
             entries[path] = (entry.as_row(), depends)
     if old is None or changed or entries.keys() != old.entries.keys():
@@ -112,7 +110,7 @@ def _walk(tops: list[Path], known: dict[str, _Folder], *, skip: str) -> dict[str
     # Paths stay the strings os.scandir gives: building Path objects for every
     # folder would cost more than the walk itself.
     folders: dict[str, _Folder] = {}
-    stack = [str(top) for top in tops if top.is_dir()]
+    stack = [sys.intern(str(top)) for top in tops if top.is_dir()]
     while stack:
         folder = stack.pop()
         try:
@@ -129,23 +127,25 @@ def _walk(tops: list[Path], known: dict[str, _Folder], *, skip: str) -> dict[str
 
 def _list(folder: str, mtime_ns: int) -> _Folder:
     subfolders: list[str] = []
-    checkpoints: dict[str, tuple[int, int]] = {}
+    checkpoints: dict[str, tuple[int, int, bool]] = {}
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
     except OSError as exc:
         _log.warning("cannot list %s: %s", folder, exc)
         entries = []
+    names = {entry.name for entry in entries}
     for entry in entries:
         # Folder links are not followed: they can loop or leave the tree.
         if entry.is_dir(follow_symlinks=False):
-            subfolders.append(entry.path)
+            subfolders.append(sys.intern(entry.path))
         elif entry.name.endswith(CHECKPOINT_SUFFIX):
             try:
                 stat = entry.stat()
             except OSError:
                 continue  # a dangling link is no checkpoint
-            checkpoints[entry.path] = (stat.st_size, stat.st_mtime_ns)
+            has_sidecar = sidecar_name(entry.name) in names
+            checkpoints[sys.intern(entry.path)] = (stat.st_size, stat.st_mtime_ns, has_sidecar)
     return (mtime_ns, tuple(sorted(subfolders)), checkpoints)
 
 
@@ -173,37 +173,14 @@ def _load(index_file: Path) -> _Index | None:
     return _Index(data["folders"], data["entries"])
 
 
-def _compact(index: _Index) -> dict[str, Any]:
-    # Paths, names, metric keys and whole small tuples and dicts repeat
-    # thousands of times; shared, marshal writes each once and loads it once
-    # (a third of the warm scan's load time). Loaded values are read-only.
-    shared: dict[Any, Any] = {}
-
-    def share(value: Any) -> Any:
-        return shared.setdefault(value, value)
-
-    intern = sys.intern
-    folders = {
-        intern(path): (mtime, tuple(map(intern, subs)), {intern(c): v for c, v in ckpts.items()})
-        for path, (mtime, subs, ckpts) in index.folders.items()
-    }
-    entries = {}
-    for path, (row, depends) in index.entries.items():
-        fields = [intern(v) if type(v) is str else v for v in row]
-        fields[_METRICS] = {intern(k): v for k, v in row[_METRICS].items()}
-        sources = row[_SOURCES]
-        fields[_SOURCES] = shared.setdefault(("sources", *sources.items()), sources)
-        fields[_TAGS], fields[_PROBLEMS] = share(row[_TAGS]), share(row[_PROBLEMS])
-        entries[intern(path)] = (tuple(fields), share(tuple(map(intern, depends))))
-    return {"folders": folders, "entries": entries}
-
-
 def _unreadable(index_file: Path, why: str) -> None:
     _log.warning("the catalog index %s is unreadable (%s); rebuilding it", index_file, why)
 
 
 def _save(index_file: Path, index: _Index) -> None:
-    payload = marshal.dumps(_compact(index))
+    # Entries share their repeated strings, tuples and dicts (interned by the
+    # describer), so marshal writes each once and loads it once.
+    payload = marshal.dumps({"folders": index.folders, "entries": index.entries})
     header = _IndexHeader(sha256=hashlib.sha256(payload).hexdigest(), python=_PYTHON)
     try:
         index_file.parent.mkdir(parents=True, exist_ok=True)

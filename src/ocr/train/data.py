@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
-import math
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -19,16 +17,18 @@ from typing import TYPE_CHECKING, Any, Final
 import lightning
 import numpy as np
 import torch
-from numpy.typing import NDArray
 from torch.nn import functional
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from ocr.errors import TrainingDataError
 from ocr.train.loss import TARGET_KEYS, make_db_targets
 from ocr.train.metric import bounding_box, rectangle
+from ocr.train.receipts import Polygon, read_receipt_annotations
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from numpy.typing import NDArray
 
 __all__ = [
     "IMAGE_MEAN",
@@ -47,7 +47,6 @@ IMAGE_MEAN: Final = 0.5
 IMAGE_STD: Final = 0.25
 MIN_SIDE: Final = 16
 Item = dict[str, Any]
-Polygon = NDArray[np.float32]
 
 
 def generate_receipt(
@@ -140,69 +139,6 @@ def _draw_line(
         return None
     x0, y0 = left + cols[0], top + rows[0]
     return rectangle(x0, y0, left + cols[-1] + 1, top + rows[-1] + 1)
-
-
-_FORMAT_FIX: Final = (
-    'Write it as {"images": {"<file>": {"words": {"<id>": {"points": [[x, y], ...]}}}}}'
-)
-
-
-def _malformed(path: Path, what: str) -> TrainingDataError:
-    return TrainingDataError(
-        f"malformed receipt annotations in {path}: {what}", fix=_FORMAT_FIX, path=path
-    )
-
-
-def _is_number(value: object) -> bool:
-    # JSON booleans are Python ints, and NaN and Infinity parse as floats: refuse them.
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_point(point: object) -> bool:
-    return isinstance(point, list) and len(point) == 2 and all(map(_is_number, point))
-
-
-def read_receipt_annotations(path: str | Path) -> dict[str, list[Polygon]]:
-    """Read receipt JSON annotations into polygons per image file name.
-
-    Args:
-        path: A JSON file shaped like
-            ``{"images": {"<file>": {"words": {"<id>": {"points": [[x, y], ...]}}}}}``.
-
-    Returns:
-        Image file name to its word polygons, (N, 2) float32 arrays with N >= 3, in
-        file order.
-
-    Raises:
-        TrainingDataError: If the file is not JSON or not shaped as above; the message
-            names the file, image and word.
-        OSError: If the file cannot be read.
-    """
-    path = Path(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise _malformed(path, f"not valid JSON ({error.msg} at line {error.lineno})") from error
-    images = document.get("images") if isinstance(document, dict) else None
-    if not isinstance(images, dict):
-        raise _malformed(path, "the top level must be an object with an 'images' object")
-    annotations: dict[str, list[Polygon]] = {}
-    for name, entry in images.items():
-        words = entry.get("words") if isinstance(entry, dict) else None
-        if not isinstance(words, dict):
-            raise _malformed(path, f"image {name!r} must be an object with a 'words' object")
-        polygons = []
-        for word_id, word in words.items():
-            points = word.get("points") if isinstance(word, dict) else None
-            if not (isinstance(points, list) and len(points) >= 3 and all(map(_is_point, points))):
-                raise _malformed(
-                    path,
-                    f"word {word_id!r} of image {name!r} needs 'points': "
-                    "a list of at least 3 [x, y] number pairs",
-                )
-            polygons.append(np.asarray(points, dtype=np.float32))
-        annotations[name] = polygons
-    return annotations
 
 
 def _make_item(image: torch.Tensor, polygons: list[Polygon]) -> Item:

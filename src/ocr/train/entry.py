@@ -24,8 +24,9 @@ from omegaconf import DictConfig, OmegaConf
 from ocr import registry
 from ocr.callbacks import ExperimentRecorder, UniqueModelCheckpoint
 from ocr.layout import RunLayout, packaged_config_dir, register_resolvers
+from ocr.train.receipts import write_receipt_annotations
 
-__all__ = ["build_trainer", "main", "train"]
+__all__ = ["build_trainer", "main", "train", "write_predictions"]
 
 _log = logging.getLogger(__name__)
 
@@ -49,7 +50,36 @@ def train(cfg: DictConfig) -> dict[str, float]:
     trainer.fit(module, datamodule=datamodule)
     metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
     _log.info("final metrics: %s", metrics)
+    write_predictions(trainer, module, datamodule, layout)
     return metrics
+
+
+def write_predictions(
+    trainer: lightning.Trainer,
+    module: lightning.LightningModule,
+    datamodule: lightning.LightningDataModule,
+    layout: RunLayout,
+) -> None:
+    """Write the validation boxes of the best checkpoint as an artifact.
+
+    The file, ``artifacts/val_predictions.json``, is in the receipt JSON
+    format, ready to compare or submit; images are named by their position in
+    the validation set.
+
+    Args:
+        trainer: The trainer after ``fit``.
+        module: The trained module.
+        datamodule: The data the module was trained on.
+        layout: The run's layout.
+    """
+    checkpoint = trainer.checkpoint_callback
+    best = getattr(checkpoint, "best_model_path", "") or None
+    batches = trainer.predict(module, dataloaders=datamodule.val_dataloader(), ckpt_path=best)
+    images = [boxes for batch in batches or [] for boxes in batch]
+    layout.artifact_dir.mkdir(parents=True, exist_ok=True)
+    target = layout.artifact_dir / "val_predictions.json"
+    write_receipt_annotations(target, {f"val-{i:05d}": b for i, b in enumerate(images)})
+    _log.info("validation predictions of %s: %s", best or "the last weights", target)
 
 
 def build_trainer(cfg: DictConfig, layout: RunLayout) -> lightning.Trainer:

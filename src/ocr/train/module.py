@@ -14,6 +14,7 @@ from ocr.train.metric import DetectionScore, extract_boxes
 from ocr.train.model import DBNet, build_model
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
     from lightning.pytorch.utilities.types import OptimizerLRScheduler
 
 __all__ = ["DetectorModule"]
@@ -86,6 +87,12 @@ class DetectorModule(lightning.LightningModule):
             pred["prob"][:, 0].cpu().numpy(), batch["polygons"], strict=True
         ):
             self.score.update(extract_boxes(prob, threshold=self.box_threshold), true_boxes)
+
+    def predict_step(self, batch: dict[str, Any], batch_idx: int) -> list[list[NDArray[Any]]]:
+        """The boxes found in each image of a batch: per image, (4, 2) arrays."""
+        pred = self.model(batch["image"])
+        probs = pred["prob"][:, 0].cpu().numpy()
+        return [extract_boxes(prob, threshold=self.box_threshold) for prob in probs]
 
     def on_validation_epoch_end(self) -> None:
         """Log precision, recall and hmean over the whole validation set."""
