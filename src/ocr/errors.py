@@ -50,7 +50,9 @@ class OcrError(Exception):
     def __init__(
         self, cause: str, *, fix: str, path: Path | None = None, value: object = None
     ) -> None:
-        super().__init__(cause, fix)
+        # One argument, the whole line: tools that print repr(err) or err.args
+        # (Hydra does) show the message as the command line would.
+        super().__init__(f"{cause}. {fix}")
         self.cause = cause
         self.fix = fix
         self.path = path

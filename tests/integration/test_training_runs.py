@@ -169,3 +169,29 @@ def test_every_job_of_a_sweep_is_registered_when_launched(launcher: str, tmp_pat
     assert all(r.record.status is Status.COMPLETED for r in runs)
     assert {r.run_dir for r in runs} == set(sweep.job_dirs())
     assert len({r.record.config_hash for r in runs}) == 4
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            ["model.encoder=vit"],
+            "ocr-train: error: unknown encoder 'vit'. Use one of: tiny_cnn, tiny_resnet",
+            id="unknown-encoder",
+        ),
+        pytest.param(
+            ["data=receipts_json"],
+            "ocr-train: error: the config value 'data.annotation_file' is required. "
+            "Set it on the command line, e.g. data.annotation_file=...",
+            id="missing-value",
+        ),
+    ],
+)
+@pytest.mark.timeout(120)
+def test_bad_input_prints_one_line_and_exits_2_when_training(
+    overrides: list[str], message: str, tmp_path: Path
+) -> None:
+    done = _train(tmp_path, *overrides)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == message
+    assert "Traceback" not in done.stderr

@@ -26,7 +26,6 @@ import marshal
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -39,6 +38,8 @@ from ocr.locking import locked
 from ocr.naming import CHECKPOINT_SUFFIX, sidecar_name
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ocr.catalog._describe import Describer
 
 __all__ = ["scan_root"]

@@ -191,6 +191,12 @@ class SyntheticReceiptDataset(Dataset[Item]):
 
 
 def _load_image(path: Path) -> NDArray[np.uint8]:
+    if not path.is_file():
+        raise TrainingDataError(
+            f"image {str(path)!r} of the receipt annotations does not exist",
+            fix="Point data.image_dir (or data.val_image_dir) at the folder holding the images",
+            path=path,
+        )
     if path.suffix.lower() == ".npy":
         array = np.load(path, allow_pickle=False)
     elif importlib.util.find_spec("PIL") is not None:

@@ -12,17 +12,22 @@ Example (a sweep of two encoders, one job folder each)::
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 
 import hydra
 import lightning
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import CSVLogger
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue
 
 from ocr import registry
 from ocr.callbacks import ExperimentRecorder, UniqueModelCheckpoint
+from ocr.errors import OcrError
 from ocr.layout import RunLayout, packaged_config_dir, register_resolvers
 from ocr.train.receipts import write_receipt_annotations
 
@@ -117,7 +122,25 @@ def build_trainer(cfg: DictConfig, layout: RunLayout) -> lightning.Trainer:
 
 
 def _task(cfg: DictConfig) -> dict[str, float]:
-    return train(cfg)
+    try:
+        return train(cfg)
+    except (OcrError, InstantiationException, MissingMandatoryValue) as err:
+        message = _expected_error(err)
+        if message is None or os.environ.get("OCR_FULL_ERROR") == "1":
+            raise
+        # Bad input: one line and exit code 2, like the ocr command.
+        sys.stderr.write(f"ocr-train: error: {message}\n")
+        raise SystemExit(2) from None
+
+
+def _expected_error(err: Exception) -> str | None:
+    if isinstance(err, OcrError):
+        return str(err)
+    if isinstance(err, MissingMandatoryValue):
+        key = err.full_key
+        return f"the config value {key!r} is required. Set it on the command line, e.g. {key}=..."
+    cause = err.__cause__
+    return str(cause) if isinstance(cause, OcrError) else None
 
 
 def main() -> None:

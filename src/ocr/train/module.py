@@ -14,8 +14,8 @@ from ocr.train.metric import DetectionScore, extract_boxes
 from ocr.train.model import DBNet, build_model
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
     from lightning.pytorch.utilities.types import OptimizerLRScheduler
+    from numpy.typing import NDArray
 
 __all__ = ["DetectorModule"]
 

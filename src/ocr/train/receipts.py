@@ -58,13 +58,20 @@ def read_receipt_annotations(path: str | Path) -> dict[str, list[Polygon]]:
         file order.
 
     Raises:
-        TrainingDataError: If the file is not JSON or not shaped as above; the message
+        TrainingDataError: If the file cannot be read, is not JSON or is not shaped as above; the message
             names the file, image and word.
-        OSError: If the file cannot be read.
     """
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TrainingDataError(
+            f"cannot read receipt annotations {str(path)!r}: {error.strerror or error}",
+            fix="Point data.annotation_file (or data.val_annotation_file) at an existing JSON file",
+            path=path,
+        ) from error
+    try:
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise _malformed(path, f"not valid JSON ({error.msg} at line {error.lineno})") from error
     images = document.get("images") if isinstance(document, dict) else None
