@@ -67,6 +67,7 @@ def test_a_run_keeps_everything_in_its_folder_when_trained_in_an_empty_folder(
         assert metadata.config.config_hash == record.config_hash
     assert f"experiment {record.id}" in layout.log_file("train").read_text()
     assert record.artifact_dir == "artifacts"
+    assert "ERROR" not in layout.log_file("train").read_text()
     assert (layout.artifact_dir / "val_predictions.json").is_file()
     assert not (tmp_path / "lightning_logs").exists()
 

@@ -1,19 +1,21 @@
 from __future__ import annotations
 
+import csv
+import io
 import json
+import shutil
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
+from ocr.catalog import ENTRY_FIELDS
 from ocr.cli import main
 from ocr.layout import allocate_launch_dir
 from ocr.registry import ExperimentRegistry, Status
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
 LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
+FIXTURES = Path(__file__).parents[2] / "fixtures"
 
 
 @pytest.fixture
@@ -106,3 +108,80 @@ def test_full_error_reraises_when_asked(run_root: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("OCR_FULL_ERROR", "1")
     with pytest.raises(FileNotFoundError):
         main(["registry", "list", str(run_root / "missing")])
+
+
+@pytest.fixture
+def catalog_root(run_root: Path) -> Path:
+    shutil.copytree(FIXTURES / "legacy" / "A" / "outputs", run_root)
+    return run_root
+
+
+def test_catalog_prints_a_table_with_dashes_for_unknowns_when_asked(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", str(catalog_root), "--search", "größer"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["created_at", "name", "architecture", "encoder"]
+    row = lines[2]
+    assert " - " in row and "None" not in row and "unknown" not in row
+    assert lines[-1] == "1 checkpoint(s)"
+
+
+def test_catalog_prints_stable_json_with_nulls_when_asked(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", str(catalog_root), "--format", "json", "--min", "hmean=0.8"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert entries
+    assert all(e["metrics"]["hmean"] >= 0.8 for e in entries)
+    assert set(ENTRY_FIELDS) == set(entries[0])
+    assert entries[0]["sidecar"] == "missing"
+
+
+def test_catalog_writes_csv_with_every_field_when_asked(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", str(catalog_root), "--format", "csv", "--sort", "hmean"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert tuple(rows[0]) == ENTRY_FIELDS
+    assert len(rows) == 1 + 20
+
+
+def test_catalog_filters_with_where_and_best_when_given(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["catalog", str(catalog_root), "--format", "json"]
+    assert main([*argv, "--where", "epoch = 0 and step > 100"]) == 0
+    assert {e["step"] for e in json.loads(capsys.readouterr().out)} == {103, 273}
+    assert main([*argv, "--best", "best(metrics.hmean, by=[model.encoder])"]) == 0
+    (best,) = json.loads(capsys.readouterr().out)
+    assert best["metrics"]["hmean"] == 0.892
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            ["--where", "metrics.hmean > 'high'"],
+            "ocr: error: invalid catalog query",
+            id="bad-where",
+        ),
+        pytest.param(["--best", "worst(x)"], "ocr: error: ", id="bad-best"),
+    ],
+)
+def test_catalog_refuses_bad_queries_with_one_line_when_given(
+    argv: list[str], message: str, catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", str(catalog_root), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+
+
+def test_catalog_refuses_a_malformed_threshold_when_given(
+    catalog_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["catalog", str(catalog_root), "--min", "hmean"])
+    assert info.value.code == 2
+    assert "not METRIC=VALUE: 'hmean' (e.g. val/hmean=0.9)" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from ocr.errors import OcrError
@@ -67,15 +68,16 @@ class ExperimentRecorder(Callback):
     def setup(
         self, trainer: lightning.Trainer, pl_module: lightning.LightningModule, stage: str
     ) -> None:
-        """Register the run (or join its record) and start the heartbeat."""
-        if trainer.is_global_zero:
+        """Register the run (or join its record) and start the heartbeat, for a fit."""
+        if trainer.is_global_zero and stage == TrainerFn.FITTING:
             self._start()
 
     def on_validation_end(
         self, trainer: lightning.Trainer, pl_module: lightning.LightningModule
     ) -> None:
         """Record the best checkpoint and the metrics so far."""
-        if trainer.is_global_zero and not trainer.sanity_checking:
+        fitting = trainer.state.fn == TrainerFn.FITTING
+        if trainer.is_global_zero and fitting and not trainer.sanity_checking:
             self._update(**self._progress(trainer))
 
     def on_fit_end(self, trainer: lightning.Trainer, pl_module: lightning.LightningModule) -> None:
@@ -90,7 +92,8 @@ class ExperimentRecorder(Callback):
         exception: BaseException,
     ) -> None:
         """Mark the run interrupted (Ctrl-C, SIGTERM) or failed (anything else)."""
-        if not trainer.is_global_zero:
+        # The record follows the fit; a later validate or predict call is not the run.
+        if not trainer.is_global_zero or trainer.state.fn != TrainerFn.FITTING:
             return
         if self._registry is None:
             self._start()
