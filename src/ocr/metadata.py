@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
 )
 
+from ocr._validation import describe_problems
 from ocr.atomic import atomic_write_json
 from ocr.errors import MetadataInvalidError, MetadataVersionError
 from ocr.naming import sidecar_path
@@ -220,15 +221,7 @@ def read_metadata(sidecar: Path) -> CheckpointMetadata:
     try:
         return CheckpointMetadata.model_validate(raw)
     except ValidationError as exc:
-        raise _invalid(sidecar, _describe(exc)) from exc
-
-
-def _describe(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"])
-        problems.append(f"field {field!r} {item['msg'][0].lower()}{item['msg'][1:]}")
-    return "; ".join(problems)
+        raise _invalid(sidecar, describe_problems(exc)) from exc
 
 
 def _invalid(sidecar: Path, why: str) -> MetadataInvalidError:

@@ -7,6 +7,7 @@ the experiment record, so both say the same thing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import platform
@@ -118,8 +119,12 @@ def _config_info(layout: RunLayout) -> ConfigInfo:
     )
 
 
+@functools.cache
 def capture_environment() -> EnvironmentInfo:
-    """Describe the software and machine this process runs on.
+    """Describe the software and machine this process runs on (once per process).
+
+    Both callbacks capture the run's context at setup; caching keeps that to
+    one ``git`` call and one set of version look-ups.
 
     Returns:
         Python, torch, lightning and ocr versions, the host and the git commit

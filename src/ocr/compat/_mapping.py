@@ -43,6 +43,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from ocr._validation import describe_problems
 from ocr.compat._vocabulary import MAPPING_FILE_NAME, MIGRATIONS_DIR_NAME
 from ocr.errors import MigrationMappingInvalidError, MigrationMappingVersionError
 from ocr.layout import RootLayout
@@ -161,11 +162,7 @@ def read_mapping(path: Path) -> MigrationMapping:
     try:
         return MigrationMapping.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"field {'.'.join(str(part) for part in item['loc'])!r} {item['msg'][0].lower()}{item['msg'][1:]}"
-            for item in exc.errors()
-        )
-        raise _invalid(path, problems) from exc
+        raise _invalid(path, describe_problems(exc)) from exc
 
 
 def _migrations_dir(root: Path) -> Path:
