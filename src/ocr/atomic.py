@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -22,46 +22,51 @@ __all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
 _DEFAULT_MODE: Final = 0o666
 
 
-def atomic_write_bytes(target: Path, data: bytes) -> None:
+def atomic_write_bytes(target: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``target`` with ``data`` atomically and durably.
 
     Args:
         target: The file to write; its folder must exist.
         data: The new content.
+        durable: Fsync the file and its folder. A caller writing thousands of
+            files may pass ``False`` and make them durable at once (``os.sync``)
+            before it records them as done; atomicity is the same.
 
     Raises:
         OSError: The folder is missing or not writable (the target is untouched).
     """
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, temp_name = _create_temp(target)
     try:
-        # mkstemp makes the file private (0600); give it the mode a plain
-        # open() would, so teammates on a shared filesystem can read it.
-        os.fchmod(fd, _mode_for(target))
+        with contextlib.suppress(FileNotFoundError):  # an existing file keeps its mode
+            os.fchmod(fd, stat.S_IMODE(target.stat().st_mode))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         Path(temp_name).replace(target)
     except BaseException:
-        # The temp name is ours alone (mkstemp), so removing it cannot hurt
+        # The temp name is ours alone (O_EXCL), so removing it cannot hurt
         # anyone; it may already be gone if os.replace succeeded halfway.
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)  # noqa: PTH108 (a str from mkstemp)
+            os.unlink(temp_name)  # noqa: PTH108 (a str from _create_temp)
         raise
-    _fsync_folder(target.parent)
+    if durable:
+        _fsync_folder(target.parent)
 
 
-def atomic_write_text(target: Path, text: str) -> None:
+def atomic_write_text(target: Path, text: str, *, durable: bool = True) -> None:
     """Replace ``target`` with UTF-8 ``text`` atomically.
 
     Args:
         target: The file to write; its folder must exist.
         text: The new content.
+        durable: As for :func:`atomic_write_bytes`.
 
     Raises:
         OSError: The folder is missing or not writable (the target is untouched).
     """
-    atomic_write_bytes(target, text.encode("utf-8"))
+    atomic_write_bytes(target, text.encode("utf-8"), durable=durable)
 
 
 def atomic_write_json(target: Path, model: BaseModel, *, indent: int | None = 2) -> None:
@@ -78,23 +83,20 @@ def atomic_write_json(target: Path, model: BaseModel, *, indent: int | None = 2)
     atomic_write_bytes(target, model.model_dump_json(indent=indent).encode("utf-8") + b"\n")
 
 
-def _mode_for(target: Path) -> int:
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        return _DEFAULT_MODE & ~_umask()
+def _create_temp(target: Path) -> tuple[int, str]:
+    """A new, uniquely named temp file beside ``target``.
 
-
-def _umask() -> int:
-    # Reading the umask without changing it (os.umask sets it, racing other
-    # threads); /proc has it on Linux, elsewhere the common default is assumed.
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass  # no /proc: fall through to the usual default
-    return 0o022
+    Unlike ``tempfile.mkstemp`` (always 0600), it is created with 0666 and the
+    kernel applies the umask, as for a plain ``open()``, so teammates on a
+    shared filesystem can read what ocr writes.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        name = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(6)}.tmp")  # noqa: PTH118
+        try:
+            return os.open(name, flags, _DEFAULT_MODE), name
+        except FileExistsError:  # pragma: no cover - 48 random bits collided
+            continue
 
 
 def _fsync_folder(folder: Path) -> None:

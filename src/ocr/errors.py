@@ -24,8 +24,13 @@ __all__ = [
     "LegacySupportDisabledError",
     "MetadataInvalidError",
     "MetadataVersionError",
+    "MigrationBusyError",
+    "MigrationConfinementError",
+    "MigrationConflictError",
+    "MigrationCopyError",
     "MigrationMappingInvalidError",
     "MigrationMappingVersionError",
+    "MigrationStateError",
     "OcrError",
     "RecordInvalidError",
     "RecordNotFoundError",
@@ -148,3 +153,23 @@ class MigrationMappingVersionError(OcrError, ValueError):
 
 class CatalogQueryError(OcrError, ValueError):
     """A catalog query (``--where`` expression, ``best(...)`` or key) cannot be parsed."""
+
+
+class MigrationBusyError(OcrError, RuntimeError):
+    """Another migration is applying to (or rolling back) the same tree."""
+
+
+class MigrationStateError(OcrError, RuntimeError):
+    """A migration cannot do what was asked in the state it is in (nothing to roll back, ...)."""
+
+
+class MigrationConflictError(OcrError, FileExistsError):
+    """A migration step found something in its way it did not plan for."""
+
+
+class MigrationConfinementError(OcrError, PermissionError):
+    """A migration step would write outside the folders it was given, or through a link."""
+
+
+class MigrationCopyError(OcrError, OSError):
+    """A copied file's size or SHA-256 differs from its source; the source was kept."""

@@ -8,6 +8,7 @@ refuse newer ones with an "upgrade ocr" error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
@@ -26,6 +27,7 @@ from pydantic import (
 )
 
 from ocr._validation import describe_problems
+from ocr._yaml import load_like_omegaconf
 from ocr.atomic import atomic_write_json
 from ocr.errors import MetadataInvalidError, MetadataVersionError
 from ocr.naming import sidecar_path
@@ -46,16 +48,27 @@ __all__ = [
     "Provenance",
     "TrainingInfo",
     "config_hash",
+    "hash_config_text",
     "hash_saved_config",
     "read_metadata",
     "write_metadata",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 UNKNOWN_NAMES: Final = frozenset({"", "unknown", "none", "null", "custom", "ocrmodel"})
 """Names legacy tools wrote for "not known"; never accepted as a model name."""
 
-_UPGRADES: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
+
+def _upgrade_1_to_2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 lets ``training.epoch`` and ``training.global_step`` be unknown (``null``).
+
+    A migrated legacy checkpoint named ``best.ckpt`` says neither; version 1
+    required both, so every v1 file is already a valid v2 file.
+    """
+    return {**raw, "schema_version": 2}
+
+
+_UPGRADES: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {1: _upgrade_1_to_2}
 """Upgrades a raw sidecar of version N to N + 1; add one per schema change."""
 
 
@@ -105,8 +118,8 @@ class ModelInfo(_Frozen):
 class TrainingInfo(_Frozen):
     """Where training was when the checkpoint was saved."""
 
-    epoch: NonNegativeInt
-    global_step: NonNegativeInt
+    epoch: NonNegativeInt | None = Field(description="null when not known (migrated files).")
+    global_step: NonNegativeInt | None = Field(description="null when not known (migrated files).")
     monitor: str | None = None
     mode: Literal["min", "max"] | None = None
     score: float | None = None
@@ -149,7 +162,7 @@ class Provenance(_Frozen):
 class CheckpointMetadata(_Frozen):
     """Everything known about one checkpoint; the sidecar's content."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     checkpoint: CheckpointInfo
     experiment: ExperimentInfo
     model: ModelInfo
@@ -232,15 +245,18 @@ def _invalid(sidecar: Path, why: str) -> MetadataInvalidError:
     )
 
 
-EXCLUDED_CONFIG_KEYS: Final = frozenset({"hydra", "paths"})
-"""Top-level config keys that say where and how a run ran, not what it is."""
+EXCLUDED_CONFIG_KEYS: Final = frozenset({"experiment", "hydra", "paths"})
+"""Top-level config keys that say where, how and as what a run ran, not its recipe.
+
+``experiment`` holds the run's ID (new for every run), name and tags: two runs
+of one recipe must share the hash whatever they are called."""
 
 
 def config_hash(config: Mapping[str, Any]) -> str:
     """Hash a resolved config so that two runs of one recipe share the hash.
 
-    The top-level ``paths`` and ``hydra`` keys (where a run is, and Hydra's
-    runtime) are left out; everything else is serialised as canonical JSON
+    The top-level ``paths``, ``hydra`` and ``experiment`` keys (where a run
+    is, Hydra's runtime, the run's ID and name) are left out; everything else is serialised as canonical JSON
     (sorted keys, no spaces) and hashed with SHA-256.
 
     Args:
@@ -250,6 +266,8 @@ def config_hash(config: Mapping[str, Any]) -> str:
         The hex digest.
 
     >>> config_hash({"lr": 0.1, "paths": {"run_dir": "/a"}}) == config_hash({"lr": 0.1})
+    True
+    >>> config_hash({"lr": 0.1, "experiment": {"id": "1k7"}}) == config_hash({"lr": 0.1})
     True
     """
     recipe = {key: value for key, value in config.items() if key not in EXCLUDED_CONFIG_KEYS}
@@ -280,20 +298,50 @@ def hash_saved_config(config_file: Path) -> str:
         OSError: The file cannot be read.
         MetadataInvalidError: The file is not a YAML mapping.
     """
+    return hash_config_text(config_file.read_text(encoding="utf-8"), origin=config_file)
+
+
+def hash_config_text(text: str, *, origin: Path) -> str:
+    """:func:`hash_saved_config` of a config's YAML text that is not (yet) in its file.
+
+    The migrator hashes a config as it will read once its paths are rewritten.
+
+    Args:
+        text: The saved config's YAML.
+        origin: The file the text belongs to (for messages).
+
+    Returns:
+        :func:`config_hash` of the resolved recipe.
+
+    Raises:
+        MetadataInvalidError: The text is not a YAML mapping.
+    """
     try:
-        saved = OmegaConf.load(config_file)
-    except yaml.YAMLError as exc:
+        return _hash_config_text(text)
+    except (yaml.YAMLError, OmegaConfBaseException) as exc:
         raise MetadataInvalidError(
-            f"saved config {str(config_file)!r} is not valid YAML ({exc})",
+            f"saved config {str(origin)!r} is not valid YAML ({exc})",
             fix="Restore the file from the run's .hydra folder or rerun",
-            path=config_file,
+            path=origin,
         ) from exc
-    if not isinstance(saved, DictConfig):
+    except TypeError as exc:
         raise MetadataInvalidError(
-            f"saved config {str(config_file)!r} is not a mapping",
+            f"saved config {str(origin)!r} is not a mapping",
             fix="Restore the file from the run's .hydra folder or rerun",
-            path=config_file,
-        )
+            path=origin,
+        ) from exc
+
+
+@functools.lru_cache(maxsize=1024)
+def _hash_config_text(text: str) -> str:
+    """The hash of a config's text; cached, as runs of one sweep or recipe share theirs."""
+    loaded = load_like_omegaconf(text)
+    if loaded is None:  # an empty file, which OmegaConf reads as an empty mapping
+        loaded = {}
+    if not isinstance(loaded, dict):
+        msg = "not a mapping"
+        raise TypeError(msg)
+    saved = OmegaConf.create(loaded)
     for key in EXCLUDED_CONFIG_KEYS & set(saved.keys()):
         del saved[key]
     return config_hash(_resolve_recipe(saved))

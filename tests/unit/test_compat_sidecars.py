@@ -185,7 +185,7 @@ def _invalid_message(path: Path, why: str) -> str:
         pytest.param(
             "x.metadata.yaml",
             "a: [1, 2\n",
-            "not valid YAML (line 2, column 1: expected ',' or ']', but got '<stream end>')",
+            "not valid YAML (line 2, column 1: did not find expected ',' or ']')",
             id="yaml-syntax",
         ),
         pytest.param(

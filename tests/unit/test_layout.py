@@ -22,6 +22,7 @@ from ocr.layout import (
     allocate_launch_dir,
     classify_folder,
     format_job_name,
+    free_run_path,
     packaged_config_dir,
     parse_run_path,
     register_resolvers,
@@ -244,4 +245,16 @@ def test_packaged_config_dir_fails_with_one_line_when_configs_are_missing(
         f"ocr's Hydra configs are missing: neither {str(tmp_path / 'configs')!r} nor "
         f"{str(tmp_path / 'configs')!r} holds train.yaml. "
         "Reinstall ocr (pip install --force-reinstall ocr)"
+    )
+
+
+def test_free_run_path_skips_existing_and_taken_folders(tmp_path: Path) -> None:
+    """Planning chooses the first free suffix without creating anything."""
+    (tmp_path / "2025-10-18" / "14-03-22").mkdir(parents=True)
+    chosen = {PurePosixPath("2025-10-18/14-03-22_1")}
+    free = free_run_path(tmp_path, datetime(2025, 10, 18, 14, 3, 22), taken=chosen.__contains__)
+    assert free == PurePosixPath("2025-10-18/14-03-22_2")
+    assert not (tmp_path / free).exists()
+    assert free_run_path(tmp_path, datetime(2025, 10, 18, 9, 0, 0)) == PurePosixPath(
+        "2025-10-18/09-00-00"
     )

@@ -7,13 +7,18 @@
 from __future__ import annotations
 
 from ocr.catalog._catalog import CatalogFilter, CheckpointCatalog
+from ocr.catalog._config_lookup import RunConfigLookup
 from ocr.catalog._entry import ENTRY_FIELDS, CatalogEntry, LayoutKind, SidecarState
+from ocr.catalog._weights import WEIGHTS_CACHE_NAME, read_weights
 
 __all__ = [
     "ENTRY_FIELDS",
+    "WEIGHTS_CACHE_NAME",
     "CatalogEntry",
     "CatalogFilter",
     "CheckpointCatalog",
     "LayoutKind",
+    "RunConfigLookup",
     "SidecarState",
+    "read_weights",
 ]

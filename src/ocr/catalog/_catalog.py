@@ -95,11 +95,13 @@ class CheckpointCatalog:
     def __init__(self, roots: Sequence[StrPath]) -> None:
         self.roots = [Path(root).expanduser().resolve() for root in roots]
 
-    def scan(self, *, rescan: bool = False) -> list[CatalogEntry]:
+    def scan(self, *, rescan: bool = False, index: bool = True) -> list[CatalogEntry]:
         """Every checkpoint under the roots, in path order.
 
         Args:
             rescan: Ignore the indexes and describe every checkpoint again.
+            index: Use (read and update) the roots' indexes; ``False`` reads
+                and writes none, for callers that must not write (a dry run).
 
         Returns:
             The entries.
@@ -108,7 +110,7 @@ class CheckpointCatalog:
         for root in self.roots:
             tops = [root, *self._legacy_siblings(root)]
             describer = Describer(roots=tops)
-            entries.extend(scan_root(root, tops, describer, rescan=rescan))
+            entries.extend(scan_root(root, tops, describer, rescan=rescan, use_index=index))
         return entries
 
     def query(

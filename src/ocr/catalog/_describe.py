@@ -15,10 +15,14 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+from pydantic import ValidationError
 
 from ocr.catalog._entry import CatalogEntry, LayoutKind, SidecarState
 from ocr.compat import (
+    MULTIRUN_DIR_NAME,
+    WANDB_DIR_NAME,
     Era,
     LegacyName,
     LegacyRun,
@@ -36,8 +40,9 @@ from ocr.errors import (
     MetadataInvalidError,
     MetadataVersionError,
     OcrError,
+    RunPathParseError,
 )
-from ocr.layout import RunLayout
+from ocr.layout import RootLayout, RunLayout
 from ocr.metadata import CheckpointMetadata, read_metadata
 from ocr.naming import sidecar_name
 from ocr.registry import ExperimentRecord, read_record
@@ -60,16 +65,14 @@ _MODEL_FIELDS: Final = ("architecture", "encoder", "decoder", "head")
 _SIDECAR_SOURCES: Final = dict.fromkeys(_MODEL_FIELDS, Source.SIDECAR.value)
 
 
-@dataclass(frozen=True)
-class _FolderFacts:
-    """What every checkpoint of one folder shares: its run and what the run says."""
+class _FolderFacts(NamedTuple):
+    """What every checkpoint of one folder shares: its run and what the run's record says."""
 
-    run: LegacyRun | None
-    depends: tuple[str, ...]
     run_dir: str | None
-    layout: LayoutKind
+    layout: LayoutKind | None  # None when the folder is in no run
     status: str | None
     tags: tuple[str, ...]
+    depends: tuple[str, ...]  # the folder and its run folder
 
 
 @dataclass
@@ -77,14 +80,16 @@ class Describer:
     """Describes checkpoints under some roots, caching what run folders say.
 
     Strings that repeat across entries (names, metric keys, folders) are
-    interned and shared, which keeps the index small and fast to load.
+    shared objects, which keeps the index small and fast to load (marshal
+    writes and reads each once).
 
     Args:
-        roots: The catalog roots (with their legacy ``multirun/``/``wandb/`` siblings).
+        roots: The catalog root first, then its legacy ``multirun/``/``wandb/`` siblings.
     """
 
     roots: Sequence[Path]
     _folders: dict[str, _FolderFacts] = field(default_factory=dict)
+    _legacy_runs: dict[str, tuple[LegacyRun | None, tuple[str, ...]]] = field(default_factory=dict)
     _records: dict[Path, ExperimentRecord | None] = field(default_factory=dict)
     _configs: dict[Path, dict[str, Recovered[str]]] = field(default_factory=dict)
 
@@ -104,56 +109,90 @@ class Describer:
             The entry, and the folders whose changes would change it (for the
             incremental index).
         """
+        if not has_sidecar:
+            state = SidecarState.MISSING
+            return self._from_legacy(path, folder, size=size, mtime_ns=mtime_ns, state=state)
+        try:
+            metadata = _read_sidecar(sidecar_name(path))
+        except (MetadataInvalidError, MetadataVersionError, OSError) as exc:
+            state = SidecarState.INVALID
+            entry, depends = self._from_legacy(
+                path, folder, size=size, mtime_ns=mtime_ns, state=state
+            )
+            return entry._replace(problems=(str(exc),)), depends
         facts = self._facts(path, folder)
-        if has_sidecar:
-            try:
-                metadata = read_metadata(Path(sidecar_name(path)))
-            except (MetadataInvalidError, MetadataVersionError, OSError) as exc:
-                entry = self._from_legacy(Path(path), facts, size, mtime_ns, SidecarState.INVALID)
-                return entry._replace(problems=(str(exc),)), facts.depends
-            state = _sidecar_state(metadata, size, mtime_ns)
-            return _from_sidecar(path, facts, metadata, size, state), facts.depends
-        entry = self._from_legacy(Path(path), facts, size, mtime_ns, SidecarState.MISSING)
-        return entry, facts.depends
+        state = _sidecar_state(metadata, size, mtime_ns)
+        return _from_sidecar(path, facts, metadata, size, state), facts.depends
 
     def _facts(self, path: str, folder: str) -> _FolderFacts:
-        # Every checkpoint of one folder belongs to the same run, and depends
-        # on the same folders (its own, the run's, the config's, wandb's).
+        # Every checkpoint of one folder belongs to the same run. A sidecar
+        # entry depends on its folder and its run's (the record); a legacy
+        # one also on the config's and wandb's (see _legacy).
         facts = self._folders.get(folder)
         if facts is None:
-            run = locate_legacy_run(Path(path), roots=self.roots)
-            depends = {folder}
-            if run is not None:
-                depends.update(str(p) for p in (run.folder, run.config_dir, run.wandb_dir) if p)
-            record = self._record(run.folder) if run is not None else None
+            layout: LayoutKind | None = LayoutKind.NEW
+            run_dir = self._new_run_dir(Path(folder))
+            if run_dir is None:
+                run, _ = self._legacy(path, folder)
+                run_dir = run.folder if run is not None else None
+                layout = _LAYOUTS[run.era] if run is not None else None
+            record = self._record(run_dir) if run_dir is not None else None
+            depends = {folder} if run_dir is None else {folder, str(run_dir)}
             facts = _FolderFacts(
-                run=run,
-                depends=tuple(sorted(map(sys.intern, depends))),
-                run_dir=sys.intern(str(run.folder)) if run is not None else None,
-                layout=_LAYOUTS[run.era] if run is not None else LayoutKind.NAME_BASED,
+                run_dir=sys.intern(str(run_dir)) if run_dir is not None else None,
+                layout=layout,
                 status=record.status.value if record is not None else None,
                 tags=tuple(record.tags) if record is not None else (),
+                depends=_interned_folders(depends),
             )
             self._folders[folder] = facts
         return facts
 
+    def _new_run_dir(self, checkpoint_dir: Path) -> Path | None:
+        """The run folder of a new-layout checkpoint folder, found by asking ``layout``.
+
+        It is the run folder :func:`~ocr.compat.locate_legacy_run` finds (era
+        E), found in a third of its time and without legacy support. Any other
+        folder, or any folder of a root compat reads by its name (``multirun``,
+        ``wandb``), is left to compat.
+        """
+        root = self.roots[0]
+        run_dir = checkpoint_dir.parent
+        if root.name in (MULTIRUN_DIR_NAME, WANDB_DIR_NAME):
+            return None
+        if RunLayout(run_dir).checkpoint_dir.name != checkpoint_dir.name:
+            return None
+        try:
+            RootLayout(root).location_of(run_dir)
+        except RunPathParseError:
+            return None
+        return run_dir
+
+    def _legacy(self, path: str, folder: str) -> tuple[LegacyRun | None, tuple[str, ...]]:
+        """The run compat finds for a folder, and what its legacy entries depend on."""
+        found = self._legacy_runs.get(folder)
+        if found is None:
+            run = locate_legacy_run(Path(path), roots=self.roots)
+            depends = {folder}
+            if run is not None:
+                depends.update(str(p) for p in (run.folder, run.config_dir, run.wandb_dir) if p)
+            found = self._legacy_runs[folder] = (run, _interned_folders(depends))
+        return found
+
     def _from_legacy(
-        self,
-        checkpoint: Path,
-        facts: _FolderFacts,
-        size: int,
-        mtime_ns: int,
-        state: SidecarState,
-    ) -> CatalogEntry:
-        run = facts.run
+        self, path: str, folder: str, *, size: int, mtime_ns: int, state: SidecarState
+    ) -> tuple[CatalogEntry, tuple[str, ...]]:
+        facts = self._facts(path, folder)
+        run, depends = self._legacy(path, folder)
+        checkpoint = Path(path)
         evidence = _Evidence()
         relative = _relative_to_checkpoints(checkpoint, run)
         name = parse_legacy_name(relative)
         evidence.add_name(name)
         problems: list[str] = []
-        for path in reversed(legacy_sidecar_paths(checkpoint)):  # most trusted applied last
+        for sidecar in reversed(legacy_sidecar_paths(checkpoint)):  # most trusted applied last
             try:
-                evidence.add_sidecar(read_legacy_sidecar(path))
+                evidence.add_sidecar(read_legacy_sidecar(sidecar))
             except (LegacySidecarInvalidError, OSError) as exc:
                 problems.append(str(exc))
         record = None
@@ -166,13 +205,13 @@ class Describer:
         if created is None:
             created = datetime.fromtimestamp(mtime_ns / 1e9).astimezone()
             evidence.sources.setdefault("created_at", Source.MTIME.value)
-        return CatalogEntry(
-            path=str(checkpoint),
+        entry = CatalogEntry(
+            path=path,
             run_dir=facts.run_dir,
             experiment_id=record.id if record is not None else None,
             name=run.name if run is not None else None,
             created_at=created,
-            layout=facts.layout,
+            layout=facts.layout or LayoutKind.NAME_BASED,
             epoch=evidence.values.get("epoch"),
             step=evidence.values.get("step"),
             metrics=evidence.metrics,
@@ -186,16 +225,17 @@ class Describer:
             problems=tuple(problems),
             **{key: evidence.values.get(key) for key in _MODEL_FIELDS},
         )
+        return entry, depends
 
     def _record(self, folder: Path) -> ExperimentRecord | None:
         if folder not in self._records:
-            record_file = RunLayout(folder).record_file
             record = None
-            if record_file.is_file():
-                try:
-                    record = read_record(record_file)
-                except (OcrError, OSError) as exc:
-                    _log.warning("ignoring an unreadable experiment record: %s", exc)
+            try:
+                record = read_record(RunLayout(folder).record_file)
+            except FileNotFoundError:
+                pass  # a run without a record (legacy, or not recorded): nothing to say
+            except (OcrError, OSError) as exc:
+                _log.warning("ignoring an unreadable experiment record: %s", exc)
             self._records[folder] = record
         return self._records[folder]
 
@@ -214,36 +254,53 @@ def _from_sidecar(
     size: int,
     state: SidecarState,
 ) -> CatalogEntry:
-    model, training = metadata.model, metadata.training
-    intern = sys.intern
+    # Pydantic's JSON string cache already hands out one object for each
+    # repeated short string (metric names, model names); the config hash is
+    # too long for it, so it is interned here.
+    model, training, config = metadata.model, metadata.training, metadata.config
     field_sources = metadata.provenance.field_sources
     return CatalogEntry(
         path=path,
         run_dir=facts.run_dir,
-        experiment_id=_interned(metadata.experiment.id),
-        name=_interned(metadata.experiment.name),
+        experiment_id=metadata.experiment.id,
+        name=metadata.experiment.name,
         created_at=metadata.checkpoint.created_at,
-        layout=facts.layout if facts.run is not None else LayoutKind.NEW,
-        architecture=_interned(model.architecture),
-        encoder=_interned(model.encoder),
-        decoder=_interned(model.decoder),
-        head=_interned(model.head),
+        layout=facts.layout or LayoutKind.NEW,
+        architecture=model.architecture,
+        encoder=model.encoder,
+        decoder=model.decoder,
+        head=model.head,
         epoch=training.epoch,
         step=training.global_step,
-        metrics={intern(key): value for key, value in training.metrics.items()},
+        metrics=training.metrics,
         is_best=training.is_best,
         is_last=training.is_last,
         sidecar=state,
         size_bytes=size,
-        config_hash=_interned(metadata.config.config_hash),
+        config_hash=None if config.config_hash is None else sys.intern(config.config_hash),
         status=facts.status,
         tags=facts.tags,
         sources=_SIDECAR_SOURCES | field_sources if field_sources else _SIDECAR_SOURCES,
     )
 
 
-def _interned(text: str | None) -> str | None:
-    return None if text is None else sys.intern(text)
+def _read_sidecar(sidecar: str) -> CheckpointMetadata:
+    """Read a sidecar by its path string, as :func:`~ocr.metadata.read_metadata` would.
+
+    A current, valid sidecar (nearly all of them) is read and validated in
+    one go, with no ``Path`` built: per file, that costs as much as the walk.
+    Anything else goes to ``read_metadata`` for the upgrade or the exact error.
+    """
+    with open(sidecar, "rb") as handle:  # noqa: PTH123 (no Path objects per file in the scan)
+        content = handle.read()
+    try:
+        return CheckpointMetadata.model_validate_json(content)
+    except ValidationError:
+        return read_metadata(Path(sidecar))
+
+
+def _interned_folders(folders: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(map(sys.intern, folders)))
 
 
 @dataclass

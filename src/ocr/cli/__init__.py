@@ -15,7 +15,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ocr.cli import _catalog, _registry
+from ocr.cli import _catalog, _migrate, _registry, _validate
 from ocr.errors import OcrError
 
 if TYPE_CHECKING:
@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _catalog.add_commands(commands)
+    _migrate.add_commands(commands)
     _registry.add_commands(commands)
+    _validate.add_commands(commands)
     return parser
 
 

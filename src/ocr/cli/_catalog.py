@@ -10,7 +10,14 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ocr.catalog import ENTRY_FIELDS, CatalogEntry, CatalogFilter, CheckpointCatalog
+from ocr.catalog import (
+    ENTRY_FIELDS,
+    CatalogEntry,
+    CatalogFilter,
+    CheckpointCatalog,
+    RunConfigLookup,
+    read_weights,
+)
 from ocr.catalog._query import best_per_group, parse_best, parse_where
 from ocr.cli._args import DEFAULT_ROOT, add_format, parse_when, resolve_root
 from ocr.cli._table import render_table
@@ -61,6 +68,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--sort", metavar="METRIC", help="sort by a metric, highest first")
     parser.add_argument("--ascending", action="store_true", help="with --sort: lowest first")
     parser.add_argument("--rescan", action="store_true", help="ignore the index and rescan")
+    parser.add_argument(
+        "--read-weights",
+        action="store_true",
+        help="slow: where a legacy checkpoint's model is still unknown, read its state-dict"
+        " shapes (torch.load weights_only=True, cached; needs torch)",
+    )
     add_format(parser, ("table", "json", "csv"))
     parser.set_defaults(handler=_catalog)
 
@@ -92,16 +105,43 @@ def _catalog(args: argparse.Namespace) -> int:
             search=args.search,
         )
     ]
+    configs = RunConfigLookup(roots)
     if args.where:
-        predicates.append(parse_where(args.where))
-    entries = CheckpointCatalog(roots).query(
-        *predicates, sort=args.sort, descending=not args.ascending, rescan=args.rescan
-    )
+        predicates.append(parse_where(args.where, config_lookup=configs))
+    entries, problems = _find(CheckpointCatalog(roots), predicates, args)
     if args.best:
         metric, by = parse_best(args.best)
-        entries = best_per_group(entries, metric, by=by, mode=args.best_mode)
+        entries = best_per_group(entries, metric, by=by, mode=args.best_mode, config_lookup=configs)
     sys.stdout.write(_render(entries, args.format, sort=args.sort))
+    for problem in [*problems, *configs.problems]:
+        sys.stderr.write(f"ocr: warning: {problem}\n")
     return 0
+
+
+def _find(
+    catalog: CheckpointCatalog,
+    predicates: Sequence[Callable[[CatalogEntry], bool]],
+    args: argparse.Namespace,
+) -> tuple[list[CatalogEntry], list[str]]:
+    descending = not args.ascending
+    if not args.read_weights:
+        found = catalog.query(
+            *predicates, sort=args.sort, descending=descending, rescan=args.rescan
+        )
+        return found, []
+    # The weights must fill the entries in before any filter looks at them.
+    entries, problems = read_weights(catalog.scan(rescan=args.rescan), roots=catalog.roots)
+    found = [entry for entry in entries if all(p(entry) for p in predicates)]
+    metric = args.sort
+    if metric is None:
+        return found, problems
+    # As CheckpointCatalog.query sorts: by the metric, entries without it last.
+    ranked = sorted(
+        (e for e in found if metric in e.metrics),
+        key=lambda e: e.metrics[metric],
+        reverse=descending,
+    )
+    return ranked + [e for e in found if metric not in e.metrics], problems
 
 
 def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:

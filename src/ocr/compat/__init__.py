@@ -12,12 +12,14 @@ See docs/compat.md.
 from __future__ import annotations
 
 from ocr.compat._config import model_from_hydra_config, model_from_wandb_config
-from ocr.compat._folders import Era, LegacyRun, locate_legacy_run
+from ocr.compat._folders import Era, LegacyRun, locate_legacy_folder, locate_legacy_run
 from ocr.compat._mapping import (
     MAPPING_SCHEMA_VERSION,
     MigrationMapping,
     mapping_file,
     mapping_files,
+    migration_dir,
+    migrations_dir,
     read_mapping,
 )
 from ocr.compat._names import LegacyName, parse_legacy_name
@@ -39,6 +41,7 @@ from ocr.compat._vocabulary import (
     MULTIRUN_DIR_NAME,
     WANDB_DIR_NAME,
 )
+from ocr.compat._wandb import wandb_run_stamp
 
 __all__ = [
     "LEGACY_ENV_VAR",
@@ -61,9 +64,12 @@ __all__ = [
     "legacy_sidecar_format",
     "legacy_sidecar_paths",
     "load_mappings",
+    "locate_legacy_folder",
     "locate_legacy_run",
     "mapping_file",
     "mapping_files",
+    "migration_dir",
+    "migrations_dir",
     "model_from_hydra_config",
     "model_from_state_dict_keys",
     "model_from_wandb_config",
@@ -72,4 +78,5 @@ __all__ = [
     "read_mapping",
     "set_legacy_enabled",
     "translate",
+    "wandb_run_stamp",
 ]

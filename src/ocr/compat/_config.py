@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from ocr._yaml import safe_load
 from ocr.compat._recovered import Recovered, Source, known_model, normalise_component
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def read_yaml_mapping(config_file: Path) -> dict[str, Any]:
         not YAML or not a mapping (a config is evidence, never a requirement).
     """
     try:
-        loaded = yaml.safe_load(config_file.read_bytes())
+        loaded = safe_load(config_file.read_bytes())
     except (OSError, yaml.YAMLError):
         return {}
     return loaded if isinstance(loaded, dict) else {}

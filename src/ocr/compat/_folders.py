@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-__all__ = ["Era", "LegacyRun", "locate_legacy_run"]
+__all__ = ["Era", "LegacyRun", "locate_legacy_folder", "locate_legacy_run"]
 
 _ERA_C: Final = re.compile(
     rf"(?P<head>.+)_(?P<phase>[^_]+)_(?P<stamp>{LEGACY_STAMP_PATTERN})", re.DOTALL
@@ -148,6 +148,41 @@ def locate_legacy_run(checkpoint: Path, *, roots: Sequence[Path]) -> LegacyRun |
     if run is None or (run.era is not Era.E and not is_legacy_enabled()):
         return None
     return run
+
+
+def locate_legacy_folder(folder: Path, *, roots: Sequence[Path]) -> LegacyRun | None:
+    """Say which legacy experiment a folder at the top of an outputs root is (eras A to C).
+
+    The migrator walks folders, not checkpoints: a folder may hold only a
+    config, logs or submissions and still be an experiment. A folder whose
+    ``checkpoints`` holds a model subfolder is era B.
+
+    Args:
+        folder: ``<outputs>/<name>``, spelled like ``roots``.
+        roots: As for :func:`locate_legacy_run`.
+
+    Returns:
+        The run (``checkpoint_dir`` is its ``checkpoints`` folder), or ``None``
+        when the folder is not directly under an outputs root among ``roots``,
+        or legacy support is off.
+    """
+    outputs = [r for r in roots if r.name not in (WANDB_DIR_NAME, MULTIRUN_DIR_NAME)]
+    if folder.parent not in outputs or not is_legacy_enabled():
+        return None
+    wandb_roots = [root for root in roots if root.name == WANDB_DIR_NAME]
+    checkpoint_dir = RunLayout(folder).checkpoint_dir
+    subfolder = next(iter(_model_subfolders(checkpoint_dir)), None)
+    wandb_root = wandb_roots[0] if wandb_roots else None
+    return _named_run(folder.parent, folder.name, checkpoint_dir, subfolder, wandb_root)
+
+
+def _model_subfolders(checkpoint_dir: Path) -> list[str]:
+    """Era B subfolders of ``checkpoints`` (not the folders a ``/`` in a metric name made)."""
+    try:
+        names = sorted(entry.name for entry in checkpoint_dir.iterdir() if entry.is_dir())
+    except OSError:
+        return []
+    return [name for name in names if not _is_monitor_split(name)]
 
 
 def _split_at_checkpoints(

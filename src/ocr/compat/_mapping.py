@@ -53,6 +53,8 @@ __all__ = [
     "MigrationMapping",
     "mapping_file",
     "mapping_files",
+    "migration_dir",
+    "migrations_dir",
     "read_mapping",
 ]
 
@@ -84,6 +86,34 @@ class MigrationMapping(BaseModel):
     entries: dict[_RelativePosix, _RelativePosix]
 
 
+def migration_dir(root: Path, migration_id: str) -> Path:
+    """One migration's folder: ``<root>/.ocr/migrations/<migration_id>``.
+
+    The migrator keeps its plan, journal, report and the originals of rewritten
+    files there, beside the mapping.
+
+    Args:
+        root: The output root.
+        migration_id: The migration's ID.
+
+    Returns:
+        The folder's path (whether or not it exists).
+
+    Raises:
+        MigrationMappingInvalidError: The ID is not a plain folder name.
+
+    >>> migration_dir(Path("/data/outputs"), "m1").as_posix()
+    '/data/outputs/.ocr/migrations/m1'
+    """
+    if _ID.fullmatch(migration_id) is None:
+        raise MigrationMappingInvalidError(
+            f"migration ID {migration_id!r} is not a plain folder name",
+            fix="Use letters, digits, '.', '_' and '-', starting with a letter or digit",
+            value=migration_id,
+        )
+    return migrations_dir(root) / migration_id
+
+
 def mapping_file(root: Path, migration_id: str) -> Path:
     """Where one migration's mapping lives: ``<root>/.ocr/migrations/<migration_id>/mapping.json``.
 
@@ -100,13 +130,7 @@ def mapping_file(root: Path, migration_id: str) -> Path:
     >>> mapping_file(Path("/data/outputs"), "m1").as_posix()
     '/data/outputs/.ocr/migrations/m1/mapping.json'
     """
-    if _ID.fullmatch(migration_id) is None:
-        raise MigrationMappingInvalidError(
-            f"migration ID {migration_id!r} is not a plain folder name",
-            fix="Use letters, digits, '.', '_' and '-', starting with a letter or digit",
-            value=migration_id,
-        )
-    return _migrations_dir(root) / migration_id / MAPPING_FILE_NAME
+    return migration_dir(root, migration_id) / MAPPING_FILE_NAME
 
 
 def mapping_files(root: Path) -> list[Path]:
@@ -119,7 +143,7 @@ def mapping_files(root: Path) -> list[Path]:
         Every ``<root>/.ocr/migrations/<id>/mapping.json`` present.
     """
     try:
-        folders = sorted(entry for entry in _migrations_dir(root).iterdir() if entry.is_dir())
+        folders = sorted(entry for entry in migrations_dir(root).iterdir() if entry.is_dir())
     except (FileNotFoundError, NotADirectoryError):
         return []
     return [found for folder in folders if (found := folder / MAPPING_FILE_NAME).is_file()]
@@ -165,7 +189,15 @@ def read_mapping(path: Path) -> MigrationMapping:
         raise _invalid(path, describe_problems(exc)) from exc
 
 
-def _migrations_dir(root: Path) -> Path:
+def migrations_dir(root: Path) -> Path:
+    """The folder holding every migration's folder: ``<root>/.ocr/migrations``.
+
+    Args:
+        root: The output root.
+
+    Returns:
+        The folder's path (whether or not it exists).
+    """
     return RootLayout(root).state_dir / MIGRATIONS_DIR_NAME
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from ocr._yaml import safe_load
 from ocr.compat._config import model_from_config_mapping
 from ocr.compat._recovered import Source
 from ocr.compat._sidecar_fields import SidecarFields
@@ -221,7 +222,7 @@ def _model(fields: SidecarFields, path: Path, *, is_json: bool) -> dict[str, str
 def _load_mapping(path: Path, *, is_json: bool) -> dict[str, Any]:
     raw = path.read_bytes()
     try:
-        loaded = json.loads(raw) if is_json else yaml.safe_load(raw)
+        loaded = json.loads(raw) if is_json else safe_load(raw)
     except json.JSONDecodeError as exc:
         raise _invalid(
             path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"

@@ -14,13 +14,16 @@ import functools
 import re
 import time
 from pathlib import Path, PurePath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ocr.compat._config import read_yaml_mapping, unwrap_wandb_value
-from ocr.compat._names import LEGACY_STAMP_PATTERN
+from ocr.compat._names import LEGACY_STAMP_PATTERN, parse_legacy_timestamp
 from ocr.compat._vocabulary import WANDB_CONFIG_RELATIVE, WANDB_RUN_PREFIXES
 
-__all__ = ["wandb_exp_name", "wandb_run_of"]
+if TYPE_CHECKING:
+    from datetime import datetime
+
+__all__ = ["wandb_exp_name", "wandb_run_of", "wandb_run_stamp"]
 
 _WANDB_RUN: Final = re.compile(rf"(?P<stamp>{LEGACY_STAMP_PATTERN})-.+", re.DOTALL)
 _EXP_NAME_KEY: Final = "exp_name"
@@ -90,10 +93,33 @@ def _index_runs(wandb_root: Path) -> dict[str, tuple[Path, ...]]:
     except OSError:
         return {}
     for name in names:
-        prefix = next((p for p in WANDB_RUN_PREFIXES if name.startswith(p)), None)
-        if prefix and (match := _WANDB_RUN.fullmatch(name[len(prefix) :])):
-            index.setdefault(match["stamp"], []).append(wandb_root / name)
+        if (stamp := _stamp_text(name)) is not None:
+            index.setdefault(stamp, []).append(wandb_root / name)
     return {stamp: tuple(paths) for stamp, paths in index.items()}
+
+
+def wandb_run_stamp(name: str) -> datetime | None:
+    """The start time a W&B run folder's name gives (``run-<YYYYmmdd_HHMMSS>-<id>``).
+
+    Args:
+        name: The folder name.
+
+    Returns:
+        The naive local time, or ``None`` when the name is not a W&B run folder's.
+
+    >>> wandb_run_stamp("offline-run-20251009_015037-abc123de")
+    datetime.datetime(2025, 10, 9, 1, 50, 37)
+    >>> wandb_run_stamp("latest-run") is None
+    True
+    """
+    stamp = _stamp_text(name)
+    return None if stamp is None else parse_legacy_timestamp(stamp)
+
+
+def _stamp_text(name: str) -> str | None:
+    prefix = next((p for p in WANDB_RUN_PREFIXES if name.startswith(p)), None)
+    match = _WANDB_RUN.fullmatch(name[len(prefix) :]) if prefix else None
+    return match["stamp"] if match else None
 
 
 @functools.lru_cache(maxsize=1024)

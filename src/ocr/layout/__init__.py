@@ -35,6 +35,8 @@ from ocr.layout._names import (
     allocate_launch_dir,
     format_job_name,
     format_run_path,
+    free_run_path,
+    is_date_name,
     parse_run_path,
 )
 from ocr.layout._paths import FolderKind, RootLayout, RunLayout, SweepLayout, classify_folder
@@ -55,8 +57,10 @@ __all__ = [
     "classify_folder",
     "format_job_name",
     "format_run_path",
+    "free_run_path",
     "hydra_job_name",
     "hydra_run_dir",
+    "is_date_name",
     "launch_dir",
     "packaged_config_dir",
     "parse_run_path",

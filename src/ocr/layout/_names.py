@@ -8,9 +8,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ocr.errors import LaunchDirAllocationError, RunPathParseError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "DATE_FORMAT",
@@ -21,6 +24,8 @@ __all__ = [
     "allocate_launch_dir",
     "format_job_name",
     "format_run_path",
+    "free_run_path",
+    "is_date_name",
     "parse_run_path",
 ]
 
@@ -164,6 +169,60 @@ def _not_ours(relative: str | PurePath, why: str) -> RunPathParseError:
     )
 
 
+def is_date_name(name: str) -> bool:
+    """Whether a folder name is one of the layout's date folders (``YYYY-MM-DD``).
+
+    Args:
+        name: A folder name at the top of an output root.
+
+    Returns:
+        ``True`` for a real calendar date spelled the layout's way.
+
+    >>> is_date_name("2025-10-18"), is_date_name("2025-13-01"), is_date_name("exp1")
+    (True, False, False)
+    """
+    if _DATE_PATTERN.fullmatch(name) is None:
+        return False
+    try:
+        datetime.strptime(name, DATE_FORMAT)
+    except ValueError:
+        return False
+    return True
+
+
+def free_run_path(
+    root: Path,
+    launched: datetime,
+    *,
+    taken: Callable[[PurePosixPath], bool] = lambda _: False,
+    first_clash: int = 0,
+) -> PurePosixPath:
+    """Choose, without creating anything, the run folder a launch at ``launched`` would get.
+
+    For planning (the migrator): the first ``HH-MM-SS[_n]`` of that second that
+    neither exists under ``root`` nor is ``taken`` by an earlier choice.
+    :func:`allocate_launch_dir` is the creating counterpart for live launches.
+
+    Args:
+        root: The output root.
+        launched: The launch time (local wall clock).
+        taken: Says whether a relative path was already chosen for something else.
+        first_clash: The first suffix worth trying (a planner choosing many
+            folders of one second knows the ones before are taken).
+
+    Returns:
+        The run folder relative to ``root``, ``YYYY-MM-DD/HH-MM-SS[_n]``.
+
+    Raises:
+        LaunchDirAllocationError: Every suffix of that second is taken.
+    """
+    for clash in range(first_clash, _MAX_CLASHES):
+        candidate = format_run_path(RunStamp(launched, clash))
+        if not taken(candidate) and not os.path.lexists(root / candidate):
+            return candidate
+    raise _every_name_taken(root, launched)
+
+
 def allocate_launch_dir(root: Path, *, now: datetime | None = None) -> Path:
     """Create a fresh, empty run or sweep folder for a launch happening now.
 
@@ -198,7 +257,11 @@ def allocate_launch_dir(root: Path, *, now: datetime | None = None) -> Path:
             fix="Choose a writable output root (paths.output_root=...)",
             path=root,
         ) from exc
-    raise LaunchDirAllocationError(
+    raise _every_name_taken(root, launched)
+
+
+def _every_name_taken(root: Path, launched: datetime) -> LaunchDirAllocationError:
+    return LaunchDirAllocationError(
         f"every run folder name for {launched:%Y-%m-%d %H:%M:%S} under {str(root)!r} is taken",
         fix="Clean up the output root or choose another one",
         path=root,

@@ -241,7 +241,7 @@ def classify_folder(folder: Path, *, root: Path) -> FolderKind | None:
 def _subdirs(folder: Path) -> list[Path]:
     try:
         entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:  # gone, not a folder, or unreadable: nothing of ours to find there
         return []
     return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
 

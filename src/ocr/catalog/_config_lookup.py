@@ -1,0 +1,120 @@
+"""The saved Hydra config of each checkpoint's run, for ``config.*`` keys of a query.
+
+A run's config is its ``.hydra/config.yaml`` (``RunLayout(run_dir).config_file``).
+A legacy run without one of its own may have it in another folder (era C,
+joined by timestamp through W&B): ``ocr.compat`` finds that one. Each file is
+read once per lookup, with ``yaml.safe_load`` only; a missing or unreadable
+config makes every ``config.*`` key unknown for that run's checkpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, is_legacy_enabled, locate_legacy_run
+from ocr.layout import RunLayout
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ocr.catalog._entry import CatalogEntry
+
+__all__ = ["RunConfigLookup"]
+
+
+class RunConfigLookup:
+    """Gives a catalog entry's saved run config: a ``config_lookup`` for queries.
+
+    Pass it to :func:`ocr.catalog._query.parse_where` and
+    :func:`ocr.catalog._query.best_per_group`. Keep one for the duration of a
+    query: it reads each config file once and remembers it (and never notices
+    later edits).
+
+    Args:
+        roots: The catalog roots (their legacy ``multirun``/``wandb`` siblings
+            are used to join era C runs to their configs).
+
+    Attributes:
+        problems: One line per config file that exists but could not be read.
+
+    >>> from ocr.catalog._entry import CatalogEntry
+    >>> lookup = RunConfigLookup([])
+    >>> lookup(CatalogEntry(path="/x/a.ckpt", layout="new", sidecar="missing")) is None
+    True
+    """
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        self._tops = [_tops(Path(root).expanduser().resolve()) for root in roots]
+        self._files: dict[str, Path | None] = {}
+        self._configs: dict[Path, Mapping[str, object] | None] = {}
+        self.problems: list[str] = []
+
+    def __call__(self, entry: CatalogEntry) -> Mapping[str, object] | None:
+        """Return the entry's run config as nested mappings, ``None`` when unknown.
+
+        Args:
+            entry: The checkpoint's entry.
+
+        Returns:
+            The parsed config (interpolations such as ``${paths.root}`` left as
+            written), or ``None`` when the run has no readable config.
+        """
+        config_file = self.config_file(entry)
+        if config_file is None:
+            return None
+        if config_file not in self._configs:
+            self._configs[config_file] = self._read(config_file)
+        return self._configs[config_file]
+
+    def config_file(self, entry: CatalogEntry) -> Path | None:
+        """Return the config file of the entry's run, ``None`` when it has none.
+
+        Args:
+            entry: The checkpoint's entry.
+
+        Returns:
+            The run folder's own ``.hydra/config.yaml`` when it exists, else
+            the one ``ocr.compat`` joins a legacy run to, else ``None``.
+        """
+        run_dir = entry.run_dir
+        if run_dir is None:
+            return None
+        if run_dir not in self._files:
+            own = RunLayout(Path(run_dir)).config_file
+            self._files[run_dir] = own if own.is_file() else self._joined(Path(entry.path))
+        return self._files[run_dir]
+
+    def _joined(self, checkpoint: Path) -> Path | None:
+        for tops in self._tops:
+            if any(checkpoint.is_relative_to(top) for top in tops):
+                run = locate_legacy_run(checkpoint, roots=tops)
+                return None if run is None else run.config_file
+        return None
+
+    def _read(self, config_file: Path) -> Mapping[str, object] | None:
+        try:
+            config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None  # removed since it was found: unknown, like no config
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            why = str(exc).replace("\n", " ")
+            self.problems.append(f"{str(config_file)!r}: unreadable run config ({why})")
+            return None
+        if isinstance(config, Mapping):
+            return config
+        if config is not None:
+            kind = type(config).__name__
+            self.problems.append(f"{str(config_file)!r}: the run config holds a {kind}, not keys")
+        return None
+
+
+def _tops(root: Path) -> list[Path]:
+    """The folders a root's scan covers: itself and its legacy siblings (as the catalog scans)."""
+    if not is_legacy_enabled():
+        return [root]
+    siblings = (root.parent / MULTIRUN_DIR_NAME, root.parent / WANDB_DIR_NAME)
+    return [root, *(sibling for sibling in siblings if sibling.is_dir() and sibling != root)]

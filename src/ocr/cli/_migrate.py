@@ -1,0 +1,155 @@
+"""``ocr migrate plan|apply|status|rollback ROOT``: legacy trees into the new layout."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ocr.cli._args import add_format, add_root, resolve_root
+from ocr.cli._table import render_table
+from ocr.migrate import (
+    Mode,
+    apply_migration,
+    build_report,
+    list_migrations,
+    plan_migration,
+    render_markdown,
+    render_text,
+    rollback_migration,
+)
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ocr.migrate import MigrationReport
+
+__all__ = ["add_commands"]
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``ocr migrate ...`` to the command parser.
+
+    Args:
+        commands: The top-level sub-command action.
+    """
+    migrate = commands.add_parser(
+        "migrate", help="move legacy trees into the timestamp layout (plan, apply, rollback)"
+    )
+    actions = migrate.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    plan = actions.add_parser("plan", help="dry run: print what apply would do; write nothing")
+    _add_tree_options(plan)
+    add_format(plan, ("text", "json", "markdown"))
+    plan.set_defaults(handler=_plan)
+
+    apply = actions.add_parser("apply", help="migrate (or resume an interrupted migration)")
+    _add_tree_options(apply)
+    add_format(apply, ("text", "json", "markdown"))
+    apply.set_defaults(handler=_apply)
+
+    status = actions.add_parser("status", help="list the root's migrations and their state")
+    add_root(status)
+    add_format(status, ("table", "json"))
+    status.set_defaults(handler=_status)
+
+    rollback = actions.add_parser("rollback", help="undo the newest migration exactly")
+    add_root(rollback)
+    rollback.add_argument("--migration", metavar="ID", help="the migration to undo (the newest)")
+    add_format(rollback, ("text", "json"))
+    rollback.set_defaults(handler=_rollback)
+
+
+def _add_tree_options(parser: argparse.ArgumentParser) -> None:
+    add_root(parser)
+    parser.add_argument(
+        "--mode",
+        choices=[mode.value for mode in Mode],
+        default=Mode.MOVE.value,
+        help="move (rename; the default) or copy (verified; the legacy tree stays)",
+    )
+    parser.add_argument(
+        "--no-multirun", action="store_true", help="leave the legacy multirun/ beside ROOT alone"
+    )
+    parser.add_argument(
+        "--no-wandb", action="store_true", help="leave the wandb/ run folders beside ROOT alone"
+    )
+
+
+def _plan(args: argparse.Namespace) -> int:
+    plan = plan_migration(
+        resolve_root(args.root),
+        mode=Mode(args.mode),
+        include_multirun=not args.no_multirun,
+        include_wandb=not args.no_wandb,
+    )
+    _print_report(build_report(plan, state="planned", seconds=None), args.format)
+    return 0
+
+
+def _apply(args: argparse.Namespace) -> int:
+    report = apply_migration(
+        resolve_root(args.root),
+        mode=Mode(args.mode),
+        include_multirun=not args.no_multirun,
+        include_wandb=not args.no_wandb,
+    )
+    _print_report(report, args.format)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    migrations = list_migrations(resolve_root(args.root))
+    rows = [
+        {
+            "migration_id": m.migration_id,
+            "state": m.state.value,
+            "created_at": m.created_at,
+            "mode": m.mode.value,
+            "runs": m.runs,
+            "steps": m.steps,
+            "steps_done": m.steps_done,
+        }
+        for m in migrations
+    ]
+    if args.format == "json":
+        _print_json(rows)
+    elif not rows:
+        sys.stdout.write("No migrations under this root.\n")
+    else:
+        header = list(rows[0])
+        sys.stdout.write(render_table(header, [[str(row[k]) for k in header] for row in rows]))
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    root = resolve_root(args.root)
+    plan = rollback_migration(root, migration_id=args.migration)
+    if args.format == "json":
+        _print_json(
+            {
+                "migration_id": plan.migration_id,
+                "state": "rolled_back",
+                "runs": len(plan.runs),
+                "steps_undone": len(plan.actions),
+            }
+        )
+    else:
+        sys.stdout.write(
+            f"Migration {plan.migration_id} rolled back: {len(plan.runs)} runs back where "
+            f"they were under {root}.\n"
+        )
+    return 0
+
+
+def _print_report(report: MigrationReport, output_format: str) -> None:
+    if output_format == "json":
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    elif output_format == "markdown":
+        sys.stdout.write(render_markdown(report))
+    else:
+        sys.stdout.write(render_text(report))
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,63 @@
+"""``ocr validate ROOT``: integrity checks; exit 0 when all hold, 1 when one fails."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ocr.cli._args import add_format
+from ocr.errors import InputPathError
+from ocr.validate import render_json, render_text, validate_root, write_markdown
+
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["add_commands"]
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``ocr validate`` to the command parser.
+
+    Args:
+        commands: The top-level sub-command action.
+    """
+    parser = commands.add_parser(
+        "validate",
+        help="check an output root's integrity (exit 1 when a check fails)",
+        description="Check that every checkpoint is in the catalog and has a true sidecar, "
+        "config hashes match, every run has its record and every migration mapping points at "
+        "something. Nothing is repaired. Exit 0 when every check holds, 1 otherwise.",
+    )
+    parser.add_argument("root", metavar="ROOT", help="the output root")
+    add_format(parser, ("text", "json"))
+    parser.add_argument("--report", metavar="PATH", help="also write the report as Markdown here")
+    parser.set_defaults(handler=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    # The report's place is checked before the checks run, so a typo costs nothing.
+    target = _report_target(args.report) if args.report else None
+    report = validate_root(args.root)
+    if target is not None:
+        try:
+            write_markdown(report, target)
+        except OSError as exc:
+            raise InputPathError(
+                f"cannot write the report {str(target)!r}: {exc.strerror}",
+                fix="Pass a writable file path to --report",
+                path=target,
+            ) from exc
+    sys.stdout.write(render_json(report) if args.format == "json" else render_text(report))
+    return 0 if report.ok else 1
+
+
+def _report_target(text: str) -> Path:
+    target = Path(text).expanduser().resolve()
+    if target.is_dir() or not target.parent.is_dir():
+        raise InputPathError(
+            f"report path {text!r} is not a file in an existing folder ({str(target)!r})",
+            fix="Pass a file path whose folder exists to --report",
+            path=target,
+        )
+    return target

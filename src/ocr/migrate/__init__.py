@@ -1,0 +1,47 @@
+"""Move legacy output trees into the timestamp layout, losing nothing.
+
+``plan_migration`` (a dry run: writes nothing), ``apply_migration`` (move or
+copy; resumes a migration a crash interrupted), ``rollback_migration`` (back
+to the exact old tree: paths, bytes, mtimes) and ``list_migrations``. Every
+step is journaled before it runs; see docs/migrate.md for the guarantees and
+the files a migration leaves.
+"""
+
+from __future__ import annotations
+
+from ocr.migrate._migration import (
+    MigrationSummary,
+    apply_migration,
+    list_migrations,
+    rollback_migration,
+)
+from ocr.migrate._model import (
+    Action,
+    ActionKind,
+    LeftInPlace,
+    MigrationPlan,
+    Mode,
+    PlannedRun,
+    TimestampSource,
+)
+from ocr.migrate._plan import plan_migration
+from ocr.migrate._report import MigrationReport, build_report, render_markdown, render_text
+
+__all__ = [
+    "Action",
+    "ActionKind",
+    "LeftInPlace",
+    "MigrationPlan",
+    "MigrationReport",
+    "MigrationSummary",
+    "Mode",
+    "PlannedRun",
+    "TimestampSource",
+    "apply_migration",
+    "build_report",
+    "list_migrations",
+    "plan_migration",
+    "render_markdown",
+    "render_text",
+    "rollback_migration",
+]

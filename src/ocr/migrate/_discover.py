@@ -1,0 +1,175 @@
+"""Find the legacy experiments of a tree: the folders a migration turns into new runs.
+
+Discovery walks folders, not checkpoints, so an experiment that kept only a
+config, logs or submissions is found too. At the top of the output root,
+every folder that is not one of the layout's date folders (and not ocr's own
+``.ocr``) is a legacy experiment of era A, B or C (``ocr.compat`` says which).
+In the legacy ``multirun/`` folder, every ``<date>/<time>`` folder is a sweep
+(era D). W&B run folders are matched to experiments later, by timestamp.
+Links and loose files are left where they are.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ocr.compat import Era, locate_legacy_folder, wandb_run_stamp
+from ocr.errors import RunPathParseError
+from ocr.layout import RootLayout, is_date_name
+from ocr.migrate._inventory import Inventory, take_inventory
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from datetime import datetime
+
+__all__ = ["Discovery", "LegacyUnit", "WandbRun", "discover"]
+
+
+@dataclass(frozen=True)
+class LegacyUnit:
+    """One legacy experiment (eras A to C) or sweep (era D) that becomes one new folder.
+
+    Args:
+        era: Its shape.
+        folder: Its folder.
+        name: Its name (the folder name; ``<date>/<time>`` for a sweep).
+        named_time: The time its folder's name gives (C, D).
+        config_dir: Where its ``.hydra`` is, when it has one (era C: maybe another folder).
+        wandb_dir: The W&B run compat joined it with by timestamp (era C).
+        inventory: What it holds.
+    """
+
+    era: Era
+    folder: Path
+    name: str
+    named_time: datetime | None
+    config_dir: Path | None
+    wandb_dir: Path | None
+    inventory: Inventory
+
+    @property
+    def joined_folder(self) -> Path | None:
+        """The other folder holding its config (era C), if any."""
+        if self.config_dir is None or self.config_dir.parent == self.folder:
+            return None
+        return self.config_dir.parent
+
+
+@dataclass(frozen=True)
+class WandbRun:
+    """A W&B run folder and the time its name gives."""
+
+    folder: Path
+    started: datetime
+    inventory: Inventory
+
+
+@dataclass
+class Discovery:
+    """What a tree holds: experiments, W&B runs, and what stays in place (and why)."""
+
+    units: list[LegacyUnit] = field(default_factory=list)
+    wandb_runs: list[WandbRun] = field(default_factory=list)
+    left: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def discover(
+    root: Path, *, multirun: Path | None, wandb: Path | None, already_migrated: Collection[Path]
+) -> Discovery:
+    """Find every legacy experiment, sweep and W&B run of a tree.
+
+    Args:
+        root: The output root.
+        multirun: The legacy sweep folder, or ``None`` to leave sweeps out.
+        wandb: The W&B folder, or ``None`` to leave W&B runs out.
+        already_migrated: Legacy folders an earlier (copy) migration already
+            mapped; they are skipped.
+
+    Returns:
+        What was found.
+    """
+    roots = [top for top in (root, multirun, wandb) if top is not None]
+    found = Discovery()
+    state_dir = RootLayout(root).state_dir
+    for entry in _entries(root):
+        path = Path(entry.path)
+        if path == state_dir or path in already_migrated:
+            continue
+        if entry.is_symlink():
+            found.left.append((path, "a link at the top of the output root; links are not moved"))
+        elif not entry.is_dir():
+            found.left.append((path, "a file outside any experiment folder"))
+        elif not is_date_name(entry.name):
+            run = locate_legacy_folder(path, roots=roots)
+            if run is None:  # pragma: no cover - only with legacy support switched off
+                continue
+            found.units.append(
+                LegacyUnit(
+                    era=run.era,
+                    folder=path,
+                    name=run.name,
+                    named_time=run.timestamp,
+                    config_dir=run.config_dir,
+                    wandb_dir=run.wandb_dir,
+                    inventory=take_inventory(path),
+                )
+            )
+    if multirun is not None:
+        _discover_sweeps(multirun, found, already_migrated)
+    if wandb is not None:
+        _discover_wandb(wandb, found, already_migrated)
+    return found
+
+
+def _discover_sweeps(multirun: Path, found: Discovery, already_migrated: Collection[Path]) -> None:
+    layout = RootLayout(multirun)
+    for date_entry in _entries(multirun):
+        date_dir = Path(date_entry.path)
+        if date_entry.is_symlink() or not date_entry.is_dir():
+            found.left.append((date_dir, "not a sweep date folder"))
+            continue
+        for entry in _entries(date_dir):
+            folder = Path(entry.path)
+            if folder in already_migrated:
+                continue
+            try:
+                location = layout.location_of(folder)
+            except RunPathParseError:
+                location = None
+            if entry.is_symlink() or not entry.is_dir() or location is None:
+                found.left.append((folder, "not a sweep folder (<date>/<HH-MM-SS>)"))
+                continue
+            found.units.append(
+                LegacyUnit(
+                    era=Era.D,
+                    folder=folder,
+                    name=f"{date_entry.name}/{entry.name}",
+                    named_time=location.stamp.launched,
+                    config_dir=None,
+                    wandb_dir=None,
+                    inventory=take_inventory(folder),
+                )
+            )
+
+
+def _discover_wandb(wandb: Path, found: Discovery, already_migrated: Collection[Path]) -> None:
+    for entry in _entries(wandb):
+        folder = Path(entry.path)
+        if folder in already_migrated:
+            continue
+        started = wandb_run_stamp(entry.name)
+        if entry.is_symlink() or not entry.is_dir() or started is None:
+            found.left.append((folder, "not a W&B run folder"))
+            continue
+        found.wandb_runs.append(WandbRun(folder, started, take_inventory(folder)))
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as scan:
+            return sorted(scan, key=lambda entry: entry.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []

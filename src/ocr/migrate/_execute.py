@@ -1,0 +1,304 @@
+"""Doing and undoing one step, safely from any state a kill may have left.
+
+Every step looks at the tree before acting, so doing a done step, or undoing
+a step that never ran, changes nothing: that is what lets a journal batch be
+replayed after a crash. Every path is checked first: it must lie inside the
+folders the migration was given, reached without passing through a link, and
+a file is never written through a link.
+
+A move is a rename; across filesystems it is a copy verified by size and
+SHA-256, then the removal of the source. A copy goes to ``<name>.ocr-partial``
+and is renamed into place only once verified, so a file or folder at the
+destination is always complete.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+from typing import TYPE_CHECKING, Final
+
+from ocr.atomic import atomic_write_bytes
+from ocr.errors import MigrationConfinementError, MigrationConflictError, MigrationCopyError
+from ocr.migrate._model import Action, ActionKind
+from ocr.migrate._rewrite import rewrite_paths
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+__all__ = ["StepRunner"]
+
+_PARTIAL_SUFFIX: Final = ".ocr-partial"
+_CHUNK: Final = 1024 * 1024
+
+
+class StepRunner:
+    """Does and undoes steps inside a set of allowed folders.
+
+    Args:
+        base: The folder every step's paths are relative to.
+        tops: The folders steps may touch (the output root, legacy
+            ``multirun``/``wandb``), relative to ``base``.
+    """
+
+    def __init__(self, base: Path, tops: Iterable[str]) -> None:
+        self.base = base
+        self._allowed = [os.path.realpath(base / top) for top in tops]
+        self._real_parents: dict[Path, str] = {}
+        self.leftovers: list[str] = []
+
+    def do(self, action: Action) -> None:
+        """Do one step (nothing when it is already done).
+
+        Args:
+            action: The step.
+
+        Raises:
+            MigrationConflictError: Something unplanned is in the way.
+            MigrationConfinementError: The step would leave the allowed folders.
+            MigrationCopyError: A copy did not verify.
+        """
+        path = self._checked(action.path)
+        match action.kind:
+            case ActionKind.MKDIR:
+                path.mkdir(exist_ok=True)
+            case ActionKind.MOVE:
+                self._move(self._source(action), path)
+            case ActionKind.COPY:
+                _copy(self._source(action), path)
+            case ActionKind.REWRITE:
+                self._rewrite(action, path)
+            case ActionKind.WRITE:
+                self._write(action, path)
+            case ActionKind.RMDIR:
+                self._remove_folder(path)
+
+    def undo(self, action: Action) -> None:
+        """Undo one step (nothing when it never ran or is already undone).
+
+        Args:
+            action: The step.
+
+        Raises:
+            MigrationConflictError: The tree is not in any state the step can leave.
+            MigrationConfinementError: The step would leave the allowed folders.
+        """
+        path = self._checked(action.path)
+        match action.kind:
+            case ActionKind.MKDIR:
+                self._remove_folder(path)
+            case ActionKind.MOVE:
+                self._move(path, self._source(action))
+            case ActionKind.COPY:
+                _remove(path)
+                _remove(_partial(path))
+            case ActionKind.REWRITE | ActionKind.WRITE:
+                self._restore(action, path)
+            case ActionKind.RMDIR:
+                path.mkdir(exist_ok=True)
+
+    # -- paths -----------------------------------------------------------------
+
+    def _checked(self, relative: str) -> Path:
+        """The absolute path, once it is known to stay inside the allowed folders."""
+        path = self.base / relative
+        parent = self._real_parents.get(path.parent)
+        if parent is None:
+            # Steps touch the same few folders over and over; the migration
+            # itself never turns a folder into a link, so the answer holds.
+            parent = self._real_parents[path.parent] = os.path.realpath(path.parent)
+        if not any(parent == top or parent.startswith(top + os.sep) for top in self._allowed):
+            raise MigrationConfinementError(
+                f"refusing to touch {str(path)!r}: it is outside the migrated folders or "
+                "reached through a link",
+                fix="Remove the link, or migrate the folder it points to on its own",
+                path=path,
+            )
+        return path
+
+    def _source(self, action: Action) -> Path:
+        assert action.source is not None  # moves and copies always have one
+        return self._checked(action.source)
+
+    # -- steps -----------------------------------------------------------------
+
+    def _move(self, source: Path, destination: Path) -> None:
+        there, here = os.path.lexists(destination), os.path.lexists(source)
+        if there and not here:
+            return  # done
+        if there and here:
+            # A move across filesystems was killed between its verified copy and
+            # the removal of the source: finish it if the copy is whole.
+            if _digest_tree(source) != _digest_tree(destination):
+                raise MigrationConflictError(
+                    f"both {str(source)!r} and {str(destination)!r} exist and differ",
+                    fix="Move one of them out of the way, then run the command again",
+                    path=destination,
+                )
+            _remove(source)
+            return
+        if not here:
+            raise MigrationConflictError(
+                f"{str(source)!r} is gone and {str(destination)!r} was never made",
+                fix="Restore the missing folder from a backup, then run the command again",
+                path=source,
+            )
+        try:
+            source.rename(destination)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            _copy(source, destination)
+            _remove(source)
+
+    def _rewrite(self, action: Action, path: Path) -> None:
+        backup = self._kept(action, path)
+        assert backup is not None  # a rewrite always keeps the original
+        original = backup.read_bytes()
+        new = rewrite_paths(original.decode("utf-8"), action.replacements).encode("utf-8")
+        if path.read_bytes() != new:
+            _write_like(path, new, backup)
+
+    def _write(self, action: Action, path: Path) -> None:
+        self._kept(action, path)
+        new = (action.text or "").encode("utf-8")
+        if not os.path.lexists(path) or path.read_bytes() != new:
+            atomic_write_bytes(path, new, durable=False)  # synced with its journal batch
+
+    def _kept(self, action: Action, path: Path) -> Path | None:
+        """Keep the original bytes (a hard link to the same file) before changing it."""
+        if path.is_symlink():
+            raise MigrationConfinementError(
+                f"refusing to write {str(path)!r}: it is a link",
+                fix="Replace the link by the file it points to, then run the command again",
+                path=path,
+            )
+        if action.backup is None:
+            return None
+        backup = self._checked(action.backup)
+        if not os.path.lexists(backup) and os.path.lexists(path):
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, backup)
+            except OSError:  # no hard links here: a verified copy keeps the bytes and times
+                _copy(path, backup)
+        return backup
+
+    def _restore(self, action: Action, path: Path) -> None:
+        """Put the original back; remove a file the step wrote where there was none."""
+        backup = None if action.backup is None else self._checked(action.backup)
+        if backup is not None and os.path.lexists(backup):
+            backup.replace(path)
+        elif action.kind is ActionKind.WRITE and os.path.lexists(path) and _holds(path, action):
+            path.unlink()
+
+    def _remove_folder(self, path: Path) -> None:
+        try:
+            path.rmdir()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            self.leftovers.append(f"{path} is not empty, so it was kept")
+
+
+def _holds(path: Path, action: Action) -> bool:
+    """Whether a file holds exactly what a write step writes."""
+    return path.read_bytes() == (action.text or "").encode("utf-8")
+
+
+def _write_like(path: Path, data: bytes, model: Path) -> None:
+    """Replace a file's bytes atomically, keeping the times of ``model``."""
+    atomic_write_bytes(path, data, durable=False)  # synced with its journal batch
+    stat = model.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def _copy(source: Path, destination: Path) -> None:
+    """Copy a file, link or folder; verified; complete at ``destination`` or not there."""
+    if os.path.lexists(destination):
+        return
+    partial = _partial(destination)
+    _remove(partial)
+    if source.is_symlink():
+        partial.symlink_to(source.readlink())
+    elif source.is_dir():
+        _copy_folder(source, partial)
+    else:
+        _copy_file(source, partial)
+    partial.rename(destination)
+
+
+def _copy_folder(source: Path, destination: Path) -> None:
+    destination.mkdir()
+    for child in sorted(source.iterdir()):
+        target = destination / child.name
+        if child.is_symlink():
+            target.symlink_to(child.readlink())
+        elif child.is_dir():
+            _copy_folder(child, target)
+        else:
+            _copy_file(child, target)
+    shutil.copystat(source, destination, follow_symlinks=False)
+
+
+def _copy_file(source: Path, destination: Path) -> None:
+    digest = hashlib.sha256()
+    with source.open("rb") as reader, destination.open("wb") as writer:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+        writer.flush()
+        os.fsync(writer.fileno())
+    shutil.copystat(source, destination)
+    if (
+        destination.stat().st_size != source.stat().st_size
+        or _digest(destination) != digest.digest()
+    ):
+        _remove(destination)
+        raise MigrationCopyError(
+            f"the copy of {str(source)!r} does not match it (size or SHA-256); the source is kept",
+            fix="Check the disk holding the destination, then run the command again",
+            path=source,
+        )
+
+
+def _digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as reader:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def _digest_tree(path: Path) -> list[tuple[str, bytes | str]]:
+    """Names and contents under a path (links by target), for comparing two copies."""
+    if path.is_symlink():
+        return [("", str(path.readlink()))]
+    if not path.is_dir():
+        return [("", _digest(path))]
+    found: list[tuple[str, bytes | str]] = []
+    for child in sorted(path.rglob("*")):
+        relative = child.relative_to(path).as_posix()
+        if child.is_symlink():
+            found.append((relative, str(child.readlink())))
+        elif child.is_file():
+            found.append((relative, _digest(child)))
+        else:
+            found.append((relative, "/"))
+    return found
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + _PARTIAL_SUFFIX)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)

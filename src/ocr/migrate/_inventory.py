@@ -1,0 +1,76 @@
+"""What a legacy folder holds: files, folders and links, read without following a link."""
+
+from __future__ import annotations
+
+import os
+import stat as stat_module
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["FileFacts", "Inventory", "take_inventory"]
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """One regular file: its size and modification time."""
+
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Everything under one folder, by POSIX path relative to it.
+
+    Args:
+        folder: The folder.
+        files: Regular files.
+        folders: Sub-folders and the folder itself (``""``) -> mtime (ns).
+        links: Symbolic links (to files or folders) -> what they point at;
+            never followed.
+    """
+
+    folder: Path
+    files: dict[str, FileFacts] = field(default_factory=dict)
+    folders: dict[str, int] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def size_bytes(self) -> int:
+        """The total size of the files."""
+        return sum(facts.size for facts in self.files.values())
+
+    def checkpoints(self) -> list[str]:
+        """The checkpoint files (``*.ckpt``, links left out), in path order."""
+        return sorted(path for path in self.files if path.endswith(".ckpt"))
+
+
+def take_inventory(folder: Path) -> Inventory:
+    """List everything under a folder without following links.
+
+    Args:
+        folder: The folder (itself not a link).
+
+    Returns:
+        Its inventory; unreadable sub-folders are listed with no content.
+    """
+    inventory = Inventory(folder=folder, folders={"": folder.stat().st_mtime_ns})
+    top = os.fspath(folder)
+    for current, dirs, files in os.walk(top, followlinks=False):
+        prefix = os.path.relpath(current, top).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        for name in dirs + files:
+            # Plain strings, not Path objects: a large tree has many thousands.
+            path = os.path.join(current, name)  # noqa: PTH118
+            stat = os.lstat(path)
+            relative = prefix + name
+            if stat_module.S_ISLNK(stat.st_mode):
+                inventory.links[relative] = os.readlink(path)  # noqa: PTH115
+            elif name in dirs:
+                inventory.folders[relative] = stat.st_mtime_ns
+            else:
+                inventory.files[relative] = FileFacts(stat.st_size, stat.st_mtime_ns)
+    return inventory

@@ -1,0 +1,397 @@
+"""Planning: which legacy folder becomes which new folder, and every step to get there.
+
+Planning reads the tree and writes nothing anywhere. Each legacy experiment
+becomes one new run folder (a legacy sweep one new sweep folder), whose
+timestamp comes from the best evidence (:mod:`ocr.migrate._timestamp`) and
+whose name the layout chooses (:func:`ocr.layout.free_run_path`). A folder is
+moved whole, with everything in it; a config-only folder that era C runs join
+by timestamp moves into the earliest of them (the others get a copy of its
+``.hydra``); W&B runs move into the run they belong to. Then come the
+rewrites, sidecars and records (:mod:`ocr.migrate._run_files`), the removal of
+emptied legacy folders, and last the compat mapping.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+from ocr.catalog import CheckpointCatalog
+from ocr.compat import (
+    MULTIRUN_DIR_NAME,
+    WANDB_DIR_NAME,
+    Era,
+    MigrationMapping,
+    mapping_file,
+    mapping_files,
+    migration_dir,
+    migrations_dir,
+    read_mapping,
+)
+from ocr.errors import InputPathError, OcrError
+from ocr.layout import RootLayout, RunLayout, free_run_path, parse_run_path
+from ocr.migrate._discover import LegacyUnit, WandbRun, discover
+from ocr.migrate._model import (
+    Action,
+    ActionKind,
+    LeftInPlace,
+    MigrationPlan,
+    Mode,
+    PlannedRun,
+)
+from ocr.migrate._run_files import RunFileContext, plan_run_files
+from ocr.migrate._steps import Steps
+from ocr.migrate._target import Target, Transfer
+from ocr.migrate._timestamp import choose_launch_time
+from ocr.run_context import capture_environment
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path, PurePosixPath
+
+    from ocr.migrate._inventory import Inventory
+
+__all__ = ["plan_file", "plan_migration", "read_plan_file"]
+
+PLAN_FILE_NAME: Final = "plan.json"
+_COLLISION_PREFIX: Final = "from-"
+
+
+def plan_migration(
+    root: Path,
+    *,
+    mode: Mode = Mode.MOVE,
+    include_multirun: bool = True,
+    include_wandb: bool = True,
+    now: datetime | None = None,
+) -> MigrationPlan:
+    """Plan the migration of a legacy tree into the new layout, writing nothing.
+
+    Args:
+        root: The output root (absolute, existing).
+        mode: Move (default) or copy.
+        include_multirun: Migrate the legacy ``multirun/`` folder beside the root.
+        include_wandb: Move W&B run folders from ``wandb/`` beside the root into their runs.
+        now: The planning time; defaults to now.
+
+    Returns:
+        The plan; its ``actions`` are empty when there is nothing to migrate.
+
+    Raises:
+        InputPathError: ``root`` is not a folder.
+    """
+    if not root.is_dir() or root.is_symlink():
+        raise InputPathError(
+            f"output root {str(root)!r} is not a folder",
+            fix="Pass the folder that holds your runs (default: ./outputs)",
+            path=root,
+        )
+    planner = _Planner(root, mode, (now or datetime.now()).astimezone())
+    multirun = _sibling(root, MULTIRUN_DIR_NAME) if include_multirun else None
+    wandb = _sibling(root, WANDB_DIR_NAME) if include_wandb else None
+    tops = [top for top in (root, multirun, wandb) if top is not None]
+    found = discover(root, multirun=multirun, wandb=wandb, already_migrated=_copied_before(root))
+    for path, reason in found.left:
+        planner.leave(path, reason)
+    if found.units:
+        planner.build(found.units, found.wandb_runs, tops)
+    return planner.plan(tops)
+
+
+def plan_file(folder: Path) -> Path:
+    """Where a migration keeps its plan.
+
+    Args:
+        folder: The migration's folder.
+
+    Returns:
+        ``<folder>/plan.json``.
+    """
+    return folder / PLAN_FILE_NAME
+
+
+def read_plan_file(folder: Path) -> MigrationPlan:
+    """Read the plan kept in a migration's folder.
+
+    Args:
+        folder: The migration's folder.
+
+    Returns:
+        The plan.
+
+    Raises:
+        OSError: The file cannot be read.
+        pydantic.ValidationError: It is not a plan.
+    """
+    return MigrationPlan.model_validate_json(plan_file(folder).read_bytes())
+
+
+def _sibling(root: Path, name: str) -> Path | None:
+    sibling = root.parent / name
+    return sibling if sibling.is_dir() and not sibling.is_symlink() and sibling != root else None
+
+
+def _copied_before(root: Path) -> set[Path]:
+    """Legacy folders an applied copy-mode migration already brought over (their sources stay)."""
+    copied: set[Path] = set()
+    for found in mapping_files(root):
+        try:
+            mapping = read_mapping(found)
+            plan = read_plan_file(found.parent)
+        except (OcrError, OSError, ValueError):
+            continue
+        if plan.mode is Mode.COPY:
+            base = root.parent
+            copied.update(base / source for run in plan.runs for source in run.sources)
+            copied.update(base / old for old in mapping.entries)
+    return copied
+
+
+class _Planner:
+    """Builds one plan: targets first, then their steps, phase by phase."""
+
+    def __init__(self, root: Path, mode: Mode, now: datetime) -> None:
+        self.root = root
+        self.mode = mode
+        self.now = now
+        self.migration_id = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+        self.steps = Steps(root.parent, migration_dir(root, self.migration_id))
+        self.left: list[LeftInPlace] = []
+        self.warnings: list[str] = []
+        self.mapping: dict[str, str] = {}
+        self.folder_mtimes: dict[str, int] = {}
+        self.runs: list[PlannedRun] = []
+        self._made: set[Path] = set()
+
+    def leave(self, path: Path, reason: str) -> None:
+        self.left.append(LeftInPlace(path=self.steps.rel(path), reason=reason))
+
+    def build(self, units: list[LegacyUnit], wandb_runs: list[WandbRun], tops: list[Path]) -> None:
+        state_dir = RootLayout(self.root).state_dir
+        self._remember_folders([*tops, state_dir, migrations_dir(self.root)])
+        targets = self._place(units)
+        self._join_wandb(targets, wandb_runs)
+        for target in targets:
+            self._plan_moves(target)
+        for target in targets:
+            self._copy_joined_config(target, targets)
+        context = RunFileContext(
+            root=self.root,
+            now=self.now,
+            environment=capture_environment(),
+            entries={
+                entry.path: entry for entry in CheckpointCatalog([self.root]).scan(index=False)
+            },
+            warnings=self.warnings,
+        )
+        for target in targets:
+            plan_run_files(target, self.steps, context)
+        self._remove_emptied_sweep_dates(units)
+        self.runs = [self._planned_run(target) for target in targets]
+
+    def plan(self, tops: Sequence[Path]) -> MigrationPlan:
+        actions = self.steps.ordered()
+        if actions:
+            mapping = MigrationMapping(
+                migration_id=self.migration_id,
+                created_at=self.now,
+                root=self.root.as_posix(),
+                entries=self.mapping,
+            )
+            actions.append(
+                Action(
+                    kind=ActionKind.WRITE,
+                    path=self.steps.rel(mapping_file(self.root, self.migration_id)),
+                    text=mapping.model_dump_json(indent=2),
+                    purpose="compat mapping (old path -> new path)",
+                )
+            )
+        return MigrationPlan(
+            migration_id=self.migration_id,
+            created_at=self.now,
+            root=self.root.as_posix(),
+            base=self.root.parent.as_posix(),
+            mode=self.mode,
+            tops=[self.steps.rel(top) for top in tops],
+            state_dir_existed=RootLayout(self.root).state_dir.is_dir(),
+            runs=self.runs,
+            actions=actions,
+            mapping=self.mapping,
+            left_in_place=self.left,
+            warnings=self.warnings,
+            folder_mtimes=self.folder_mtimes,
+        )
+
+    # -- where each experiment goes --------------------------------------------
+
+    def _place(self, units: list[LegacyUnit]) -> list[Target]:
+        merged_into = _config_merges(units)
+        merged = {unit.folder for unit in merged_into.values()}
+        taken: set[PurePosixPath] = set()
+        clashes: dict[datetime, int] = {}  # per second, the suffixes already given out
+        targets = []
+        for unit in units:
+            if unit.folder in merged:
+                continue
+            config_file = RunLayout(unit.config_dir.parent).config_file if unit.config_dir else None
+            launched, evidence = choose_launch_time(
+                unit.inventory, named=unit.named_time, config_file=config_file
+            )
+            relative = free_run_path(
+                self.root, launched, taken=taken.__contains__, first_clash=clashes.get(launched, 0)
+            )
+            taken.add(relative)
+            clashes[launched] = parse_run_path(relative).stamp.clash + 1
+            target = Target(unit, self.root / relative, launched, evidence)
+            target.merged = merged_into.get(unit.folder)
+            targets.append(target)
+        return targets
+
+    def _join_wandb(self, targets: list[Target], wandb_runs: list[WandbRun]) -> None:
+        """Each W&B run joins the experiment compat joined it to, else the one started then."""
+        joined = {t.unit.wandb_dir: t for t in targets if t.unit.wandb_dir is not None}
+        by_time: dict[datetime, list[Target]] = defaultdict(list)
+        for target in targets:
+            by_time[target.launched].append(target)
+        for run in wandb_runs:
+            matches = [joined[run.folder]] if run.folder in joined else by_time[run.started]
+            if len(matches) == 1:
+                matches[0].wandb.append(run)
+            else:
+                self.leave(
+                    run.folder,
+                    f"a W&B run whose start time matches {len(matches)} migrated experiments",
+                )
+
+    # -- moves -----------------------------------------------------------------
+
+    def _plan_moves(self, target: Target) -> None:
+        unit = target.unit
+        date_dir = target.folder.parent
+        if date_dir not in self._made and not date_dir.exists():
+            self._made.add(date_dir)
+            self.steps.add("folders", ActionKind.MKDIR, date_dir, "date folder of the new layout")
+        self._transfer(
+            target,
+            Transfer(unit.folder, target.folder, unit.inventory, ""),
+            f"{unit.era.value} run",
+        )
+        self._remember_folders([unit.folder.parent], unit.inventory)
+        if target.merged is not None:
+            self._merge(target, target.merged)
+        wandb_dir = target.folder / WANDB_DIR_NAME
+        if target.wandb and WANDB_DIR_NAME not in unit.inventory.folders:
+            self.steps.add("moves", ActionKind.MKDIR, wandb_dir, "W&B folder of the run")
+        for run in target.wandb:
+            if f"{WANDB_DIR_NAME}/{run.folder.name}" in unit.inventory.folders:
+                self.leave(run.folder, "the run already holds a W&B folder of that name")
+                continue
+            moved = Transfer(run.folder, wandb_dir / run.folder.name, run.inventory, "")
+            self._transfer(target, moved, "W&B run of the experiment")
+            self._remember_folders([run.folder.parent], run.inventory)
+
+    def _merge(self, target: Target, config_only: LegacyUnit) -> None:
+        """Move a config-only folder's content into the run that joins it (era C)."""
+        own = _top_names(target.unit.inventory)
+        names = _top_names(config_only.inventory)
+        aside = target.folder / f"{_COLLISION_PREFIX}{config_only.folder.name}"
+        if names & own:
+            self.steps.add("moves", ActionKind.MKDIR, aside, "names the run already has")
+        for name in sorted(names):
+            destination = (aside if name in own else target.folder) / name
+            moved = Transfer(config_only.folder / name, destination, config_only.inventory, name)
+            self._transfer(target, moved, "content of the joined config folder")
+        if self.mode is Mode.MOVE:
+            self.steps.add("cleanup", ActionKind.RMDIR, config_only.folder, "emptied config folder")
+        self._remember_folders([config_only.folder.parent], config_only.inventory)
+        target.notes.append(
+            f"its config sat in {self.steps.rel(config_only.folder)!r}, joined by timestamp; "
+            "that folder's content moved in"
+        )
+
+    def _transfer(self, target: Target, transfer: Transfer, purpose: str) -> None:
+        kind = ActionKind.MOVE if self.mode is Mode.MOVE else ActionKind.COPY
+        self.steps.add("moves", kind, transfer.new, purpose, source=transfer.old)
+        self.mapping[self.steps.rel(transfer.old)] = self.steps.rel(transfer.new)
+        target.transfers.append(transfer)
+
+    def _copy_joined_config(self, target: Target, targets: list[Target]) -> None:
+        """An era C run joined to a folder with checkpoints of its own gets a copy of its config."""
+        joined, config_dir = target.unit.joined_folder, target.unit.config_dir
+        if joined is None or config_dir is None or target.merged is not None:
+            return
+        moved = (t.new_place(config_dir) for t in targets)
+        source = next((place for place in moved if place is not None), config_dir)
+        destination = RunLayout(target.folder).hydra_dir
+        self.steps.add(
+            "configs", ActionKind.COPY, destination, "copy of the joined config", source=source
+        )
+        target.notes.append(
+            f"its config sat in {self.steps.rel(joined)!r}, which other runs use too; "
+            "the run got a copy of that .hydra folder"
+        )
+
+    def _remove_emptied_sweep_dates(self, units: list[LegacyUnit]) -> None:
+        """A legacy ``multirun/<date>`` folder whose every sweep moved is removed (move mode)."""
+        if self.mode is not Mode.MOVE:
+            return
+        moving = {unit.folder for unit in units}
+        dates = {unit.folder.parent for unit in units if unit.era is Era.D}
+        for date_dir in sorted(dates):
+            if all(child in moving for child in date_dir.iterdir()):
+                self.steps.add("cleanup", ActionKind.RMDIR, date_dir, "emptied sweep date folder")
+
+    # -- bookkeeping -----------------------------------------------------------
+
+    def _remember_folders(
+        self, folders: Iterable[Path], inventory: Inventory | None = None
+    ) -> None:
+        """Keep folder mtimes for rollback: moves and new files change a folder's mtime."""
+        for folder in folders:
+            if folder.is_dir():
+                self.folder_mtimes[self.steps.rel(folder)] = folder.stat().st_mtime_ns
+        if inventory is not None:
+            for relative, mtime_ns in inventory.folders.items():
+                path = inventory.folder / relative if relative else inventory.folder
+                self.folder_mtimes[self.steps.rel(path)] = mtime_ns
+
+    def _planned_run(self, target: Target) -> PlannedRun:
+        sources = [target.unit.folder] + ([target.merged.folder] if target.merged else [])
+        inventories = target.inventories
+        return PlannedRun(
+            era=target.unit.era.value,
+            name=target.unit.name,
+            sources=[self.steps.rel(source) for source in sources],
+            target=self.steps.rel(target.folder),
+            launched=target.launched,
+            timestamp_source=target.evidence,
+            checkpoints=len(target.unit.inventory.checkpoints()),
+            files=sum(len(inventory.files) for inventory in inventories),
+            size_bytes=sum(inventory.size_bytes for inventory in inventories),
+            experiment_ids=target.experiment_ids,
+            notes=target.notes,
+        )
+
+
+def _config_merges(units: list[LegacyUnit]) -> dict[Path, LegacyUnit]:
+    """Era C: which config-only folder merges into which run (the earliest that joins it)."""
+    by_folder = {unit.folder: unit for unit in units}
+    joining: dict[Path, list[LegacyUnit]] = defaultdict(list)
+    for unit in units:
+        if unit.joined_folder is not None:
+            joining[unit.joined_folder].append(unit)
+    merged_into: dict[Path, LegacyUnit] = {}
+    for folder, group in joining.items():
+        config_only = by_folder.get(folder)
+        if config_only is None or config_only.inventory.checkpoints():
+            continue
+        primary = min(group, key=lambda unit: (unit.named_time or datetime.min, unit.name))
+        merged_into[primary.folder] = config_only
+    return merged_into
+
+
+def _top_names(inventory: Inventory) -> set[str]:
+    everything = [*inventory.files, *inventory.folders, *inventory.links]
+    return {path for path in everything if path and "/" not in path}

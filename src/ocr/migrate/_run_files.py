@@ -1,0 +1,231 @@
+"""The steps that make a moved legacy folder a run: rewritten paths, sidecars, records.
+
+Old paths in text files (``.hydra/*.yaml``, legacy sidecars, logs) are
+rewritten to the new places, the original bytes kept in the migration's
+folder. Every checkpoint gets a sidecar (provenance ``migrated``), every run
+(or sweep job) a record, every sweep a sweep record; the config hash is the
+one of the config as it reads after the rewrite, so that ``ocr validate``
+agrees with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from ocr.compat import Era, parse_legacy_name
+from ocr.errors import MetadataInvalidError, RunPathParseError
+from ocr.layout import RootLayout, RunLayout, SweepLayout
+from ocr.metadata import ConfigInfo, ExperimentInfo, hash_config_text
+from ocr.migrate._derived import (
+    RunFacts,
+    migrated_record,
+    migrated_sidecar,
+    migrated_sweep_record,
+    read_overrides,
+)
+from ocr.migrate._model import ActionKind
+from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, REWRITTEN_SUFFIXES, rewrite_paths
+from ocr.naming import sidecar_name
+from ocr.registry import new_experiment_id
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ocr.catalog import CatalogEntry
+    from ocr.metadata import EnvironmentInfo
+    from ocr.migrate._steps import Steps
+    from ocr.migrate._target import Target
+
+__all__ = ["RunFileContext", "plan_run_files"]
+
+_LOG_SUFFIX: Final = ".log"
+
+
+@dataclass(frozen=True)
+class RunFileContext:
+    """What every run's files need to know about the migration.
+
+    Args:
+        root: The output root.
+        now: When the migration was planned.
+        environment: The environment running it.
+        entries: The catalog's description of every legacy checkpoint, by path.
+        warnings: Where to report what could not be done.
+    """
+
+    root: Path
+    now: datetime
+    environment: EnvironmentInfo
+    entries: dict[str, CatalogEntry]
+    warnings: list[str]
+
+
+def plan_run_files(target: Target, steps: Steps, context: RunFileContext) -> None:
+    """Add the rewrite, sidecar and record steps of one migrated experiment.
+
+    Args:
+        target: The experiment and its new folder (its moves already planned).
+        steps: Where the steps go.
+        context: The migration's shared facts.
+    """
+    texts = _rewrite_texts(target, steps)
+    if target.unit.era is Era.D:
+        _plan_sweep(target, steps, context, texts)
+    else:
+        _plan_run(target, target.folder, steps, context, texts, sweep=None)
+
+
+def _rewrite_texts(target: Target, steps: Steps) -> dict[Path, str]:
+    """Plan the rewrites; return every text file's content as it will read (new path -> text)."""
+    replacements = [(steps.rel(t.old), steps.rel(t.new)) for t in target.transfers]
+    texts: dict[Path, str] = {}
+    for transfer in target.transfers:
+        for old, new, inside in transfer.files():
+            facts = transfer.inventory.files[inside]
+            if new.suffix not in REWRITTEN_SUFFIXES or facts.size > MAX_REWRITTEN_BYTES:
+                continue
+            text = _read_text(old)
+            if text is None:
+                continue
+            rewritten = rewrite_paths(text, replacements)
+            texts[new] = rewritten
+            if rewritten is not text:
+                steps.add(
+                    "rewrites",
+                    ActionKind.REWRITE,
+                    new,
+                    "old paths rewritten",
+                    keep_original=True,
+                    replacements=replacements,
+                )
+    return texts
+
+
+def _plan_sweep(
+    target: Target, steps: Steps, context: RunFileContext, texts: dict[Path, str]
+) -> None:
+    sweep_id = new_experiment_id(_ns(target.launched))
+    sweep_dir = target.folder.relative_to(context.root).as_posix()
+    record = migrated_sweep_record(sweep_id, launched=target.launched, sweep_dir=sweep_dir)
+    _write(target, steps, SweepLayout(target.folder).record_file, record.model_dump_json(indent=2))
+    layout = RootLayout(context.root)
+    for name in sorted(target.unit.inventory.folders):
+        if not name or "/" in name:
+            continue
+        try:
+            job_num = layout.location_of(target.folder / name).job_num
+        except RunPathParseError:
+            continue
+        if job_num is not None:
+            _plan_run(
+                target, target.folder / name, steps, context, texts, sweep=(sweep_id, job_num)
+            )
+
+
+def _plan_run(
+    target: Target,
+    run_dir: Path,
+    steps: Steps,
+    context: RunFileContext,
+    texts: dict[Path, str],
+    *,
+    sweep: tuple[str, int] | None,
+) -> None:
+    experiment_id = new_experiment_id(_ns(target.launched))
+    target.experiment_ids.append(experiment_id)
+    layout = RunLayout(run_dir)
+    config = _config_info(target, layout, texts, context)
+    experiment = ExperimentInfo(
+        id=experiment_id,
+        name=target.unit.name if sweep is None else f"{target.unit.name}/{sweep[1]}",
+        run_dir=run_dir.relative_to(context.root).as_posix(),
+        sweep_id=None if sweep is None else sweep[0],
+        job_num=None if sweep is None else sweep[1],
+    )
+    facts = RunFacts(experiment=experiment, config=config, environment=context.environment)
+    inventory = target.unit.inventory
+    prefix = run_dir.relative_to(target.folder).as_posix() + "/" if run_dir != target.folder else ""
+    checkpoints = [path for path in inventory.checkpoints() if path.startswith(prefix)]
+    described: list[tuple[str, CatalogEntry]] = []
+    for relative in checkpoints:
+        legacy = inventory.folder / relative
+        entry = context.entries.get(str(legacy))
+        if entry is None:
+            context.warnings.append(
+                f"{steps.rel(legacy)}: the catalog does not see this checkpoint; no sidecar written"
+            )
+            continue
+        new = target.folder / relative
+        metadata = migrated_sidecar(
+            entry, file_name=new.name, mtime_ns=inventory.files[relative].mtime_ns, run=facts
+        )
+        _write(target, steps, Path(sidecar_name(str(new))), metadata.model_dump_json(indent=2))
+        described.append((relative.removeprefix(prefix), entry))
+    files = [path for path in inventory.files if path.startswith(prefix)]
+    last_ns = max((inventory.files[path].mtime_ns for path in files), default=inventory.folders[""])
+    logs = sorted(
+        path.removeprefix(prefix)
+        for path in files
+        if path.endswith(_LOG_SUFFIX) and "/" not in path.removeprefix(prefix)
+    )
+    record = migrated_record(
+        experiment=experiment,
+        config=config,
+        launched=target.launched,
+        now=context.now,
+        checkpoints=described,
+        last_activity_ns=last_ns,
+        log_file=logs[0] if logs else None,
+    )
+    _write(target, steps, layout.record_file, record.model_dump_json(indent=2))
+    versions = {parse_legacy_name(Path(Path(path).name)).version for path in checkpoints}
+    if len(versions) > 1:
+        target.notes.append(
+            f"{steps.rel(run_dir)} holds the checkpoints of several runs of the same name "
+            "(best/last with -vN suffixes); they stay together in this folder, each "
+            "sidecar keeping its own file's time"
+        )
+
+
+def _config_info(
+    target: Target, layout: RunLayout, texts: dict[Path, str], context: RunFileContext
+) -> ConfigInfo:
+    config_text = texts.get(layout.config_file)
+    overrides_text = texts.get(layout.overrides_file)
+    joined = target.unit.config_dir
+    if config_text is None and joined is not None and target.unit.joined_folder is not None:
+        # A copy of the joined config lands in the run folder unchanged.
+        config_text = _read_text(RunLayout(joined.parent).config_file)
+        overrides_text = _read_text(RunLayout(joined.parent).overrides_file)
+    overrides = read_overrides(overrides_text)
+    if config_text is None:
+        return ConfigInfo(overrides=overrides)
+    try:
+        digest = hash_config_text(config_text, origin=layout.config_file)
+    except MetadataInvalidError as exc:
+        context.warnings.append(f"{layout.config_file}: {exc}; its runs get no config hash")
+        return ConfigInfo(overrides=overrides)
+    config_path = layout.config_file.relative_to(layout.run_dir).as_posix()
+    return ConfigInfo(config_hash=digest, overrides=overrides, config_path=config_path)
+
+
+def _write(target: Target, steps: Steps, path: Path, text: str) -> None:
+    """Write a new file; a file already there (brought by the move) is kept for rollback."""
+    purpose = "sidecar" if path.name.endswith(".meta.json") else "record"
+    steps.add(
+        "writes", ActionKind.WRITE, path, purpose, text=text, keep_original=target.brings(path)
+    )
+
+
+def _read_text(path: Path) -> str | None:
+    """A file's text, line endings untouched; ``None`` when unreadable or not UTF-8."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _ns(moment: datetime) -> int:
+    return int(moment.astimezone().timestamp() * 1e9)

@@ -1,0 +1,93 @@
+"""The plan's steps as they are collected, phase by phase."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from ocr.migrate._model import Action, ActionKind
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["ORIGINALS_DIR_NAME", "PHASES", "Steps"]
+
+ORIGINALS_DIR_NAME: Final = "originals"
+"""Inside a migration's folder: the original bytes of every file it rewrote or replaced."""
+
+PHASES: Final = ("folders", "moves", "configs", "rewrites", "writes", "cleanup")
+"""In this order each step finds what it needs: folders before moves before
+copies of moved configs, rewrites of moved files, new files beside them, and
+only then the removal of emptied legacy folders."""
+
+
+@dataclass
+class Steps:
+    """Collects actions by phase, with paths relative to ``base``.
+
+    Args:
+        base: The output root's parent.
+        migration_folder: The migration's own folder (for kept originals).
+    """
+
+    base: Path
+    migration_folder: Path
+    phases: dict[str, list[Action]] = field(default_factory=lambda: defaultdict(list))
+    _kept: int = 0
+
+    def rel(self, path: Path) -> str:
+        """A path relative to ``base``, POSIX."""
+        # String slicing: called for every step of trees with thousands of files.
+        text, base = str(path), str(self.base)
+        if not text.startswith(base + os.sep):
+            return path.relative_to(self.base).as_posix()  # raises ValueError
+        return text[len(base) + 1 :].replace(os.sep, "/")
+
+    def add(
+        self,
+        phase: str,
+        kind: ActionKind,
+        path: Path,
+        purpose: str,
+        *,
+        source: Path | None = None,
+        text: str | None = None,
+        keep_original: bool = False,
+        replacements: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Add one step.
+
+        Args:
+            phase: One of :data:`PHASES`.
+            kind: What it does.
+            path: What it creates or changes.
+            purpose: What it is for, in words.
+            source: Where a move or copy comes from.
+            text: A written file's content.
+            keep_original: Keep the file's original bytes for rollback (a
+                rewrite, or a write over an existing file).
+            replacements: A rewrite's old path -> new path.
+        """
+        backup = None
+        if keep_original:
+            self._kept += 1
+            backup = self.rel(self.migration_folder / ORIGINALS_DIR_NAME / str(self._kept))
+        # Built from paths this module made relative itself; model_construct
+        # skips re-validating them (plan.json is validated when read back).
+        self.phases[phase].append(
+            Action.model_construct(
+                kind=kind,
+                path=self.rel(path),
+                source=None if source is None else self.rel(source),
+                text=text,
+                backup=backup,
+                replacements=replacements or [],
+                purpose=purpose,
+            )
+        )
+
+    def ordered(self) -> list[Action]:
+        """Every step, phase by phase."""
+        return [action for phase in PHASES for action in self.phases.get(phase, [])]

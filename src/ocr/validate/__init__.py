@@ -1,0 +1,40 @@
+"""Integrity checks over an output root, and their report; never repairs anything.
+
+:func:`validate_root` runs every :class:`Check` and returns a
+:class:`ValidationReport`: the checks that ran, what they looked at
+(:class:`Counts`) and every :class:`Problem`, each with its check, its kind,
+its path (relative to the root's parent) and one line saying what is wrong
+and how to fix it. ``ocr validate ROOT`` prints it (text or JSON) and can
+write it as Markdown. See docs/validate.md.
+
+>>> Check.SIDECARS.value
+'sidecars'
+"""
+
+from __future__ import annotations
+
+from ocr.validate._render import render_json, render_markdown, render_text, write_markdown
+from ocr.validate._report import (
+    REPORT_SCHEMA_VERSION,
+    Check,
+    Counts,
+    Problem,
+    ProblemKind,
+    ValidationReport,
+)
+from ocr.validate._validator import CHECKS, validate_root
+
+__all__ = [
+    "CHECKS",
+    "REPORT_SCHEMA_VERSION",
+    "Check",
+    "Counts",
+    "Problem",
+    "ProblemKind",
+    "ValidationReport",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "validate_root",
+    "write_markdown",
+]
