@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_info
 
+from ocr.callbacks._resume import translated_checkpoint_state
 from ocr.errors import CallbackConfigError, OcrError
 from ocr.identity import describe_model
 from ocr.layout import RunLayout
@@ -119,6 +120,22 @@ class UniqueModelCheckpoint(ModelCheckpoint):
             self._context = RunContext.capture(self._layout.run_dir, name=self._experiment_name)
             self._model = describe_model(pl_module)
         return self._context, self._model
+
+    @property
+    def state_key(self) -> str:
+        """The key of this callback's state in a checkpoint: the same as ``ModelCheckpoint``'s.
+
+        A run saved with a plain ``ModelCheckpoint`` (every legacy run) resumes
+        with this callback and keeps its top-k state, and the other way round.
+        """
+        own = super().state_key  # "UniqueModelCheckpoint{...options...}"
+        return ModelCheckpoint.__qualname__ + own.removeprefix(type(self).__qualname__)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the top-k state, also from a checkpoint whose folder was migrated here."""
+        assert self.dirpath is not None  # always the layout's checkpoint folder
+        translated = translated_checkpoint_state(state_dict, self._layout.run_dir, self.dirpath)
+        super().load_state_dict(translated)
 
     def _save_checkpoint(self, trainer: lightning.Trainer, filepath: str) -> None:
         super()._save_checkpoint(trainer, filepath)

@@ -11,15 +11,15 @@ per scan and shared by all its checkpoints.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from pydantic import ValidationError
-
 from ocr.catalog._entry import CatalogEntry, LayoutKind, SidecarState
+from ocr.catalog._sidecar import read_sidecar
 from ocr.compat import (
     MULTIRUN_DIR_NAME,
     WANDB_DIR_NAME,
@@ -42,13 +42,14 @@ from ocr.errors import (
     OcrError,
     RunPathParseError,
 )
-from ocr.layout import RootLayout, RunLayout
-from ocr.metadata import CheckpointMetadata, read_metadata
+from ocr.layout import RunLayout, parse_run_path
 from ocr.naming import sidecar_name
 from ocr.registry import ExperimentRecord, read_record
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from ocr.metadata import CheckpointMetadata
 
 __all__ = ["Describer"]
 
@@ -61,6 +62,8 @@ _LAYOUTS: Final = {
     Era.E: LayoutKind.NEW,
 }
 _MODEL_FIELDS: Final = ("architecture", "encoder", "decoder", "head")
+# A run's checkpoint folder, relative to the run folder, with a separator before it.
+_CHECKPOINT_DIR: Final = f"{os.sep}{RunLayout(Path()).checkpoint_dir}"
 # One shared dict for every sidecar entry: treated as read-only, written once.
 _SIDECAR_SOURCES: Final = dict.fromkeys(_MODEL_FIELDS, Source.SIDECAR.value)
 
@@ -90,7 +93,7 @@ class Describer:
     roots: Sequence[Path]
     _folders: dict[str, _FolderFacts] = field(default_factory=dict)
     _legacy_runs: dict[str, tuple[LegacyRun | None, tuple[str, ...]]] = field(default_factory=dict)
-    _records: dict[Path, ExperimentRecord | None] = field(default_factory=dict)
+    _records: dict[str, ExperimentRecord | None] = field(default_factory=dict)
     _configs: dict[Path, dict[str, Recovered[str]]] = field(default_factory=dict)
 
     def describe(
@@ -113,7 +116,7 @@ class Describer:
             state = SidecarState.MISSING
             return self._from_legacy(path, folder, size=size, mtime_ns=mtime_ns, state=state)
         try:
-            metadata = _read_sidecar(sidecar_name(path))
+            metadata = read_sidecar(sidecar_name(path))
         except (MetadataInvalidError, MetadataVersionError, OSError) as exc:
             state = SidecarState.INVALID
             entry, depends = self._from_legacy(
@@ -131,15 +134,15 @@ class Describer:
         facts = self._folders.get(folder)
         if facts is None:
             layout: LayoutKind | None = LayoutKind.NEW
-            run_dir = self._new_run_dir(Path(folder))
+            run_dir = self._new_run_dir(folder)
             if run_dir is None:
                 run, _ = self._legacy(path, folder)
-                run_dir = run.folder if run is not None else None
+                run_dir = str(run.folder) if run is not None else None
                 layout = _LAYOUTS[run.era] if run is not None else None
             record = self._record(run_dir) if run_dir is not None else None
-            depends = {folder} if run_dir is None else {folder, str(run_dir)}
+            depends = {folder} if run_dir is None else {folder, run_dir}
             facts = _FolderFacts(
-                run_dir=sys.intern(str(run_dir)) if run_dir is not None else None,
+                run_dir=sys.intern(run_dir) if run_dir is not None else None,
                 layout=layout,
                 status=record.status.value if record is not None else None,
                 tags=tuple(record.tags) if record is not None else (),
@@ -148,22 +151,24 @@ class Describer:
             self._folders[folder] = facts
         return facts
 
-    def _new_run_dir(self, checkpoint_dir: Path) -> Path | None:
-        """The run folder of a new-layout checkpoint folder, found by asking ``layout``.
+    def _new_run_dir(self, folder: str) -> str | None:
+        """The run folder of a new-layout checkpoint folder, as the walk spells folders.
 
         It is the run folder :func:`~ocr.compat.locate_legacy_run` finds (era
-        E), found in a third of its time and without legacy support. Any other
-        folder, or any folder of a root compat reads by its name (``multirun``,
-        ``wandb``), is left to compat.
+        E), found without legacy support, and with string operations instead
+        of ``Path`` ones: the cold scan pays this for every folder. The names
+        come from ``layout``. Any other folder, or any folder of a root compat
+        reads by its name (``multirun``, ``wandb``), is left to compat.
         """
         root = self.roots[0]
-        run_dir = checkpoint_dir.parent
-        if root.name in (MULTIRUN_DIR_NAME, WANDB_DIR_NAME):
+        if not folder.endswith(_CHECKPOINT_DIR) or root.name in (MULTIRUN_DIR_NAME, WANDB_DIR_NAME):
             return None
-        if RunLayout(run_dir).checkpoint_dir.name != checkpoint_dir.name:
+        run_dir = folder[: -len(_CHECKPOINT_DIR)]
+        inside_root = f"{root}{os.sep}"
+        if not run_dir.startswith(inside_root):
             return None
         try:
-            RootLayout(root).location_of(run_dir)
+            parse_run_path(run_dir[len(inside_root) :])
         except RunPathParseError:
             return None
         return run_dir
@@ -200,7 +205,7 @@ class Describer:
             evidence.add_model(run.model)
             if run.config_dir is not None:
                 evidence.add_model(self._config_model(run.config_dir))
-            record = self._record(run.folder)
+            record = self._record(str(run.folder))
         created = name.timestamp.astimezone() if name.timestamp else None
         if created is None:
             created = datetime.fromtimestamp(mtime_ns / 1e9).astimezone()
@@ -227,11 +232,11 @@ class Describer:
         )
         return entry, depends
 
-    def _record(self, folder: Path) -> ExperimentRecord | None:
+    def _record(self, folder: str) -> ExperimentRecord | None:
         if folder not in self._records:
             record = None
             try:
-                record = read_record(RunLayout(folder).record_file)
+                record = read_record(RunLayout(Path(folder)).record_file)
             except FileNotFoundError:
                 pass  # a run without a record (legacy, or not recorded): nothing to say
             except (OcrError, OSError) as exc:
@@ -282,21 +287,6 @@ def _from_sidecar(
         tags=facts.tags,
         sources=_SIDECAR_SOURCES | field_sources if field_sources else _SIDECAR_SOURCES,
     )
-
-
-def _read_sidecar(sidecar: str) -> CheckpointMetadata:
-    """Read a sidecar by its path string, as :func:`~ocr.metadata.read_metadata` would.
-
-    A current, valid sidecar (nearly all of them) is read and validated in
-    one go, with no ``Path`` built: per file, that costs as much as the walk.
-    Anything else goes to ``read_metadata`` for the upgrade or the exact error.
-    """
-    with open(sidecar, "rb") as handle:  # noqa: PTH123 (no Path objects per file in the scan)
-        content = handle.read()
-    try:
-        return CheckpointMetadata.model_validate_json(content)
-    except ValidationError:
-        return read_metadata(Path(sidecar))
 
 
 def _interned_folders(folders: set[str]) -> tuple[str, ...]:

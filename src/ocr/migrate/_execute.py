@@ -75,6 +75,9 @@ class StepRunner:
                 self._write(action, path)
             case ActionKind.RMDIR:
                 self._remove_folder(path)
+            case ActionKind.RELINK:
+                ((old, new),) = action.replacements
+                _repoint(path, old, new)
 
     def undo(self, action: Action) -> None:
         """Undo one step (nothing when it never ran or is already undone).
@@ -99,6 +102,10 @@ class StepRunner:
                 self._restore(action, path)
             case ActionKind.RMDIR:
                 path.mkdir(exist_ok=True)
+            case ActionKind.RELINK:
+                ((old, new),) = action.replacements
+                if os.path.lexists(path):
+                    _repoint(path, new, old)
 
     # -- paths -----------------------------------------------------------------
 
@@ -204,6 +211,23 @@ class StepRunner:
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
             self.leftovers.append(f"{path} is not empty, so it was kept")
+
+
+def _repoint(link: Path, old: str, new: str) -> None:
+    """Make ``link`` point at ``new`` instead of ``old`` (atomically; nothing if done)."""
+    current = str(link.readlink())
+    if current == new:
+        return
+    if current != old:
+        raise MigrationConflictError(
+            f"the link {str(link)!r} points at {current!r}, neither {old!r} nor {new!r}",
+            fix="Point it back at one of them, then run the command again",
+            path=link,
+        )
+    partial = _partial(link)
+    _remove(partial)
+    partial.symlink_to(new)
+    partial.replace(link)
 
 
 def _holds(path: Path, action: Action) -> bool:

@@ -31,12 +31,14 @@ class Inventory:
         folders: Sub-folders and the folder itself (``""``) -> mtime (ns).
         links: Symbolic links (to files or folders) -> what they point at;
             never followed.
+        link_mtimes: Symbolic links -> their own mtime (ns).
     """
 
     folder: Path
     files: dict[str, FileFacts] = field(default_factory=dict)
     folders: dict[str, int] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
+    link_mtimes: dict[str, int] = field(default_factory=dict)
 
     @property
     def size_bytes(self) -> int:
@@ -69,6 +71,7 @@ def take_inventory(folder: Path) -> Inventory:
             relative = prefix + name
             if stat_module.S_ISLNK(stat.st_mode):
                 inventory.links[relative] = os.readlink(path)  # noqa: PTH115
+                inventory.link_mtimes[relative] = stat.st_mtime_ns
             elif name in dirs:
                 inventory.folders[relative] = stat.st_mtime_ns
             else:

@@ -271,7 +271,7 @@ def _finish_rollback(root: Path, plan: MigrationPlan, *, remove_state_dir: bool)
     for relative, mtime_ns in deepest_first:
         path = base / relative
         with contextlib.suppress(FileNotFoundError):
-            os.utime(path, ns=(path.stat().st_atime_ns, mtime_ns), follow_symlinks=False)
+            os.utime(path, ns=(path.lstat().st_atime_ns, mtime_ns), follow_symlinks=False)
 
 
 def _check_root(root: Path) -> None:

@@ -62,6 +62,7 @@ class ActionKind(enum.StrEnum):
     REWRITE = "rewrite"  # replace old paths inside a text file; the original is kept
     WRITE = "write"  # write a new file (sidecar, record, mapping); a file it replaces is kept
     RMDIR = "rmdir"  # remove a legacy folder the moves emptied
+    RELINK = "relink"  # point a moved link at its target's new place
 
 
 class Action(_Frozen):
@@ -74,7 +75,8 @@ class Action(_Frozen):
         text: ``write``: the new file's content.
         backup: ``rewrite``/``write``: where the file's original bytes are kept
             (in the migration's folder) so that rollback can put them back.
-        replacements: ``rewrite``: old path -> new path, applied in order.
+        replacements: ``rewrite``: old path -> new path, applied in order;
+            ``relink``: the one (old target, new target) pair.
         purpose: What the step is for, in words, for the report.
     """
 
@@ -154,8 +156,8 @@ class MigrationPlan(_Frozen):
         mapping: Old path -> new path (the compat mapping's entries).
         left_in_place: What stays where it is.
         warnings: Everything a person should look at.
-        folder_mtimes: Folder -> mtime (ns) before the migration, which a
-            rollback puts back.
+        folder_mtimes: Folder (or relinked link) -> mtime (ns) before the
+            migration, which a rollback puts back.
     """
 
     schema_version: Literal[1] = PLAN_SCHEMA_VERSION

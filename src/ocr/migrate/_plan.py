@@ -13,9 +13,11 @@ emptied legacy folders, and last the compat mapping.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ocr.catalog import CheckpointCatalog
@@ -49,7 +51,7 @@ from ocr.run_context import capture_environment
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
-    from pathlib import Path, PurePosixPath
+    from pathlib import PurePosixPath
 
     from ocr.migrate._inventory import Inventory
 
@@ -177,6 +179,7 @@ class _Planner:
             self._plan_moves(target)
         for target in targets:
             self._copy_joined_config(target, targets)
+            self._relink(target, targets)
         context = RunFileContext(
             root=self.root,
             now=self.now,
@@ -332,6 +335,34 @@ class _Planner:
             f"its config sat in {self.steps.rel(joined)!r}, which other runs use too; "
             "the run got a copy of that .hydra folder"
         )
+
+    def _relink(self, target: Target, targets: list[Target]) -> None:
+        """A moved link whose target moved too points at the target's new place.
+
+        A relative link inside one moved folder keeps working by itself; an
+        absolute one, or one reaching into another moved folder, is re-pointed
+        (spelled as before: relative stays relative). Nothing is followed.
+        """
+        for transfer in target.transfers:
+            for old, new, inside in transfer.links():
+                said = transfer.inventory.links[inside]
+                pointed = Path(os.path.normpath(old.parent / said))
+                moved = (t.new_place(pointed) for t in targets)
+                new_pointed = next((place for place in moved if place is not None), pointed)
+                relative = not Path(said).is_absolute()
+                new_said = (
+                    os.path.relpath(new_pointed, new.parent) if relative else str(new_pointed)
+                )
+                if new_said != said:
+                    self.steps.add(
+                        "rewrites",
+                        ActionKind.RELINK,
+                        new,
+                        "link re-pointed at its moved target",
+                        replacements=[(said, new_said)],
+                    )
+                    mtime_ns = transfer.inventory.link_mtimes[inside]
+                    self.folder_mtimes[self.steps.rel(old)] = mtime_ns
 
     def _remove_emptied_sweep_dates(self, units: list[LegacyUnit]) -> None:
         """A legacy ``multirun/<date>`` folder whose every sweep moved is removed (move mode)."""

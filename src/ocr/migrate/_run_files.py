@@ -147,7 +147,8 @@ def _plan_run(
     facts = RunFacts(experiment=experiment, config=config, environment=context.environment)
     inventory = target.unit.inventory
     prefix = run_dir.relative_to(target.folder).as_posix() + "/" if run_dir != target.folder else ""
-    checkpoints = [path for path in inventory.checkpoints() if path.startswith(prefix)]
+    linked = [path for path in inventory.links if path.endswith(".ckpt")]
+    checkpoints = [path for path in inventory.checkpoints() + linked if path.startswith(prefix)]
     described: list[tuple[str, CatalogEntry]] = []
     for relative in checkpoints:
         legacy = inventory.folder / relative
@@ -158,9 +159,10 @@ def _plan_run(
             )
             continue
         new = target.folder / relative
-        metadata = migrated_sidecar(
-            entry, file_name=new.name, mtime_ns=inventory.files[relative].mtime_ns, run=facts
-        )
+        facts_of_file = inventory.files.get(relative)
+        # A link the catalog lists is described by its target (stat follows it).
+        mtime_ns = facts_of_file.mtime_ns if facts_of_file else legacy.stat().st_mtime_ns
+        metadata = migrated_sidecar(entry, file_name=new.name, mtime_ns=mtime_ns, run=facts)
         _write(target, steps, Path(sidecar_name(str(new))), metadata.model_dump_json(indent=2))
         described.append((relative.removeprefix(prefix), entry))
     files = [path for path in inventory.files if path.startswith(prefix)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from datetime import datetime
     from pathlib import Path
 
@@ -35,7 +35,14 @@ class Transfer:
 
     def files(self) -> Iterator[tuple[Path, Path, str]]:
         """Every regular file it carries: old path, new path, path in the inventory."""
-        for relative in self.inventory.files:
+        return self._carried(self.inventory.files)
+
+    def links(self) -> Iterator[tuple[Path, Path, str]]:
+        """Every link it carries: old path, new path, path in the inventory."""
+        return self._carried(self.inventory.links)
+
+    def _carried(self, paths: Iterable[str]) -> Iterator[tuple[Path, Path, str]]:
+        for relative in paths:
             if not self.inside:
                 yield self.old / relative, self.new / relative, relative
             elif relative == self.inside:
