@@ -13,6 +13,8 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)
 CONSTRAINTS = ("-c", "constraints.txt")
+REPO = Path(__file__).parent
+SAMPLE_GENERATOR = REPO / "fixtures" / "make_legacy_sample.py"
 
 
 def _install(session: nox.Session, extras: str) -> None:
@@ -71,6 +73,10 @@ def demo(session: nox.Session) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ocr-demo-"))
     session.chdir(workdir)
     session.log(f"demo folder: {workdir}")
+    # The team's legacy runs (the committed sample: every era, name and sidecar
+    # shape) sit in outputs/, multirun/ and wandb/ before anything is trained.
+    session.run("python", str(SAMPLE_GENERATOR), str(workdir))
+    (workdir / "README.md").unlink()  # the sample's own description, not part of the tree
     session.run("ocr-train")
     session.run(
         "ocr-train",
@@ -79,6 +85,9 @@ def demo(session: nox.Session) -> None:
         "model.encoder=tiny_cnn,tiny_resnet",
         "trainer.max_epochs=2",
     )
+    session.run("ocr", "migrate", "plan", "outputs")
+    session.run("ocr", "migrate", "apply", "outputs")
+    session.run("ocr", "validate", "outputs")
     session.run("python", "-c", _SHOW_TREE)
     session.run("ocr", "registry", "list", "outputs")
     session.run("ocr", "catalog", "outputs", "--sort", "val/hmean")
@@ -86,6 +95,28 @@ def demo(session: nox.Session) -> None:
         "ocr", "catalog", "outputs", "--where", "metrics.val/hmean > 0.9 and is_best = true"
     )
     session.log(f"everything above is in {workdir}")
+
+
+@nox.session(python=PYTHONS, name="migrate-sample", default=False)
+def migrate_sample(session: nox.Session) -> None:
+    """Migrate the committed legacy sample and back: plan, apply, validate, report, rollback, compare."""
+    _install(session, "test")
+    workdir = Path(tempfile.mkdtemp(prefix="ocr-migrate-sample-"))
+    sample, picture = workdir / "sample", workdir / "before.json"
+    session.run("python", str(SAMPLE_GENERATOR), str(sample))
+    snapshot = ("python", "-m", "tests.tree_snapshot")
+    session.run(*snapshot, "same-bytes", str(REPO / "fixtures" / "legacy_sample"), str(sample))
+    session.run(*snapshot, "save", str(sample), str(picture))
+    root = str(sample / "outputs")
+    session.run("ocr", "migrate", "plan", root)
+    session.run("ocr", "migrate", "apply", root, "--format", "markdown")
+    session.run("ocr", "validate", root, "--report", str(workdir / "validation.md"))
+    session.run("ocr", "catalog", root)
+    session.run("ocr", "migrate", "status", root)
+    session.run("ocr", "migrate", "rollback", root)
+    session.run(*snapshot, "check", str(sample), str(picture))
+    session.run(*snapshot, "same-bytes", str(REPO / "fixtures" / "legacy_sample"), str(sample))
+    session.log(f"the sample, migrated and rolled back, is in {sample}")
 
 
 _SHOW_TREE = """
@@ -96,6 +127,8 @@ for path in sorted(root.rglob('*')):
         continue
     depth = len(path.relative_to(root).parts) - 1
     print('  ' * depth + path.name + ('/' if path.is_dir() else ''))
-stray = sorted(p.name for p in Path('.').iterdir() if p.name != 'outputs')
+leftover = sorted(str(p) for top in ('multirun', 'wandb') for p in Path(top).rglob('*'))
+stray = sorted(p.name for p in Path('.').iterdir() if p.name not in ('outputs', 'multirun', 'wandb'))
+print('left in the legacy multirun/ and wandb/ folders:', leftover or 'nothing')
 print('files outside outputs/:', stray or 'none')
 """

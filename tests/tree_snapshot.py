@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Mapping
 
 __all__ = ["Snapshot", "file_digests", "snapshot"]
 
@@ -46,3 +49,48 @@ def snapshot(base: Path, *, with_folder_mtimes: bool = True) -> Snapshot:
 def file_digests(picture: Snapshot) -> dict[str, str]:
     """The SHA-256 of every regular file of a picture, by path."""
     return {path: digest for path, (kind, digest, _) in picture.items() if kind == "f"}
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m tests.tree_snapshot save|check FOLDER PICTURE`` and ``same-bytes A B``.
+
+    ``save`` writes FOLDER's picture to PICTURE (JSON); ``check`` compares FOLDER
+    with a saved picture (paths, bytes, links, file and folder mtimes);
+    ``same-bytes`` compares two folders' paths and file bytes. Exit 1 and one
+    line per difference when they differ.
+    """
+    command, first, second = argv
+    if command == "save":
+        Path(second).write_text(json.dumps(snapshot(Path(first))))
+        return 0
+    if command == "check":
+        saved = {path: tuple(value) for path, value in json.loads(Path(second).read_text()).items()}
+        return _report(saved, snapshot(Path(first)), f"{first} against {second}")
+    if command == "same-bytes":
+        return _report(
+            _contents(snapshot(Path(first))),
+            _contents(snapshot(Path(second))),
+            f"{first} and {second}",
+        )
+    sys.stderr.write(f"unknown command {command!r}: use save, check or same-bytes\n")
+    return 2
+
+
+def _contents(picture: Snapshot) -> dict[str, tuple[str, str]]:
+    return {path: (kind, digest) for path, (kind, digest, _) in picture.items() if kind != "d"}
+
+
+def _report(expected: Mapping[str, object], got: Mapping[str, object], what: str) -> int:
+    differences = sorted(
+        path for path in expected.keys() | got.keys() if expected.get(path) != got.get(path)
+    )
+    for path in differences:
+        sys.stdout.write(f"differs: {path}: {expected.get(path)} != {got.get(path)}\n")
+    sys.stdout.write(
+        f"{what}: {'identical' if not differences else f'{len(differences)} differences'}\n"
+    )
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

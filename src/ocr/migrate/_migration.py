@@ -32,7 +32,8 @@ from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import crash_point
 from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal, MigrationState
 from ocr.migrate._model import MigrationPlan, Mode
-from ocr.migrate._plan import plan_file, plan_migration, read_plan_file
+from ocr.migrate._plan import plan_migration
+from ocr.migrate._plan_file import plan_file, read_plan_file
 from ocr.migrate._progress import Progress
 from ocr.migrate._report import MigrationReport, build_report, render_markdown
 
@@ -150,13 +151,11 @@ def rollback_migration(
     """
     _check_root(root)
     if not list_migrations(root):  # checked before the lock, which would make .ocr
-        raise MigrationStateError(
-            f"no migration to roll back under {str(root)!r}",
-            fix="Check the root; `ocr migrate status ROOT` lists its migrations",
-            path=root,
-        )
+        raise _nothing_to_roll_back(root)
     with _exclusive(root):
         migrations = list_migrations(root)
+        if not migrations:  # another process rolled it back meanwhile
+            raise _nothing_to_roll_back(root)
         chosen = migrations[-1]
         if migration_id is not None:
             ids = [m.migration_id for m in migrations]
@@ -272,6 +271,14 @@ def _finish_rollback(root: Path, plan: MigrationPlan, *, remove_state_dir: bool)
         path = base / relative
         with contextlib.suppress(FileNotFoundError):
             os.utime(path, ns=(path.lstat().st_atime_ns, mtime_ns), follow_symlinks=False)
+
+
+def _nothing_to_roll_back(root: Path) -> MigrationStateError:
+    return MigrationStateError(
+        f"no migration to roll back under {str(root)!r}",
+        fix="Check the root; `ocr migrate status ROOT` lists its migrations",
+        path=root,
+    )
 
 
 def _check_root(root: Path) -> None:

@@ -43,6 +43,7 @@ from ocr.migrate._model import (
     Mode,
     PlannedRun,
 )
+from ocr.migrate._plan_file import read_plan_file
 from ocr.migrate._run_files import RunFileContext, plan_run_files
 from ocr.migrate._steps import Steps
 from ocr.migrate._target import Target, Transfer
@@ -55,9 +56,8 @@ if TYPE_CHECKING:
 
     from ocr.migrate._inventory import Inventory
 
-__all__ = ["plan_file", "plan_migration", "read_plan_file"]
+__all__ = ["plan_migration"]
 
-PLAN_FILE_NAME: Final = "plan.json"
 _COLLISION_PREFIX: Final = "from-"
 
 
@@ -100,34 +100,6 @@ def plan_migration(
     if found.units:
         planner.build(found.units, found.wandb_runs, tops)
     return planner.plan(tops)
-
-
-def plan_file(folder: Path) -> Path:
-    """Where a migration keeps its plan.
-
-    Args:
-        folder: The migration's folder.
-
-    Returns:
-        ``<folder>/plan.json``.
-    """
-    return folder / PLAN_FILE_NAME
-
-
-def read_plan_file(folder: Path) -> MigrationPlan:
-    """Read the plan kept in a migration's folder.
-
-    Args:
-        folder: The migration's folder.
-
-    Returns:
-        The plan.
-
-    Raises:
-        OSError: The file cannot be read.
-        pydantic.ValidationError: It is not a plan.
-    """
-    return MigrationPlan.model_validate_json(plan_file(folder).read_bytes())
 
 
 def _sibling(root: Path, name: str) -> Path | None:
