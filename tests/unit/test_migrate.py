@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,7 @@ from ocr.migrate import (
     rollback_migration,
 )
 from ocr.migrate._execute import StepRunner
+from ocr.migrate._faults import KILL_AT_ENV_VAR
 from ocr.migrate._model import Action
 from ocr.registry import ExperimentRegistry
 from ocr.validate import validate_root
@@ -282,3 +285,27 @@ def test_cli_round_trip_in_every_format(legacy: Path, capsys: pytest.CaptureFixt
     assert json.loads(capsys.readouterr().out)["state"] == "rolled_back"
     assert main(["migrate", "status", root]) == 0
     assert "No migrations" in capsys.readouterr().out
+
+
+def _apply_and_die_at_first_step(root: Path) -> None:
+    os.environ[KILL_AT_ENV_VAR] = "2"  # after the first journal line and the first step
+    apply_migration(root)
+
+
+def test_plan_and_status_say_when_a_migration_was_interrupted(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = legacy / "outputs"
+    child = multiprocessing.get_context("fork").Process(
+        target=_apply_and_die_at_first_step, args=(root,)
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    assert main(["migrate", "plan", str(root)]) == 0
+    assert "is applying (0/54 steps)" in capsys.readouterr().err  # a batch is not yet committed
+    assert main(["migrate", "status", str(root), "--format", "json"]) == 0
+    (status,) = json.loads(capsys.readouterr().out)
+    assert (status["state"], status["steps_done"]) == ("applying", 0)
+    assert main(["migrate", "apply", str(root)]) == 0
+    assert validate_root(root).ok

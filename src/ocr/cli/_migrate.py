@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ocr.cli._args import add_format, add_root, resolve_root
 from ocr.cli._table import render_table
 from ocr.migrate import (
+    MigrationState,
     Mode,
     apply_migration,
     build_report,
@@ -77,8 +78,16 @@ def _add_tree_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    root = resolve_root(args.root)
+    for unfinished in list_migrations(root):
+        if unfinished.state is not MigrationState.APPLIED:
+            sys.stderr.write(
+                f"ocr: note: migration {unfinished.migration_id} is {unfinished.state.value} "
+                f"({unfinished.steps_done}/{unfinished.steps} steps); `ocr migrate apply` "
+                "finishes it before planning anything new\n"
+            )
     plan = plan_migration(
-        resolve_root(args.root),
+        root,
         mode=Mode(args.mode),
         include_multirun=not args.no_multirun,
         include_wandb=not args.no_wandb,

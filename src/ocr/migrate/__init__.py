@@ -9,6 +9,7 @@ the files a migration leaves.
 
 from __future__ import annotations
 
+from ocr.migrate._journal import MigrationState
 from ocr.migrate._migration import (
     MigrationSummary,
     apply_migration,
@@ -33,6 +34,7 @@ __all__ = [
     "LeftInPlace",
     "MigrationPlan",
     "MigrationReport",
+    "MigrationState",
     "MigrationSummary",
     "Mode",
     "PlannedRun",
