@@ -154,13 +154,13 @@ def test_validate_keeps_each_problem_on_one_line_when_paths_hold_newlines(
         pytest.param(
             ["validate", "{missing}"],
             "ocr: error: output root '{missing}' is not a folder ('{missing}'). "
-            "Pass the folder that holds your runs\n",
+            "Pass the folder that holds your runs (default: ./outputs)\n",
             id="missing-root",
         ),
         pytest.param(
             ["validate", "{file}"],
             "ocr: error: output root '{file}' is not a folder ('{file}'). "
-            "Pass the folder that holds your runs\n",
+            "Pass the folder that holds your runs (default: ./outputs)\n",
             id="root-is-a-file",
         ),
         pytest.param(

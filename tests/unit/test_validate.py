@@ -173,7 +173,7 @@ def test_a_bad_root_is_refused_with_one_line_when_missing_or_a_file(tmp_path: Pa
         validate_root(missing)
     assert str(info.value) == (
         f"output root {str(missing)!r} is not a folder ({str(missing)!r}). "
-        "Pass the folder that holds your runs"
+        "Pass the folder that holds your runs (default: ./outputs)"
     )
     a_file = tmp_path / "file"
     a_file.write_text("x")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ocr.errors import InputPathError
+from ocr.layout import RootLayout
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
 __all__ = ["DEFAULT_ROOT", "add_format", "add_root", "parse_when", "resolve_root"]
 
@@ -48,14 +48,7 @@ def resolve_root(root: str) -> Path:
     Raises:
         InputPathError: It does not exist or is not a folder.
     """
-    path = Path(root).expanduser().resolve()
-    if not path.is_dir():
-        raise InputPathError(
-            f"output root {root!r} is not a folder ({str(path)!r})",
-            fix="Pass the folder that holds your runs (default: ./outputs)",
-            path=path,
-        )
-    return path
+    return RootLayout.existing(root).root
 
 
 def parse_when(text: str) -> datetime:

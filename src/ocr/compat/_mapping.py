@@ -38,12 +38,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path, PurePosixPath
-from typing import Annotated, Final, Literal
+from pathlib import Path  # noqa: TC003 - the doctests use it at run time
+from typing import Final, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from ocr._validation import describe_problems
+from ocr._validation import RelativePosixPath, describe_problems
 from ocr.compat._vocabulary import MAPPING_FILE_NAME, MIGRATIONS_DIR_NAME
 from ocr.errors import MigrationMappingInvalidError, MigrationMappingVersionError
 from ocr.layout import RootLayout
@@ -63,17 +63,6 @@ _ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _ID: Final = re.compile(_ID_PATTERN)
 
 
-def _relative_posix(value: str) -> str:
-    path = PurePosixPath(value)
-    if not value or path.is_absolute() or ".." in path.parts or str(path) != value:
-        msg = f"must be a normalised relative POSIX path without '..', got {value!r}"
-        raise ValueError(msg)
-    return value
-
-
-_RelativePosix = Annotated[str, AfterValidator(_relative_posix)]
-
-
 class MigrationMapping(BaseModel):
     """One migration's old-to-new mapping (``mapping.json``); see the module docstring."""
 
@@ -83,7 +72,7 @@ class MigrationMapping(BaseModel):
     migration_id: str = Field(pattern=_ID_PATTERN)
     created_at: AwareDatetime
     root: str = Field(min_length=1)
-    entries: dict[_RelativePosix, _RelativePosix]
+    entries: dict[RelativePosixPath, RelativePosixPath]
 
 
 def migration_dir(root: Path, migration_id: str) -> Path:

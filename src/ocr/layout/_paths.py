@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ocr.errors import RunPathParseError
+from ocr.errors import InputPathError, RunPathParseError
 from ocr.layout._names import JOB_PATTERN, RunLocation, format_job_name, parse_run_path
 
 if TYPE_CHECKING:
@@ -125,6 +125,28 @@ class RootLayout:
     """
 
     root: Path
+
+    @classmethod
+    def existing(cls, root: str | os.PathLike[str]) -> RootLayout:
+        """The layout of a root that must already exist (as a user typed it).
+
+        Args:
+            root: The output root; ``~`` and links are resolved.
+
+        Returns:
+            Its layout, with the absolute, resolved root.
+
+        Raises:
+            InputPathError: It does not exist or is not a folder.
+        """
+        path = Path(root).expanduser().resolve()
+        if not path.is_dir():
+            raise InputPathError(
+                f"output root {str(root)!r} is not a folder ({str(path)!r})",
+                fix="Pass the folder that holds your runs (default: ./outputs)",
+                path=path,
+            )
+        return cls(path)
 
     @property
     def state_dir(self) -> Path:

@@ -26,7 +26,7 @@ from filelock import FileLock, Timeout
 
 from ocr.atomic import atomic_write_text
 from ocr.compat import migration_dir, migrations_dir
-from ocr.errors import InputPathError, MigrationBusyError, MigrationStateError
+from ocr.errors import MigrationBusyError, MigrationStateError
 from ocr.layout import RootLayout
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import crash_point
@@ -95,7 +95,7 @@ def apply_migration(
         MigrationBusyError: Another process is migrating the same tree.
         MigrationStateError: A rollback was interrupted; it must be finished first.
     """
-    _check_root(root)
+    root = RootLayout.existing(root).root
     state_dir = RootLayout(root).state_dir
     made_state_dir = not state_dir.exists()
     root_mtime_ns = root.stat().st_mtime_ns
@@ -149,7 +149,7 @@ def rollback_migration(
         MigrationStateError: There is nothing to roll back, or a newer migration
             must be rolled back first.
     """
-    _check_root(root)
+    root = RootLayout.existing(root).root
     if not list_migrations(root):  # checked before the lock, which would make .ocr
         raise _nothing_to_roll_back(root)
     with _exclusive(root):
@@ -279,15 +279,6 @@ def _nothing_to_roll_back(root: Path) -> MigrationStateError:
         fix="Check the root; `ocr migrate status ROOT` lists its migrations",
         path=root,
     )
-
-
-def _check_root(root: Path) -> None:
-    if not root.is_dir() or root.is_symlink():
-        raise InputPathError(
-            f"output root {str(root)!r} is not a folder",
-            fix="Pass the folder that holds your runs (default: ./outputs)",
-            path=root,
-        )
 
 
 @contextlib.contextmanager

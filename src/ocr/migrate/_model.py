@@ -12,9 +12,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Annotated, Final, Literal
+from typing import Final, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
+
+from ocr._validation import RelativePosixPath
 
 __all__ = [
     "PLAN_SCHEMA_VERSION",
@@ -30,15 +32,7 @@ __all__ = [
 PLAN_SCHEMA_VERSION: Final = 1
 
 
-def _relative_posix(value: str) -> str:
-    path = PurePosixPath(value)
-    if not value or path.is_absolute() or ".." in path.parts or str(path) != value:
-        msg = f"must be a normalised relative POSIX path without '..', got {value!r}"
-        raise ValueError(msg)
-    return value
-
-
-RelativePath = Annotated[str, AfterValidator(_relative_posix)]
+RelativePath = RelativePosixPath
 """A path relative to the migration's base folder; never absolute, never climbing."""
 
 

@@ -32,7 +32,7 @@ from ocr.compat import (
     migrations_dir,
     read_mapping,
 )
-from ocr.errors import InputPathError, OcrError
+from ocr.errors import OcrError
 from ocr.layout import RootLayout, RunLayout, free_run_path, parse_run_path
 from ocr.migrate._discover import LegacyUnit, WandbRun, discover
 from ocr.migrate._model import (
@@ -84,12 +84,7 @@ def plan_migration(
     Raises:
         InputPathError: ``root`` is not a folder.
     """
-    if not root.is_dir() or root.is_symlink():
-        raise InputPathError(
-            f"output root {str(root)!r} is not a folder",
-            fix="Pass the folder that holds your runs (default: ./outputs)",
-            path=root,
-        )
+    root = RootLayout.existing(root).root
     planner = _Planner(root, mode, (now or datetime.now()).astimezone())
     multirun = _sibling(root, MULTIRUN_DIR_NAME) if include_multirun else None
     wandb = _sibling(root, WANDB_DIR_NAME) if include_wandb else None

@@ -7,11 +7,10 @@ else is written, and nothing is repaired.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ocr.catalog import CheckpointCatalog
-from ocr.errors import InputPathError
+from ocr.layout import RootLayout
 from ocr.validate._checkpoints import check_checkpoints
 from ocr.validate._hashes import ConfigHashes
 from ocr.validate._mappings import check_mappings
@@ -52,13 +51,7 @@ def validate_root(root: StrPath) -> ValidationReport:
     >>> report.ok, report.counts.checkpoints
     (True, 0)
     """
-    folder = Path(root).expanduser().resolve()
-    if not folder.is_dir():
-        raise InputPathError(
-            f"output root {str(root)!r} is not a folder ({str(folder)!r})",
-            fix="Pass the folder that holds your runs",
-            path=folder,
-        )
+    folder = RootLayout.existing(root).root
     listing = list_tree(folder)
     catalog = {entry.path: entry for entry in CheckpointCatalog([folder]).scan()}
     checkpoints = check_checkpoints(folder, listing, catalog)
