@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 
 import ocr.catalog._describe
+import ocr.catalog._runs
 from ocr.catalog import CatalogEntry, CatalogFilter, CheckpointCatalog, LayoutKind, SidecarState
 from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME
+from ocr.errors import OcrError
 from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
 from ocr.metadata import UNKNOWN_NAMES, CheckpointMetadata, read_metadata, write_metadata
 from ocr.naming import sidecar_path
@@ -134,17 +137,21 @@ def test_era_d_sweeps_beside_the_root_are_scanned_when_present(tmp_path: Path) -
     assert len(entries) == 2
 
 
-def test_a_second_scan_opens_no_sidecar_when_nothing_changed(
+def test_a_second_scan_opens_no_sidecar_nor_rewrites_the_index_when_nothing_changed(
     new_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = CheckpointCatalog([new_tree])
     first = catalog.scan()
+    index = RootLayout(new_tree).catalog_index_file
+    written = (index.stat().st_ino, index.stat().st_mtime_ns)
 
     def forbidden(*_: object, **__: object) -> CheckpointMetadata:
         raise AssertionError("the warm scan opened a sidecar")
 
-    monkeypatch.setattr(ocr.catalog._describe, "read_metadata", forbidden)
+    monkeypatch.setattr(ocr.catalog._describe, "read_sidecar_bytes", forbidden)
+    monkeypatch.setattr(ocr.catalog._describe, "parse_sidecar", forbidden)
     assert catalog.scan() == first
+    assert (index.stat().st_ino, index.stat().st_mtime_ns) == written
 
 
 def test_a_deep_change_is_seen_when_rescanning_with_the_index(new_tree: Path) -> None:
@@ -259,3 +266,134 @@ def test_entries_serialise_to_the_documented_json_fields_when_dumped(new_tree: P
         "sidecar",
     } <= dumped.keys()
     assert CatalogEntry.from_json(dumped) == entry
+
+
+def _checkpoint(folder: Path, name: str = "epoch=1-step=10.ckpt") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    checkpoint = folder / name
+    checkpoint.write_bytes(b"not a pickle")
+    return checkpoint
+
+
+def _scan_by_path(root: Path) -> dict[str, CatalogEntry]:
+    return {entry.path: entry for entry in CheckpointCatalog([root]).scan()}
+
+
+def test_new_layout_folders_are_placed_as_compat_places_them_when_scanned(
+    new_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    date = new_tree / "2025-10-18"
+    _save(date / "16-00-00_1", "epoch=00-step=000000.ckpt", epoch=0, hmean=0.1)  # clash suffix
+    _save(date / "17-00-00" / "0", "last.ckpt", epoch=3, hmean=0.2)  # a sweep job
+    (RunLayout(date / "17-00-00" / "0").hydra_dir).mkdir()
+    RunLayout(date / "17-00-00" / "0").config_file.write_text("model:\n  encoder: resnet18\n")
+    _checkpoint(RunLayout(date / "18-00-00" / "lightning_logs" / "version_0").checkpoint_dir)
+    _checkpoint(RunLayout(date / "19-00-00").checkpoint_dir / "dbnet_resnet18")  # era B shape
+    _checkpoint(RunLayout(new_tree / "exp1").checkpoint_dir)  # era A
+    _checkpoint(RunLayout(new_tree / "2025-13-45" / "10-00-00").checkpoint_dir)  # no such date
+    _checkpoint(RunLayout(date).checkpoint_dir)  # a date folder is no run
+    fast = CheckpointCatalog([new_tree]).scan(rescan=True)
+    monkeypatch.setattr(ocr.catalog._runs.Runs, "_new_run_dir", lambda *_: None)
+    assert CheckpointCatalog([new_tree]).scan(rescan=True) == fast
+    assert len(fast) == 10
+    assert {e.layout for e in fast} == {LayoutKind.NEW, LayoutKind.NAME_BASED}
+
+
+def test_a_root_named_like_a_legacy_folder_is_read_by_compat_when_scanned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(FIXTURES / "legacy" / "D", tmp_path / "D")
+    root = tmp_path / "D" / MULTIRUN_DIR_NAME
+    fast = CheckpointCatalog([root]).scan()
+    monkeypatch.setattr(ocr.catalog._runs.Runs, "_new_run_dir", lambda *_: None)
+    assert CheckpointCatalog([root]).scan(rescan=True) == fast
+    assert {e.layout for e in fast} == {LayoutKind.SWEEP}
+
+
+def test_sidecar_entries_hold_every_field_of_the_sidecar_when_valid(new_tree: Path) -> None:
+    checkpoint = RunLayout(new_tree / "2025-10-18" / "15-03-22").checkpoint_dir / "last.ckpt"
+    entry = _scan_by_path(new_tree)[str(checkpoint)]
+    metadata = read_metadata(sidecar_path(checkpoint))
+    assert entry._asdict() == {
+        "path": entry.path,
+        "layout": LayoutKind.NEW,
+        "sidecar": SidecarState.VALID,
+        "run_dir": str(checkpoint.parents[1]),
+        "experiment_id": metadata.experiment.id,
+        "name": metadata.experiment.name,
+        "created_at": metadata.checkpoint.created_at,
+        "architecture": "dbnet",
+        "encoder": "tiny_resnet",
+        "decoder": "unet",
+        "head": "db_head",
+        "epoch": 2,
+        "step": 20,
+        "metrics": {"val/hmean": 0.7},
+        "is_best": True,
+        "is_last": False,
+        "size_bytes": checkpoint.stat().st_size,
+        "config_hash": metadata.config.config_hash,
+        "status": None,
+        "tags": (),
+        "sources": dict.fromkeys(("architecture", "encoder", "decoder", "head"), "sidecar"),
+        "problems": (),
+    }
+
+
+def test_older_sidecars_are_upgraded_and_valid_when_scanned(new_tree: Path) -> None:
+    checkpoint = _checkpoint(RunLayout(new_tree / "2025-10-18" / "16-00-00").checkpoint_dir)
+    stat = checkpoint.stat()
+    raw = json.loads((FIXTURES / "golden" / "sidecar-v1.ckpt.meta.json").read_text())
+    raw["checkpoint"].update(size_bytes=stat.st_size, modified_ns=stat.st_mtime_ns)
+    assert raw["schema_version"] == 1
+    sidecar_path(checkpoint).write_text(json.dumps(raw))
+    entry = _scan_by_path(new_tree)[str(checkpoint)]
+    assert (entry.sidecar, entry.epoch, entry.encoder) == (SidecarState.VALID, 3, "tiny_resnet")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param('{"schema_version": 2, "checkpoint": {}}', id="invalid"),
+        pytest.param('{"schema_version": 99}', id="newer"),
+        pytest.param("not json", id="not-json"),
+        pytest.param(None, id="unreadable"),  # listed, but a folder: no file to read
+    ],
+)
+def test_sidecar_problems_are_read_metadatas_words_when_invalid(
+    content: str | None, new_tree: Path
+) -> None:
+    checkpoint = _checkpoint(RunLayout(new_tree / "2025-10-18" / "16-00-00").checkpoint_dir)
+    if content is None:
+        sidecar_path(checkpoint).mkdir()
+    else:
+        sidecar_path(checkpoint).write_text(content)
+    with pytest.raises((OcrError, IsADirectoryError)) as expected:
+        read_metadata(sidecar_path(checkpoint))
+    entry = _scan_by_path(new_tree)[str(checkpoint)]
+    assert (entry.sidecar, entry.problems) == (SidecarState.INVALID, (str(expected.value),))
+    assert (entry.epoch, entry.step) == (1, 10)  # from the file name instead
+
+
+def test_a_sidecar_longer_than_one_read_is_read_whole_when_scanned(new_tree: Path) -> None:
+    run_dir = new_tree / "2025-10-18" / "16-00-00"
+    metrics = {f"val/metric_{number:05d}": number / 7 for number in range(4_000)}
+    checkpoint = _save(run_dir, "last.ckpt", epoch=1, hmean=0.5)
+    metadata = read_metadata(sidecar_path(checkpoint))
+    training = metadata.training.model_copy(update={"metrics": metrics})
+    write_metadata(checkpoint, metadata.model_copy(update={"training": training}))
+    assert sidecar_path(checkpoint).stat().st_size > 1 << 16
+    entry = _scan_by_path(new_tree)[str(checkpoint)]
+    assert (entry.sidecar, entry.metrics) == (SidecarState.VALID, metrics)
+
+
+@pytest.mark.parametrize("enabled", [pytest.param(True, id="on"), pytest.param(False, id="off")])
+def test_the_garbage_collector_is_left_as_it_was_when_scanning(
+    enabled: bool, new_tree: Path
+) -> None:
+    (gc.enable if enabled else gc.disable)()
+    try:
+        CheckpointCatalog([new_tree]).scan()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -101,10 +101,12 @@ class CatalogEntry(NamedTuple):
 
     def as_row(self) -> tuple[Any, ...]:
         """The entry as a tuple of plain values (for the index)."""
-        # Enum members become their plain string values and the time its ISO
-        # text: marshal takes only built-in types.
+        # Enum members become their plain string values (one shared string
+        # each, so the index stores it once) and the time its ISO text:
+        # marshal takes only built-in types.
         row = list(self)
-        row[_LAYOUT], row[_SIDECAR] = str(self.layout), str(self.sidecar)
+        row[_LAYOUT] = _PLAIN.get(self.layout, self.layout)
+        row[_SIDECAR] = _PLAIN.get(self.sidecar, self.sidecar)
         row[_CREATED] = self.created_at.isoformat() if self.created_at else None
         return tuple(row)
 
@@ -118,14 +120,17 @@ class CatalogEntry(NamedTuple):
         Returns:
             The entry.
         """
-        created = row[_CREATED]
+        values = list(row)
+        created = values[_CREATED]
         if created is not None:
-            row = (*row[:_CREATED], datetime.fromisoformat(created), *row[_CREATED + 1 :])
+            values[_CREATED] = datetime.fromisoformat(created)
         # tuple.__new__ is what _make does, minus its length check and a call.
-        return tuple.__new__(cls, row)
+        return tuple.__new__(cls, values)
 
 
 ENTRY_FIELDS: Final = CatalogEntry._fields
 _CREATED: Final = ENTRY_FIELDS.index("created_at")
 _LAYOUT: Final = ENTRY_FIELDS.index("layout")
 _SIDECAR: Final = ENTRY_FIELDS.index("sidecar")
+# Member or value -> the value (a member hashes and compares as its value).
+_PLAIN: Final[dict[str, str]] = {kind: kind.value for kind in (*LayoutKind, *SidecarState)}

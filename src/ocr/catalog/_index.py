@@ -2,15 +2,17 @@
 
 The index remembers, per folder, its mtime, its subfolders and its
 checkpoint files, and per checkpoint its entry and the folders the entry
-depends on (its own, the run folder, the config folder). A rescan stats
-every folder; an unchanged folder is not listed again, and an entry is
-rebuilt only when one of its folders changed. Creating, deleting or
+depends on (its own and the run folder; for an entry built from legacy
+evidence, also the config and W&B folders). A rescan stats every folder; an
+unchanged folder is not listed again, and an entry is rebuilt only when one
+of its folders changed; when none changed, the index is the answer. Creating, deleting or
 replacing a file (as Lightning, ocr and most tools do: write then rename)
 changes its folder's mtime, however deep it is. Editing a file in place,
 without a rename, does not: ``rescan=True`` rebuilds everything.
 
 The index is one file (no SQLite: WAL mode does not work on network
-filesystems), written atomically under a lock: a versioned JSON header line
+filesystems), written atomically under a lock, and not fsynced (a cache
+needs no durability): a versioned JSON header line
 with the SHA-256 of the payload, then the payload, plain data in ``marshal``
 form (JSON decoding and validating 10,000 entries took longer than the whole
 walk). A corrupt, truncated, newer or other-Python index fails the header or
@@ -60,8 +62,10 @@ class _IndexHeader(BaseModel):
     python: str  # marshal's format belongs to one Python version
 
 
-# A folder: (mtime_ns, subfolder paths, {checkpoint path: (size, mtime_ns, has sidecar)}).
-_Folder = tuple[int, tuple[str, ...], dict[str, tuple[int, int, bool]]]
+# A checkpoint as the walk saw it: (size, mtime_ns, has sidecar).
+_Stat = tuple[int, int, bool]
+# A folder: (mtime_ns, subfolder paths, {checkpoint path: its _Stat}).
+_Folder = tuple[int, tuple[str, ...], dict[str, _Stat]]
 # A checkpoint: (entry as a row of plain values, folders the entry depends on).
 _Cached = tuple[tuple[Any, ...], tuple[str, ...]]
 
@@ -121,22 +125,34 @@ def scan_root(
     if old is not None and not changed:
         # Not one folder changed: the index holds every entry, as it was.
         return [CatalogEntry.from_row(old.entries[path][0]) for path in sorted(old.entries)]
-    entries: dict[str, _Cached] = {}
-    fresh: dict[str, CatalogEntry] = {}
-    for folder, (_, _, checkpoints) in folders.items():
-        for path, (size, mtime_ns, has_sidecar) in checkpoints.items():
-            cached = old.entries.get(path) if old else None
-            if cached is not None and changed.isdisjoint(cached[1]):
-                entries[path] = cached
-                continue
-            entry, depends = describer.describe(
-                path, folder, size=size, mtime_ns=mtime_ns, has_sidecar=has_sidecar
-            )
-            fresh[path] = entry
-            entries[path] = (entry.as_row(), depends)
+    entries, stale = _reusable(old, folders, changed)
+    fresh = describer.describe(stale)
+    for path, (entry, depends) in fresh.items():
+        entries[path] = (entry.as_row(), depends)
     if use_index and (old is None or changed or entries.keys() != old.entries.keys()):
         _save(index_file, _Index(folders, entries))
-    return [fresh.get(path) or CatalogEntry.from_row(entries[path][0]) for path in sorted(entries)]
+    return [
+        fresh[path][0] if path in fresh else CatalogEntry.from_row(entries[path][0])
+        for path in sorted(entries)
+    ]
+
+
+def _reusable(
+    old: _Index | None, folders: dict[str, _Folder], changed: set[str]
+) -> tuple[dict[str, _Cached], dict[str, dict[str, _Stat]]]:
+    """The cached entries that still hold, and per folder the checkpoints to describe."""
+    if old is None:
+        return {}, {folder: state[2] for folder, state in folders.items() if state[2]}
+    entries: dict[str, _Cached] = {}
+    stale: dict[str, dict[str, _Stat]] = {}
+    for folder, (_, _, checkpoints) in folders.items():
+        for path, stat in checkpoints.items():
+            cached = old.entries.get(path)
+            if cached is not None and changed.isdisjoint(cached[1]):
+                entries[path] = cached
+            else:
+                stale.setdefault(folder, {})[path] = stat
+    return entries, stale
 
 
 def _walk(tops: list[Path], known: dict[str, _Folder], *, skip: str) -> dict[str, _Folder]:
@@ -160,7 +176,7 @@ def _walk(tops: list[Path], known: dict[str, _Folder], *, skip: str) -> dict[str
 
 def _list(folder: str, mtime_ns: int) -> _Folder:
     subfolders: list[str] = []
-    checkpoints: dict[str, tuple[int, int, bool]] = {}
+    checkpoints: dict[str, _Stat] = {}
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
@@ -178,7 +194,7 @@ def _list(folder: str, mtime_ns: int) -> _Folder:
             except OSError:
                 continue  # a dangling link is no checkpoint
             has_sidecar = sidecar_name(entry.name) in names
-            checkpoints[sys.intern(entry.path)] = (stat.st_size, stat.st_mtime_ns, has_sidecar)
+            checkpoints[entry.path] = (stat.st_size, stat.st_mtime_ns, has_sidecar)
     return (mtime_ns, tuple(sorted(subfolders)), checkpoints)
 
 
@@ -211,16 +227,17 @@ def _unreadable(index_file: Path, why: str) -> None:
 
 
 def _save(index_file: Path, index: _Index) -> None:
-    # Entries share their repeated strings, tuples and dicts (interned by the
-    # describer), so marshal writes each once and loads it once.
+    # Entries share their repeated strings, tuples and dicts (the describer
+    # keeps them shared), so marshal writes each once and loads it once.
     payload = marshal.dumps({"folders": index.folders, "entries": index.entries})
     header = _IndexHeader(sha256=hashlib.sha256(payload).hexdigest(), python=_PYTHON)
+    content = header.model_dump_json().encode("utf-8") + b"\n" + payload
     try:
         index_file.parent.mkdir(parents=True, exist_ok=True)
         with locked(index_file):
-            atomic_write_bytes(
-                index_file, header.model_dump_json().encode("utf-8") + b"\n" + payload
-            )
+            # Atomic but not durable: after a crash, a torn index fails its
+            # checksum and is rebuilt, so waiting for the disk buys nothing.
+            atomic_write_bytes(index_file, content, durable=False)
     except (OSError, OcrError) as exc:
         # The index is a cache; a read-only tree is still scanned, only slower.
         _log.warning("could not write the catalog index %s: %s", index_file, exc)
