@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ocr._typing import StrPath
     from ocr.catalog._entry import CatalogEntry
 
-__all__ = ["CatalogFilter", "CheckpointCatalog"]
+__all__ = ["CatalogFilter", "CheckpointCatalog", "sort_by_metric"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class CheckpointCatalog:
         """
         entries: list[CatalogEntry] = []
         for root in self.roots:
-            tops = [root, *self._legacy_siblings(root)]
+            tops = self.scan_tops(root)
             describer = Describer(roots=tops)
             entries.extend(scan_root(root, tops, describer, rescan=rescan, use_index=index))
         return entries
@@ -132,16 +132,41 @@ class CheckpointCatalog:
             The matching entries.
         """
         found = [e for e in self.scan(rescan=rescan) if all(p(e) for p in predicates)]
-        if sort is None:
-            return found
-        with_metric = [e for e in found if sort in e.metrics]
-        without = [e for e in found if sort not in e.metrics]
-        with_metric.sort(key=lambda e: e.metrics[sort], reverse=descending)
-        return with_metric + without
+        return found if sort is None else sort_by_metric(found, sort, descending=descending)
 
     @staticmethod
-    def _legacy_siblings(root: Path) -> list[Path]:
+    def scan_tops(root: Path) -> list[Path]:
+        """The folders a root's scan walks: the root, then its legacy ``multirun``/``wandb``.
+
+        Args:
+            root: An output root (absolute).
+
+        Returns:
+            The root, and the legacy folders beside it that exist (none when
+            legacy support is off).
+        """
         if not is_legacy_enabled():
-            return []
+            return [root]
         siblings = (root.parent / MULTIRUN_DIR_NAME, root.parent / WANDB_DIR_NAME)
-        return [sibling for sibling in siblings if sibling.is_dir() and sibling != root]
+        return [root, *(sibling for sibling in siblings if sibling.is_dir() and sibling != root)]
+
+
+def sort_by_metric(
+    entries: Sequence[CatalogEntry], metric: str, *, descending: bool = True
+) -> list[CatalogEntry]:
+    """Entries sorted by one metric; those without it come last, in their order.
+
+    Args:
+        entries: The entries.
+        metric: The metric name (``val/hmean``).
+        descending: Highest value first (the default) or lowest first.
+
+    Returns:
+        The sorted entries.
+    """
+    with_metric = sorted(
+        (e for e in entries if metric in e.metrics),
+        key=lambda e: e.metrics[metric],
+        reverse=descending,
+    )
+    return with_metric + [e for e in entries if metric not in e.metrics]

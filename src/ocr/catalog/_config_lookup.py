@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, is_legacy_enabled, locate_legacy_run
+from ocr.catalog._catalog import CheckpointCatalog
+from ocr.compat import locate_legacy_run
 from ocr.layout import RunLayout
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ class RunConfigLookup:
     """
 
     def __init__(self, roots: Sequence[Path]) -> None:
-        self._tops = [_tops(Path(root).expanduser().resolve()) for root in roots]
+        self._tops = [
+            CheckpointCatalog.scan_tops(Path(root).expanduser().resolve()) for root in roots
+        ]
         self._files: dict[str, Path | None] = {}
         self._configs: dict[Path, Mapping[str, object] | None] = {}
         self.problems: list[str] = []
@@ -110,11 +113,3 @@ class RunConfigLookup:
             kind = type(config).__name__
             self.problems.append(f"{str(config_file)!r}: the run config holds a {kind}, not keys")
         return None
-
-
-def _tops(root: Path) -> list[Path]:
-    """The folders a root's scan covers: itself and its legacy siblings (as the catalog scans)."""
-    if not is_legacy_enabled():
-        return [root]
-    siblings = (root.parent / MULTIRUN_DIR_NAME, root.parent / WANDB_DIR_NAME)
-    return [root, *(sibling for sibling in siblings if sibling.is_dir() and sibling != root)]

@@ -17,6 +17,7 @@ from ocr.catalog import (
     CheckpointCatalog,
     RunConfigLookup,
     read_weights,
+    sort_by_metric,
 )
 from ocr.catalog._query import best_per_group, parse_best, parse_where
 from ocr.cli._args import DEFAULT_ROOT, add_format, parse_when, resolve_root
@@ -132,16 +133,9 @@ def _find(
     # The weights must fill the entries in before any filter looks at them.
     entries, problems = read_weights(catalog.scan(rescan=args.rescan), roots=catalog.roots)
     found = [entry for entry in entries if all(p(entry) for p in predicates)]
-    metric = args.sort
-    if metric is None:
+    if args.sort is None:
         return found, problems
-    # As CheckpointCatalog.query sorts: by the metric, entries without it last.
-    ranked = sorted(
-        (e for e in found if metric in e.metrics),
-        key=lambda e: e.metrics[metric],
-        reverse=descending,
-    )
-    return ranked + [e for e in found if metric not in e.metrics], problems
+    return sort_by_metric(found, args.sort, descending=descending), problems
 
 
 def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:
