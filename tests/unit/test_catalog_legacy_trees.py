@@ -70,11 +70,6 @@ def test_catalog_finds_each_checkpoint_as_drawn_when_the_tree_is_legacy(tree: Le
             assert entry.run_dir == str(base / expected.folder), entry
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the catalog lists a *.ckpt link whose target is outside the tree (and stats the "
-    "target): ocr.catalog._index._list keeps any *.ckpt entry that entry.stat() follows",
-)
 @settings(max_examples=5, phases=[Phase.generate])
 @given(tree=legacy_trees(outside_checkpoint_links=True))
 def test_catalog_lists_no_checkpoint_link_that_leaves_the_tree(tree: LegacyTree) -> None:

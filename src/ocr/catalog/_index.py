@@ -159,6 +159,7 @@ def _walk(tops: list[Path], known: dict[str, _Folder], *, skip: str) -> dict[str
     # Paths stay the strings os.scandir gives: building Path objects for every
     # folder would cost more than the walk itself.
     folders: dict[str, _Folder] = {}
+    inside = tuple(os.path.realpath(top) for top in tops)
     stack = [sys.intern(str(top)) for top in tops if top.is_dir()]
     while stack:
         folder = stack.pop()
@@ -168,13 +169,13 @@ def _walk(tops: list[Path], known: dict[str, _Folder], *, skip: str) -> dict[str
             continue  # removed while we walked
         state = known.get(folder)
         if state is None or state[0] != mtime_ns:
-            state = _list(folder, mtime_ns)
+            state = _list(folder, mtime_ns, inside)
         folders[folder] = state
         stack.extend(sub for sub in state[1] if sub != skip)
     return folders
 
 
-def _list(folder: str, mtime_ns: int) -> _Folder:
+def _list(folder: str, mtime_ns: int, inside: tuple[str, ...]) -> _Folder:
     subfolders: list[str] = []
     checkpoints: dict[str, _Stat] = {}
     try:
@@ -189,6 +190,8 @@ def _list(folder: str, mtime_ns: int) -> _Folder:
         if entry.is_dir(follow_symlinks=False):
             subfolders.append(sys.intern(entry.path))
         elif entry.name.endswith(CHECKPOINT_SUFFIX):
+            if entry.is_symlink() and not _leads_inside(entry.path, inside):
+                continue  # a link out of the tree: not ours to list (nor to stat)
             try:
                 stat = entry.stat()
             except OSError:
@@ -196,6 +199,12 @@ def _list(folder: str, mtime_ns: int) -> _Folder:
             has_sidecar = sidecar_name(entry.name) in names
             checkpoints[entry.path] = (stat.st_size, stat.st_mtime_ns, has_sidecar)
     return (mtime_ns, tuple(sorted(subfolders)), checkpoints)
+
+
+def _leads_inside(link: str, tops: tuple[str, ...]) -> bool:
+    """Whether a link's target lies inside one of the scanned folders."""
+    target = os.path.realpath(link)
+    return any(target == top or target.startswith(top + os.sep) for top in tops)
 
 
 def _load(index_file: Path) -> _Index | None:
