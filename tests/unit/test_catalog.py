@@ -397,3 +397,25 @@ def test_the_garbage_collector_is_left_as_it_was_when_scanning(
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_an_era_b_model_subfolder_outranks_the_shared_config_of_the_last_launch(
+    tmp_path: Path,
+) -> None:
+    experiment = tmp_path / "outputs" / "ocr_training"
+    (experiment / ".hydra").mkdir(parents=True)
+    (experiment / ".hydra" / "config.yaml").write_text(
+        "model:\n  architecture_name: dbnetpp\n  encoder:\n    model_name: efficientnet_b3\n"
+        "  decoder:\n    name: dbnetpp_decoder\n"
+    )
+    for subfolder in ("dbnet_resnet18", "dbnetpp_efficientnet_b3"):
+        (experiment / "checkpoints" / subfolder).mkdir(parents=True)
+        (experiment / "checkpoints" / subfolder / "last.ckpt").write_bytes(b"x")
+    entries = {
+        Path(e.path).parent.name: e for e in CheckpointCatalog([tmp_path / "outputs"]).scan()
+    }
+    older = entries["dbnet_resnet18"]
+    assert (older.architecture, older.encoder) == ("dbnet", "resnet18")
+    assert older.sources["encoder"] == "folder_name"
+    assert older.decoder == "dbnetpp_decoder"  # the subfolder does not say; the config does
+    assert entries["dbnetpp_efficientnet_b3"].encoder == "efficientnet_b3"

@@ -22,6 +22,7 @@ from ocr.catalog._entry import CatalogEntry, LayoutKind, SidecarState
 from ocr.catalog._runs import RunFacts, Runs
 from ocr.catalog._sidecar import parse_sidecar, read_sidecar_bytes
 from ocr.compat import (
+    Era,
     LegacyName,
     LegacyRun,
     LegacySidecar,
@@ -186,9 +187,12 @@ class Describer:
             except (LegacySidecarInvalidError, OSError) as exc:
                 problems.append(str(exc))
         if run is not None:
-            evidence.add_model(run.model)
-            if run.config_dir is not None:
-                evidence.add_model(self._runs.config_model(run.config_dir))
+            config = self._runs.config_model(run.config_dir) if run.config_dir else {}
+            # Applied in rising trust: the config beats the folder name, except
+            # in era B, where the model subfolder names its own checkpoints'
+            # model and the shared .hydra only the folder's last launch.
+            for model in (config, run.model) if run.era is Era.B else (run.model, config):
+                evidence.add_model(model)
         return name, evidence, problems
 
     def _holds_other_files(self, folder: str) -> bool:
@@ -272,7 +276,7 @@ class _Evidence:
 
     def add_model(self, model: dict[str, Recovered[str]]) -> None:
         for key, recovered in model.items():
-            # The config beats the folder name; a legacy sidecar beats both.
+            # A legacy sidecar beats both the config and the folder name.
             if self.sources.get(key) != _FROM_SIDECAR:
                 self.set(key, recovered.value, _SOURCES[recovered.source])
 
