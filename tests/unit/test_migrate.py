@@ -27,8 +27,11 @@ from ocr.migrate import (
     Mode,
     TimestampSource,
     apply_migration,
+    build_report,
     list_migrations,
     plan_migration,
+    render_markdown,
+    render_text,
     rollback_migration,
 )
 from ocr.migrate._execute import StepRunner
@@ -309,3 +312,13 @@ def test_plan_and_status_say_when_a_migration_was_interrupted(
     assert (status["state"], status["steps_done"]) == ("applying", 0)
     assert main(["migrate", "apply", str(root)]) == 0
     assert validate_root(root).ok
+
+
+def test_reports_keep_one_item_per_line_when_a_name_holds_a_newline(legacy: Path) -> None:
+    odd = legacy / "outputs" / "two\nlines|run"
+    (odd / "checkpoints").mkdir(parents=True)
+    (odd / "checkpoints" / "epoch=1-step=2.ckpt").write_bytes(b"x")
+    report = build_report(plan_migration(legacy / "outputs"), state="planned", seconds=None)
+    text = render_text(report)
+    assert "outputs/two\\nlines|run -> " in text
+    assert "| `outputs/two\\nlines\\|run` |" in render_markdown(report)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
+from ocr._markdown import code_cell, escaped
 from ocr.migrate._model import ActionKind, LeftInPlace, Mode, PlannedRun
 
 if TYPE_CHECKING:
@@ -131,6 +132,9 @@ def build_report(plan: MigrationPlan, *, state: str, seconds: float | None) -> M
 def render_text(report: MigrationReport) -> str:
     """A few lines for the terminal: what moves where, what stays, warnings.
 
+    One item per line: control characters in paths (a newline in a folder
+    name) are shown escaped.
+
     Args:
         report: The report.
 
@@ -141,13 +145,15 @@ def render_text(report: MigrationReport) -> str:
     lines = [_headline(report)]
     for run in report.runs:
         lines.append(
-            f"  {', '.join(run.sources)} -> {run.target}  "
+            f"  {escaped(', '.join(run.sources))} -> {run.target}  "
             f"[{run.era}; {run.launched:%Y-%m-%d %H:%M:%S} from {run.timestamp_source.value}; "
             f"{run.checkpoints} checkpoints, {run.files} files]"
         )
-        lines.extend(f"      note: {note}" for note in run.notes)
-    lines.extend(f"  left in place: {item.path} ({item.reason})" for item in report.left_in_place)
-    lines.extend(f"  warning: {warning}" for warning in report.warnings)
+        lines.extend(f"      note: {escaped(note)}" for note in run.notes)
+    lines.extend(
+        f"  left in place: {escaped(item.path)} ({item.reason})" for item in report.left_in_place
+    )
+    lines.extend(f"  warning: {escaped(warning)}" for warning in report.warnings)
     if report.runs:
         lines.append(
             f"{counts.runs} runs, {counts.checkpoints} checkpoints, {counts.files} files, "
@@ -191,20 +197,20 @@ def render_markdown(report: MigrationReport) -> str:
         "|---|---|---|---|---|---:|---|",
     ]
     lines.extend(
-        f"| {_cell(', '.join(run.sources))} | `{run.target}` | {run.era} "
+        f"| {_code(', '.join(run.sources))} | {_code(run.target)} | {run.era} "
         f"| {run.launched:%Y-%m-%d %H:%M:%S} | {run.timestamp_source.value} | {run.checkpoints} "
-        f"| {_cell('; '.join(run.notes))} |"
+        f"| {_code('; '.join(run.notes))} |"
         for run in report.runs
     )
     lines += ["", "## Mapping", "", "| old | new |", "|---|---|"]
-    lines.extend(f"| {_cell(old)} | {_cell(new)} |" for old, new in report.mapping.items())
+    lines.extend(f"| {_code(old)} | {_code(new)} |" for old, new in report.mapping.items())
     lines += ["", "## Left in place", ""]
-    lines.extend(f"- {_cell(item.path)}: {item.reason}" for item in report.left_in_place)
+    lines.extend(f"- {_code(item.path)}: {item.reason}" for item in report.left_in_place)
     lines += ["", "## Warnings", ""]
-    lines.extend(f"- {_cell(warning)}" for warning in report.warnings)
+    lines.extend(f"- {_code(warning)}" for warning in report.warnings)
     lines += ["", "## Steps", "", "| # | step | path | from | purpose |", "|---:|---|---|---|---|"]
     lines.extend(
-        f"| {number} | {step.kind.value} | {_cell(step.path)} | {_cell(step.source or '')} "
+        f"| {number} | {step.kind.value} | {_code(step.path)} | {_code(step.source or '')} "
         f"| {step.purpose} |"
         for number, step in enumerate(report.steps, start=1)
     )
@@ -228,5 +234,5 @@ def _size(size: int) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size} bytes"
 
 
-def _cell(text: str) -> str:
-    return "`" + text.replace("|", "\\|").replace("`", "'") + "`" if text else ""
+def _code(text: str) -> str:
+    return code_cell(text) if text else ""

@@ -6,8 +6,9 @@ newline in a folder name, say) are shown escaped, as ``\n``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
+from ocr._markdown import code_cell, escaped, table_cell
 from ocr.atomic import atomic_write_text
 from ocr.validate._report import Check
 
@@ -17,12 +18,6 @@ if TYPE_CHECKING:
     from ocr.validate._report import Counts, ValidationReport
 
 __all__ = ["render_json", "render_markdown", "render_text", "write_markdown"]
-
-_ESCAPES: Final = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    ord("\t"): "\\t",
-}
 
 
 def render_json(report: ValidationReport) -> str:
@@ -48,12 +43,12 @@ def render_text(report: ValidationReport) -> str:
     """
     verdict = "ok, every check holds" if report.ok else _count(len(report.problems), "problem")
     lines = [
-        f"root: {_escaped(report.root)}",
+        f"root: {escaped(report.root)}",
         f"checked: {', '.join(report.checks)}",
         f"found: {_found(report.counts)}",
         f"result: {verdict}",
         *(
-            _escaped(f"{problem.path}: {problem.kind}: {problem.message}")
+            escaped(f"{problem.path}: {problem.kind}: {problem.message}")
             for problem in report.problems
         ),
     ]
@@ -84,7 +79,7 @@ def render_markdown(report: ValidationReport) -> str:
     lines = [
         "# Validation report",
         "",
-        f"- Root: {_code(report.root)}",
+        f"- Root: {code_cell(report.root)}",
         f"- Result: **{verdict}**",
         "",
         "| check | looked at | problems |",
@@ -102,7 +97,7 @@ def render_markdown(report: ValidationReport) -> str:
     else:
         lines += ["| check | kind | path | problem |", "|---|---|---|---|"]
         lines += [
-            f"| {p.check} | {p.kind} | {_code(p.path)} | {_cell(p.message)} |"
+            f"| {p.check} | {p.kind} | {code_cell(p.path)} | {table_cell(p.message)} |"
             for p in report.problems
         ]
     return "\n".join(lines) + "\n"
@@ -137,16 +132,3 @@ def _found(counts: Counts) -> str:
 
 def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
-
-
-def _escaped(text: str) -> str:
-    return text.translate(_ESCAPES)
-
-
-def _cell(text: str) -> str:
-    return _escaped(text).replace("|", "\\|")
-
-
-def _code(text: str) -> str:
-    cell = _cell(text)
-    return cell if "`" in cell else f"`{cell}`"
