@@ -83,7 +83,10 @@ ModelName = Annotated[str | None, AfterValidator(_known_name)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A diverged run logs NaN; plain JSON has no token for it, so non-finite
+    # numbers are written as the strings "NaN", "Infinity" and "-Infinity",
+    # which read back as the same floats (and keep the file strict JSON).
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
 
 
 class CheckpointInfo(_Frozen):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import math
 import os
 import pickle
 import shutil
@@ -14,6 +15,7 @@ import pytest
 import ocr.catalog._describe
 import ocr.catalog._runs
 from ocr.catalog import CatalogEntry, CatalogFilter, CheckpointCatalog, LayoutKind, SidecarState
+from ocr.cli import main as cli_main
 from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME
 from ocr.errors import OcrError
 from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
@@ -232,6 +234,25 @@ def test_sort_puts_the_best_first_and_unknowns_last_when_sorting(new_tree: Path)
     assert [e.metrics.get("val/hmean") for e in found] == [0.9, 0.7, 0.5, None]
     ascending = CheckpointCatalog([new_tree]).query(sort="val/hmean", descending=False)
     assert [e.metrics.get("val/hmean") for e in ascending][:3] == [0.5, 0.7, 0.9]
+
+
+def test_nan_metrics_sort_last_and_print_as_strict_json_when_a_run_diverged(
+    new_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    diverged = allocate_launch_dir(new_tree, now=LAUNCH + timedelta(hours=2))
+    _save(diverged, "last.ckpt", epoch=3, hmean=math.nan)
+    found = CheckpointCatalog([new_tree]).query(sort="val/hmean")
+    assert [e.sidecar for e in found] == [SidecarState.VALID] * 4
+    assert [e.metrics["val/hmean"] for e in found][:3] == [0.9, 0.7, 0.5]
+    assert math.isnan(found[3].metrics["val/hmean"])
+    assert cli_main(["catalog", str(new_tree), "--format", "json", "--sort", "val/hmean"]) == 0
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"not strict JSON: {token}")
+
+    printed = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert [entry["metrics"]["val/hmean"] for entry in printed] == [0.9, 0.7, 0.5, "NaN"]
+    assert math.isnan(CatalogEntry.from_json(printed[3]).metrics["val/hmean"])
 
 
 def test_legacy_siblings_are_left_out_when_legacy_support_is_off(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,27 @@ def test_sidecar_round_trips_through_a_file_when_written(tmp_path: Path) -> None
     assert written == sidecar_path(checkpoint) == tmp_path / "epoch=03-step=000120.ckpt.meta.json"
     assert read_metadata(written) == metadata
     assert [p.name for p in tmp_path.iterdir()] == [written.name]
+
+
+def test_non_finite_metrics_read_back_from_strict_json_when_a_run_diverged(
+    tmp_path: Path,
+) -> None:
+    metadata = read_metadata(GOLDEN_V1)
+    training = metadata.training.model_copy(
+        update={"score": math.nan, "metrics": {"val/hmean": math.nan, "loss": math.inf}}
+    )
+    written = write_metadata(
+        tmp_path / "last.ckpt", metadata.model_copy(update={"training": training})
+    )
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"not strict JSON: {token}")
+
+    raw = json.loads(written.read_text(), parse_constant=refuse)
+    assert raw["training"]["metrics"] == {"val/hmean": "NaN", "loss": "Infinity"}
+    read = read_metadata(written).training
+    assert read.score is not None and math.isnan(read.score)
+    assert math.isnan(read.metrics["val/hmean"]) and read.metrics["loss"] == math.inf
 
 
 def test_version_1_files_are_read_when_the_schema_moves_on() -> None:

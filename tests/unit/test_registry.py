@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import multiprocessing
 import socket
 import threading
@@ -101,6 +102,21 @@ def test_update_refuses_with_the_field_when_a_value_breaks_the_schema(
         f"experiment record is invalid: {str(record_file)!r}: field 'pid': Input should be "
         "greater than or equal to 0. Fix or remove the file, then run `ocr registry rebuild`"
     )
+
+
+def test_nan_metrics_keep_the_record_valid_when_a_run_diverged(
+    registry: ExperimentRegistry,
+) -> None:
+    run_dir, record = _new_run(registry)
+    registry.update_run(run_dir, metrics={"val/hmean": math.nan}, best_metrics={"loss": -math.inf})
+    stored = json.loads(RunLayout(run_dir).record_file.read_text())
+    assert (stored["metrics"], stored["best_metrics"]) == (
+        {"val/hmean": "NaN"},
+        {"loss": "-Infinity"},
+    )
+    found = registry.get(record.id).record
+    assert math.isnan(found.metrics["val/hmean"]) and found.best_metrics["loss"] == -math.inf
+    assert [r.record.id for r in registry.runs()] == [record.id]
 
 
 def test_update_needs_a_record_when_the_run_never_registered(registry: ExperimentRegistry) -> None:

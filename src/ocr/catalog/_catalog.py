@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,7 +155,7 @@ class CheckpointCatalog:
 def sort_by_metric(
     entries: Sequence[CatalogEntry], metric: str, *, descending: bool = True
 ) -> list[CatalogEntry]:
-    """Entries sorted by one metric; those without it come last, in their order.
+    """Entries sorted by one metric; those without it (or with NaN) come last, in their order.
 
     Args:
         entries: The entries.
@@ -164,9 +165,12 @@ def sort_by_metric(
     Returns:
         The sorted entries.
     """
+
+    def ranked(entry: CatalogEntry) -> bool:
+        value = entry.metrics.get(metric)
+        return value is not None and not math.isnan(value)
+
     with_metric = sorted(
-        (e for e in entries if metric in e.metrics),
-        key=lambda e: e.metrics[metric],
-        reverse=descending,
+        filter(ranked, entries), key=lambda e: e.metrics[metric], reverse=descending
     )
-    return with_metric + [e for e in entries if metric not in e.metrics]
+    return with_metric + [e for e in entries if not ranked(e)]

@@ -1,7 +1,9 @@
 """The catalog's typed entry: one checkpoint, everything known about it without loading it.
 
 The JSON form (``ocr catalog --format json``, :meth:`CatalogEntry.as_json`) is
-a contract: field names are stable, unknown values are ``null``. Entries are
+a contract: field names are stable, unknown values are ``null``, and a metric
+that is not a finite number is the string ``"NaN"``, ``"Infinity"`` or
+``"-Infinity"``, as sidecars write it (the output stays strict JSON). Entries are
 typed named tuples, not Pydantic models: a warm scan rebuilds ten thousand of
 them from the index, and validation would dominate it.
 """
@@ -9,6 +11,7 @@ them from the index, and validation would dominate it.
 from __future__ import annotations
 
 import enum
+import math
 from datetime import datetime
 from typing import Any, Final, NamedTuple
 
@@ -75,6 +78,7 @@ class CatalogEntry(NamedTuple):
         """
         data = self._asdict()
         data["created_at"] = self.created_at.isoformat() if self.created_at else None
+        data["metrics"] = {name: _json_number(value) for name, value in self.metrics.items()}
         data["tags"] = list(self.tags)
         data["problems"] = list(self.problems)
         return data
@@ -94,6 +98,7 @@ class CatalogEntry(NamedTuple):
             **{
                 **data,
                 "created_at": datetime.fromisoformat(created) if created else None,
+                "metrics": {name: float(value) for name, value in data["metrics"].items()},
                 "tags": tuple(data.get("tags", ())),
                 "problems": tuple(data.get("problems", ())),
             }
@@ -134,3 +139,12 @@ _LAYOUT: Final = ENTRY_FIELDS.index("layout")
 _SIDECAR: Final = ENTRY_FIELDS.index("sidecar")
 # Member or value -> the value (a member hashes and compares as its value).
 _PLAIN: Final[dict[str, str]] = {kind: kind.value for kind in (*LayoutKind, *SidecarState)}
+
+
+def _json_number(value: float) -> float | str:
+    """``value`` for strict JSON: non-finite floats as Pydantic's strings."""
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"

@@ -140,7 +140,12 @@ def _find(
 
 def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:
     if fmt == "json":
-        return json.dumps([e.as_json() for e in entries], indent=2, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(
+                [e.as_json() for e in entries], indent=2, ensure_ascii=False, allow_nan=False
+            )
+            + "\n"
+        )
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -13,6 +13,7 @@ that left checkpoints ran), tagged ``migrated``, with no host or pid.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
@@ -228,7 +229,11 @@ def _best_checkpoint(
     checkpoints: Sequence[tuple[str, CatalogEntry]],
 ) -> tuple[str, CatalogEntry] | None:
     """The run's best checkpoint: the highest ``val/hmean``, else the one named best."""
-    scored = [pair for pair in checkpoints if _PREFERRED_MONITOR in pair[1].metrics]
+    scored = [
+        pair
+        for pair in checkpoints
+        if not math.isnan(pair[1].metrics.get(_PREFERRED_MONITOR, math.nan))
+    ]
     if scored:
         return max(scored, key=lambda pair: pair[1].metrics[_PREFERRED_MONITOR])
     named = [pair for pair in checkpoints if pair[1].is_best]

@@ -96,7 +96,8 @@ def _base32(value: int, width: int) -> str:
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN metrics are written as "NaN" (strict JSON), as sidecars write them.
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
 
 
 _RecordT = TypeVar("_RecordT", bound=_Record)
