@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -7,7 +8,15 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import given
 
-from ocr.compat import Era, LegacyRun, Recovered, Source, locate_legacy_run, set_legacy_enabled
+from ocr.compat import (
+    Era,
+    LegacyFolders,
+    LegacyRun,
+    Recovered,
+    Source,
+    locate_legacy_run,
+    set_legacy_enabled,
+)
 from tests.strategies import (
     era_c_tags,
     legacy_architectures,
@@ -393,3 +402,34 @@ def test_era_c_folder_names_parse_back_when_the_tag_is_free_text(
         _folder_model(**known),
         None,
     )
+
+
+def test_sweep_and_wandb_folders_of_other_names_are_read_when_named(tmp_path: Path) -> None:
+    shutil.copytree(LEGACY / "D" / "multirun", tmp_path / "old sweeps")
+    shutil.copytree(LEGACY / "C" / "wandb", tmp_path / "wb")
+    shutil.copytree(LEGACY / "C" / "outputs", tmp_path / "outputs")
+    sweeps, wb, outputs = tmp_path / "old sweeps", tmp_path / "wb", tmp_path / "outputs"
+    roots = [outputs, sweeps, wb]
+    named = LegacyFolders(multirun=sweeps, wandb=wb)
+    job = sweeps / "2025-10-09" / "01-50-37" / "0" / "checkpoints" / "epoch=3-step=120.ckpt"
+    tagged = next(
+        (outputs / "ocr_training-unknown-unknown_training_20251009_015037").rglob("*.ckpt")
+    )
+
+    unnamed = locate_legacy_run(job, roots=roots)  # by name, "old sweeps" is an outputs root
+    assert unnamed is not None and unnamed.era is Era.E
+    sweep_run = locate_legacy_run(job, roots=roots, legacy=named)
+    assert sweep_run is not None and sweep_run.era is Era.D
+    assert (
+        locate_legacy_run(wb / "run-20251009_015037-abc123de" / "x.ckpt", roots=roots, legacy=named)
+        is None
+    )
+    unjoined = locate_legacy_run(tagged, roots=roots)
+    joined = locate_legacy_run(tagged, roots=roots, legacy=named)
+    assert unjoined is not None and unjoined.wandb_dir is None
+    assert joined is not None and joined.wandb_dir == wb / "run-20251009_015037-abc123de"
+    assert joined.config_dir == outputs / "receipt_detector" / ".hydra"
+    assert LegacyFolders.beside(outputs) == LegacyFolders()
+    (tmp_path / "multirun").symlink_to(sweeps)
+    (tmp_path / "wandb").mkdir()
+    assert LegacyFolders.beside(outputs) == LegacyFolders(wandb=tmp_path / "wandb")

@@ -163,9 +163,68 @@ def test_copy_mode_leaves_the_legacy_tree_and_a_second_apply_does_nothing(legacy
 
 
 def test_leaving_out_multirun_and_wandb(legacy: Path) -> None:
-    plan = plan_migration(legacy / "outputs", include_multirun=False, include_wandb=False)
+    plan = plan_migration(legacy / "outputs", multirun=False, wandb=False)
     assert "sweep" not in {run.era for run in plan.runs}
     assert not any(old.startswith(("multirun/", "wandb/")) for old in plan.mapping)
+
+
+def test_sweep_and_wandb_folders_named_elsewhere_are_migrated_and_rolled_back(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (legacy / "old").mkdir()
+    (legacy / "multirun").rename(legacy / "old" / "sweeps")
+    (legacy / "wandb").rename(legacy / "wb")
+    root = legacy / "outputs"
+    before = snapshot(legacy)
+    assert {run.era for run in plan_migration(root).runs} == {
+        "name_based",
+        "model_subfolder",
+        "tagged",
+    }
+
+    plan = plan_migration(root, multirun=legacy / "old" / "sweeps", wandb=legacy / "wb")
+    assert "sweep" in {run.era for run in plan.runs}
+    assert plan.mapping["wb/run-20251009_015037-abc123de"] == (
+        "outputs/2025-10-09/01-50-37_1/wandb/run-20251009_015037-abc123de"
+    )
+    assert any(old.startswith("old/sweeps/") for old in plan.mapping)
+
+    args = ["migrate", "apply", str(root), "--multirun", str(legacy / "old" / "sweeps")]
+    assert main([*args, "--wandb", str(legacy / "wb"), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "applied"
+    assert not any((legacy / "old" / "sweeps").iterdir())
+    assert validate_root(root).ok
+    rollback_migration(root)
+    assert snapshot(legacy) == before
+
+
+@pytest.mark.parametrize(
+    ("option", "folder", "says"),
+    [
+        ("--multirun", "missing", "is not a folder"),
+        ("--multirun", "link", "is a link"),
+        ("--wandb", "outputs/inner", "overlaps the output root"),
+        ("--wandb", "..", "overlaps the output root"),
+        ("--multirun", "../elsewhere", "is outside"),
+        ("--multirun", "wandb", "name the same folder"),
+    ],
+)
+def test_cli_refuses_unusable_legacy_folders_with_one_line(
+    option: str, folder: str, says: str, legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (legacy / "outputs" / "inner").mkdir()
+    (legacy / "link").symlink_to(legacy / "multirun")
+    (legacy.parent / "elsewhere").mkdir()
+    before = snapshot(legacy)
+    extra = ["--wandb", str(legacy / "wandb")] if says == "name the same folder" else []
+    for action in ("plan", "apply"):
+        code = main(
+            ["migrate", action, str(legacy / "outputs"), option, str(legacy / folder), *extra]
+        )
+        assert code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err, err
+    assert snapshot(legacy) == before
 
 
 def test_links_are_left_in_place_and_never_written_through(legacy: Path, tmp_path: Path) -> None:
@@ -231,7 +290,7 @@ def test_rollback_refuses_what_it_cannot_do(legacy: Path) -> None:
     root = legacy / "outputs"
     with pytest.raises(MigrationStateError, match="no migration to roll back"):
         rollback_migration(root)
-    first = apply_migration(root, mode=Mode.COPY, include_wandb=False)
+    first = apply_migration(root, mode=Mode.COPY, wandb=False)
     (legacy / "outputs" / "late run").mkdir()
     (legacy / "outputs" / "late run" / "train.log").write_text("late\n")
     second = apply_migration(root)

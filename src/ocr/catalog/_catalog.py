@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ocr.catalog._describe import Describer
 from ocr.catalog._index import scan_root
-from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, is_legacy_enabled
+from ocr.compat import LegacyFolders, is_legacy_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -87,14 +87,18 @@ class CheckpointCatalog:
 
     Args:
         roots: The output roots.
+        legacy: Other legacy sweep and W&B folders to scan with every root,
+            instead of those beside it. An index describes a root with the
+            folders beside it, so a scan told of others reads and writes none.
 
     >>> import tempfile
     >>> CheckpointCatalog([tempfile.mkdtemp()]).scan()
     []
     """
 
-    def __init__(self, roots: Sequence[StrPath]) -> None:
+    def __init__(self, roots: Sequence[StrPath], *, legacy: LegacyFolders | None = None) -> None:
         self.roots = [Path(root).expanduser().resolve() for root in roots]
+        self.legacy = legacy
 
     def scan(self, *, rescan: bool = False, index: bool = True) -> list[CatalogEntry]:
         """Every checkpoint under the roots, in path order.
@@ -108,10 +112,12 @@ class CheckpointCatalog:
             The entries.
         """
         entries: list[CatalogEntry] = []
+        use_index = index and self.legacy is None
         for root in self.roots:
-            tops = self.scan_tops(root)
-            describer = Describer(roots=tops)
-            entries.extend(scan_root(root, tops, describer, rescan=rescan, use_index=index))
+            legacy = self.legacy_folders(root)
+            tops = legacy.tops(root)
+            describer = Describer(roots=tops, legacy=legacy)
+            entries.extend(scan_root(root, tops, describer, rescan=rescan, use_index=use_index))
         return entries
 
     def query(
@@ -135,21 +141,19 @@ class CheckpointCatalog:
         found = [e for e in self.scan(rescan=rescan) if all(p(e) for p in predicates)]
         return found if sort is None else sort_by_metric(found, sort, descending=descending)
 
-    @staticmethod
-    def scan_tops(root: Path) -> list[Path]:
-        """The folders a root's scan walks: the root, then its legacy ``multirun``/``wandb``.
+    def legacy_folders(self, root: Path) -> LegacyFolders:
+        """The legacy folders a root's scan walks after the root itself.
 
         Args:
-            root: An output root (absolute).
+            root: One of the output roots.
 
         Returns:
-            The root, and the legacy folders beside it that exist (none when
-            legacy support is off).
+            The folders given, else the ``multirun``/``wandb`` folders beside
+            the root (none when legacy support is off).
         """
         if not is_legacy_enabled():
-            return [root]
-        siblings = (root.parent / MULTIRUN_DIR_NAME, root.parent / WANDB_DIR_NAME)
-        return [root, *(sibling for sibling in siblings if sibling.is_dir() and sibling != root)]
+            return LegacyFolders()
+        return self.legacy or LegacyFolders.beside(root)
 
 
 def sort_by_metric(

@@ -49,9 +49,8 @@ class RunConfigLookup:
     """
 
     def __init__(self, roots: Sequence[Path]) -> None:
-        self._tops = [
-            CheckpointCatalog.scan_tops(Path(root).expanduser().resolve()) for root in roots
-        ]
+        catalog = CheckpointCatalog(roots)
+        self._roots = [(root, catalog.legacy_folders(root)) for root in catalog.roots]
         self._files: dict[str, Path | None] = {}
         self._configs: dict[Path, Mapping[str, object] | None] = {}
         self.problems: list[str] = []
@@ -92,9 +91,10 @@ class RunConfigLookup:
         return self._files[run_dir]
 
     def _joined(self, checkpoint: Path) -> Path | None:
-        for tops in self._tops:
+        for root, legacy in self._roots:
+            tops = legacy.tops(root)
             if any(checkpoint.is_relative_to(top) for top in tops):
-                run = locate_legacy_run(checkpoint, roots=tops)
+                run = locate_legacy_run(checkpoint, roots=tops, legacy=legacy)
                 return None if run is None else run.config_file
         return None
 

@@ -38,6 +38,7 @@ from ocr.naming import CHECKPOINT_SUFFIX, sidecar_name
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from ocr.compat import LegacyFolders
     from ocr.metadata import CheckpointMetadata
 
 __all__ = ["Describer"]
@@ -65,15 +66,17 @@ class Describer:
     (:class:`~ocr.catalog._runs.Runs`).
 
     Args:
-        roots: The catalog root first, then its legacy ``multirun/``/``wandb/`` siblings.
+        roots: The catalog root first, then its legacy sweep and W&B folders.
+        legacy: Which of ``roots`` those are.
     """
 
     roots: Sequence[Path]
+    legacy: LegacyFolders
     _runs: Runs = field(init=False)
     _other_files: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._runs = Runs(self.roots)
+        self._runs = Runs(self.roots, self.legacy)
 
     def describe(
         self, stale: Mapping[str, Mapping[str, tuple[int, int, bool]]]

@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ocr.catalog._entry import LayoutKind
 from ocr.compat import (
-    MULTIRUN_DIR_NAME,
-    WANDB_DIR_NAME,
     Era,
     LegacyRun,
     Recovered,
@@ -33,6 +31,8 @@ from ocr.registry import ExperimentRecord, read_record
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from ocr.compat import LegacyFolders
 
 __all__ = ["RunFacts", "Runs"]
 
@@ -78,14 +78,23 @@ class Runs:
     Folder strings are interned, so that the index stores each once.
 
     Args:
-        roots: The catalog root first, then its legacy ``multirun/``/``wandb/`` siblings.
+        roots: The catalog root first, then its legacy sweep and W&B folders.
+        legacy: Which of ``roots`` those are.
     """
 
     roots: Sequence[Path]
+    legacy: LegacyFolders
     _facts: dict[str, RunFacts] = field(default_factory=dict)
     _legacy: dict[str, tuple[LegacyRun | None, tuple[str, ...]]] = field(default_factory=dict)
     _records: dict[str, ExperimentRecord | None] = field(default_factory=dict)
     _configs: dict[Path, dict[str, Recovered[str]]] = field(default_factory=dict)
+    _first_root_is_outputs: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        first = self.roots[0]
+        self._first_root_is_outputs = not (
+            self.legacy.is_multirun(first) or self.legacy.is_wandb(first)
+        )
 
     def facts(self, path: str, folder: str) -> RunFacts:
         """What the run of a checkpoint folder says.
@@ -130,7 +139,7 @@ class Runs:
         """
         found = self._legacy.get(folder)
         if found is None:
-            run = locate_legacy_run(Path(path), roots=self.roots)
+            run = locate_legacy_run(Path(path), roots=self.roots, legacy=self.legacy)
             depends = {folder}
             if run is not None:
                 depends.update(str(p) for p in (run.folder, run.config_dir, run.wandb_dir) if p)
@@ -158,11 +167,10 @@ class Runs:
         It is the run folder ``locate_legacy_run`` finds (era E), found
         without legacy support, and with string operations instead of
         ``Path`` ones: a cold scan pays this for every folder. Any other
-        folder, or any folder of a root compat reads by its name
-        (``multirun``, ``wandb``), is left to compat.
+        folder, or any folder of a legacy sweep or W&B root, is left to compat.
         """
         root = self.roots[0]
-        if not folder.endswith(_CHECKPOINT_DIR) or root.name in (MULTIRUN_DIR_NAME, WANDB_DIR_NAME):
+        if not folder.endswith(_CHECKPOINT_DIR) or not self._first_root_is_outputs:
             return None
         run_dir = folder[: -len(_CHECKPOINT_DIR)]
         inside_root = f"{root}{os.sep}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ocr.cli._args import add_format, add_root, resolve_root
@@ -69,12 +70,22 @@ def _add_tree_options(parser: argparse.ArgumentParser) -> None:
         default=Mode.MOVE.value,
         help="move (rename; the default) or copy (verified; the legacy tree stays)",
     )
-    parser.add_argument(
-        "--no-multirun", action="store_true", help="leave the legacy multirun/ beside ROOT alone"
-    )
-    parser.add_argument(
-        "--no-wandb", action="store_true", help="leave the wandb/ run folders beside ROOT alone"
-    )
+    for name, what in (("multirun", "legacy sweep"), ("wandb", "W&B")):
+        choice = parser.add_mutually_exclusive_group()
+        choice.add_argument(
+            f"--{name}",
+            metavar="DIR",
+            type=Path,
+            default=True,
+            help=f"the {what} folder to migrate (default: {name}/ beside ROOT, when it exists; "
+            "it must lie in ROOT's parent folder)",
+        )
+        choice.add_argument(
+            f"--no-{name}",
+            dest=name,
+            action="store_false",
+            help=f"leave the {what} folder alone",
+        )
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -89,8 +100,8 @@ def _plan(args: argparse.Namespace) -> int:
     plan = plan_migration(
         root,
         mode=Mode(args.mode),
-        include_multirun=not args.no_multirun,
-        include_wandb=not args.no_wandb,
+        multirun=args.multirun,
+        wandb=args.wandb,
     )
     _print_report(build_report(plan, state="planned", seconds=None), args.format)
     return 0
@@ -100,8 +111,8 @@ def _apply(args: argparse.Namespace) -> int:
     report = apply_migration(
         resolve_root(args.root),
         mode=Mode(args.mode),
-        include_multirun=not args.no_multirun,
-        include_wandb=not args.no_wandb,
+        multirun=args.multirun,
+        wandb=args.wandb,
     )
     _print_report(report, args.format)
     return 0

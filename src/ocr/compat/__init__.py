@@ -12,7 +12,13 @@ See docs/compat.md.
 from __future__ import annotations
 
 from ocr.compat._config import model_from_hydra_config, model_from_wandb_config
-from ocr.compat._folders import Era, LegacyRun, locate_legacy_folder, locate_legacy_run
+from ocr.compat._folders import (
+    Era,
+    LegacyFolders,
+    LegacyRun,
+    locate_legacy_folder,
+    locate_legacy_run,
+)
 from ocr.compat._mapping import (
     MAPPING_SCHEMA_VERSION,
     MigrationMapping,
@@ -52,6 +58,7 @@ __all__ = [
     "MULTIRUN_DIR_NAME",
     "WANDB_DIR_NAME",
     "Era",
+    "LegacyFolders",
     "LegacyName",
     "LegacyPathWarning",
     "LegacyRun",

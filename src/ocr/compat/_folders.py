@@ -19,6 +19,10 @@ Era C join: the checkpoint folder's timestamp names the W&B run folder
 (``run-<stamp>-<id>`` or ``offline-run-<stamp>-<id>``) when exactly one has it;
 that run's ``files/config.yaml`` names ``exp_name``, and
 ``<outputs>/<exp_name>/.hydra`` is the config. No guess is made past that.
+
+The legacy sweep and W&B folders are ``multirun/`` and ``wandb/`` beside the
+outputs folder, told apart by those names, unless :class:`LegacyFolders` names
+others.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import enum
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ocr.compat._names import LEGACY_STAMP_PATTERN, parse_legacy_name, parse_legacy_timestamp
 from ocr.compat._recovered import (
@@ -54,7 +58,56 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-__all__ = ["Era", "LegacyRun", "locate_legacy_folder", "locate_legacy_run"]
+__all__ = ["Era", "LegacyFolders", "LegacyRun", "locate_legacy_folder", "locate_legacy_run"]
+
+
+class LegacyFolders(NamedTuple):
+    """The legacy sweep (era D) and W&B folders that go with an outputs folder.
+
+    ``None`` means the root of that name (``multirun``, ``wandb``) among the
+    roots it is used with, if any.
+
+    Args:
+        multirun: The legacy sweep folder.
+        wandb: The W&B folder.
+    """
+
+    multirun: Path | None = None
+    wandb: Path | None = None
+
+    @classmethod
+    def beside(cls, root: Path) -> LegacyFolders:
+        """``multirun/`` and ``wandb/`` beside an outputs folder, those that are folders.
+
+        Args:
+            root: The outputs folder (absolute).
+
+        Returns:
+            The folders found (links are not taken).
+        """
+
+        def sibling(name: str) -> Path | None:
+            path = root.parent / name
+            return path if path != root and path.is_dir() and not path.is_symlink() else None
+
+        return cls(sibling(MULTIRUN_DIR_NAME), sibling(WANDB_DIR_NAME))
+
+    def tops(self, root: Path) -> list[Path]:
+        """The outputs folder ``root``, then the named folders: all a scan of it walks."""
+        return [root, *(folder for folder in self if folder is not None)]
+
+    def is_multirun(self, root: Path) -> bool:
+        """Whether ``root`` is the legacy sweep folder."""
+        return root == self.multirun if self.multirun else root.name == MULTIRUN_DIR_NAME
+
+    def is_wandb(self, root: Path) -> bool:
+        """Whether ``root`` is the W&B folder."""
+        return root == self.wandb if self.wandb else root.name == WANDB_DIR_NAME
+
+    def wandb_among(self, roots: Sequence[Path]) -> Path | None:
+        """The W&B folder: the one named, else the first of ``roots`` called ``wandb``."""
+        return self.wandb or next((root for root in roots if self.is_wandb(root)), None)
+
 
 _ERA_C: Final = re.compile(
     rf"(?P<head>.+)_(?P<phase>[^_]+)_(?P<stamp>{LEGACY_STAMP_PATTERN})", re.DOTALL
@@ -110,7 +163,12 @@ class LegacyRun:
         return None if self.wandb_dir is None else self.wandb_dir.joinpath(*WANDB_CONFIG_RELATIVE)
 
 
-def locate_legacy_run(checkpoint: Path, *, roots: Sequence[Path]) -> LegacyRun | None:
+_BY_NAME: Final = LegacyFolders()
+
+
+def locate_legacy_run(
+    checkpoint: Path, *, roots: Sequence[Path], legacy: LegacyFolders = _BY_NAME
+) -> LegacyRun | None:
     """Find the experiment a checkpoint belongs to from where it sits.
 
     Only names are read, plus a few ``is_file`` checks and, for era C, one
@@ -119,38 +177,39 @@ def locate_legacy_run(checkpoint: Path, *, roots: Sequence[Path]) -> LegacyRun |
 
     Args:
         checkpoint: The checkpoint file, absolute and spelled like ``roots``.
-        roots: The outputs folder and, when they exist, the ``multirun`` and
-            ``wandb`` folders beside it (told apart by name).
+        roots: The outputs folder and, when they exist, the legacy sweep and
+            W&B folders that go with it.
+        legacy: Which of ``roots`` are the sweep and W&B folders (default:
+            those called ``multirun`` and ``wandb``).
 
     Returns:
         The run, or ``None`` when the file is under no root or sits in no
         known shape.
     """
     containing = [root for root in roots if checkpoint.is_relative_to(root)]
-    wandb_roots = [root for root in roots if root.name == WANDB_DIR_NAME]
     if not containing:
         return None
     root = max(containing, key=lambda candidate: len(candidate.parts))
-    if root.name == WANDB_DIR_NAME:
+    if legacy.is_wandb(root):
         return None
     parts = checkpoint.relative_to(root).parts
     split = _split_at_checkpoints(root, parts)
     if split is None:
         return None
     run_parts, checkpoint_dir, subfolder = split
-    if root.name == MULTIRUN_DIR_NAME:
+    if legacy.is_multirun(root):
         run = _timestamped_run(root, run_parts, checkpoint_dir, subfolder, Era.D)
     else:
         run = _timestamped_run(root, run_parts, checkpoint_dir, subfolder, Era.E)
         if run is None and len(run_parts) == 1:
-            wandb_root = wandb_roots[0] if wandb_roots else None
+            wandb_root = legacy.wandb_among(roots)
             run = _named_run(root, run_parts[0], checkpoint_dir, subfolder, wandb_root)
     if run is None or (run.era is not Era.E and not is_legacy_enabled()):
         return None
     return run
 
 
-def locate_legacy_folder(folder: Path, *, roots: Sequence[Path]) -> LegacyRun | None:
+def locate_legacy_folder(folder: Path, *, wandb_root: Path | None) -> LegacyRun | None:
     """Say which legacy experiment a folder at the top of an outputs root is (eras A to C).
 
     The migrator walks folders, not checkpoints: a folder may hold only a
@@ -158,21 +217,17 @@ def locate_legacy_folder(folder: Path, *, roots: Sequence[Path]) -> LegacyRun | 
     ``checkpoints`` holds a model subfolder is era B.
 
     Args:
-        folder: ``<outputs>/<name>``, spelled like ``roots``.
-        roots: As for :func:`locate_legacy_run`.
+        folder: ``<outputs>/<name>``.
+        wandb_root: The W&B folder to join era C folders with (``None``: no join).
 
     Returns:
         The run (``checkpoint_dir`` is its ``checkpoints`` folder), or ``None``
-        when the folder is not directly under an outputs root among ``roots``,
-        or legacy support is off.
+        when legacy support is off.
     """
-    outputs = [r for r in roots if r.name not in (WANDB_DIR_NAME, MULTIRUN_DIR_NAME)]
-    if folder.parent not in outputs or not is_legacy_enabled():
+    if not is_legacy_enabled():
         return None
-    wandb_roots = [root for root in roots if root.name == WANDB_DIR_NAME]
     checkpoint_dir = RunLayout(folder).checkpoint_dir
     subfolder = next(iter(_model_subfolders(checkpoint_dir)), None)
-    wandb_root = wandb_roots[0] if wandb_roots else None
     return _named_run(folder.parent, folder.name, checkpoint_dir, subfolder, wandb_root)
 
 

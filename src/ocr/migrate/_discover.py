@@ -7,6 +7,10 @@ every folder that is not one of the layout's date folders (and not ocr's own
 In the legacy ``multirun/`` folder, every ``<date>/<time>`` folder is a sweep
 (era D). W&B run folders are matched to experiments later, by timestamp.
 Links and loose files are left where they are.
+
+The sweep and W&B folders are ``multirun/`` and ``wandb/`` beside the root
+unless the user names others (:func:`choose_legacy_folders`); any must lie
+in the root's parent folder, the base every path of a plan is relative to.
 """
 
 from __future__ import annotations
@@ -16,8 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ocr.compat import Era, locate_legacy_folder, wandb_run_stamp
-from ocr.errors import RunPathParseError
+from ocr.compat import (
+    Era,
+    LegacyFolders,
+    locate_legacy_folder,
+    wandb_run_stamp,
+)
+from ocr.errors import InputPathError, RunPathParseError
 from ocr.layout import RootLayout, is_date_name
 from ocr.migrate._inventory import Inventory, take_inventory
 
@@ -25,7 +34,70 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from datetime import datetime
 
-__all__ = ["Discovery", "LegacyUnit", "WandbRun", "discover"]
+__all__ = ["Discovery", "LegacyUnit", "WandbRun", "choose_legacy_folders", "discover"]
+
+
+def choose_legacy_folders(
+    root: Path, *, multirun: Path | bool, wandb: Path | bool
+) -> LegacyFolders:
+    """Resolve the user's choice of legacy sweep and W&B folders.
+
+    Args:
+        root: The output root (absolute, resolved).
+        multirun: ``True`` for ``multirun/`` beside the root when it is a
+            folder, ``False`` for none, or the folder itself.
+        wandb: The same for the W&B folder (``wandb/``).
+
+    Returns:
+        The folders, absolute and resolved (``None``: none).
+
+    Raises:
+        InputPathError: A named folder is missing, a link, outside the root's
+            parent folder, or overlaps the root or the other folder.
+    """
+    beside = LegacyFolders.beside(root)
+    chosen = LegacyFolders(
+        multirun=_chosen(root, multirun, beside.multirun, "--multirun"),
+        wandb=_chosen(root, wandb, beside.wandb, "--wandb"),
+    )
+    if chosen.multirun is not None and chosen.multirun == chosen.wandb:
+        raise InputPathError(
+            f"--multirun and --wandb name the same folder {str(chosen.wandb)!r}",
+            fix="Give each its own folder, or leave one out with --no-multirun/--no-wandb",
+            path=chosen.wandb,
+        )
+    return chosen
+
+
+def _chosen(root: Path, choice: Path | bool, beside: Path | None, option: str) -> Path | None:
+    if choice is True:
+        return beside
+    if choice is False:
+        return None
+    given = Path(choice).expanduser()
+    if given.is_symlink() or not given.is_dir():
+        kind = "a link" if given.is_symlink() else "not a folder"
+        raise InputPathError(
+            f"{option} {str(choice)!r} is {kind}",
+            fix=f"Give the legacy folder itself, or leave it out with --no-{option[2:]}",
+            path=given,
+        )
+    folder = given.resolve()
+    base = root.parent
+    if folder == root or folder.is_relative_to(root) or root.is_relative_to(folder):
+        raise InputPathError(
+            f"{option} {str(choice)!r} overlaps the output root {str(root)!r}",
+            fix="Give a folder beside the output root, not in or around it",
+            path=folder,
+        )
+    if not folder.is_relative_to(base):
+        raise InputPathError(
+            f"{option} {str(choice)!r} is outside {str(base)!r}, the folder that holds the output "
+            "root (a migration keeps every path relative to it)",
+            fix=f"Move the folder under {str(base)!r} first, then migrate",
+            path=folder,
+        )
+    return folder
 
 
 @dataclass(frozen=True)
@@ -77,21 +149,19 @@ class Discovery:
 
 
 def discover(
-    root: Path, *, multirun: Path | None, wandb: Path | None, already_migrated: Collection[Path]
+    root: Path, sources: LegacyFolders, *, already_migrated: Collection[Path]
 ) -> Discovery:
     """Find every legacy experiment, sweep and W&B run of a tree.
 
     Args:
         root: The output root.
-        multirun: The legacy sweep folder, or ``None`` to leave sweeps out.
-        wandb: The W&B folder, or ``None`` to leave W&B runs out.
+        sources: The legacy sweep and W&B folders to take in.
         already_migrated: Legacy folders an earlier (copy) migration already
             mapped; they are skipped.
 
     Returns:
         What was found.
     """
-    roots = [top for top in (root, multirun, wandb) if top is not None]
     found = Discovery()
     state_dir = RootLayout(root).state_dir
     for entry in _entries(root):
@@ -103,7 +173,7 @@ def discover(
         elif not entry.is_dir():
             found.left.append((path, "a file outside any experiment folder"))
         elif not is_date_name(entry.name):
-            run = locate_legacy_folder(path, roots=roots)
+            run = locate_legacy_folder(path, wandb_root=sources.wandb)
             if run is None:  # pragma: no cover - only with legacy support switched off
                 continue
             found.units.append(
@@ -117,10 +187,10 @@ def discover(
                     inventory=take_inventory(path),
                 )
             )
-    if multirun is not None:
-        _discover_sweeps(multirun, found, already_migrated)
-    if wandb is not None:
-        _discover_wandb(wandb, found, already_migrated)
+    if sources.multirun is not None:
+        _discover_sweeps(sources.multirun, found, already_migrated)
+    if sources.wandb is not None:
+        _discover_wandb(sources.wandb, found, already_migrated)
     return found
 
 

@@ -28,6 +28,7 @@ from ocr.atomic import atomic_write_text
 from ocr.compat import migration_dir, migrations_dir
 from ocr.errors import MigrationBusyError, MigrationStateError
 from ocr.layout import RootLayout
+from ocr.migrate._discover import choose_legacy_folders
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import crash_point
 from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal, MigrationState
@@ -74,8 +75,8 @@ def apply_migration(
     root: Path,
     *,
     mode: Mode = Mode.MOVE,
-    include_multirun: bool = True,
-    include_wandb: bool = True,
+    multirun: Path | bool = True,
+    wandb: Path | bool = True,
     progress: TextIO | None = None,
 ) -> MigrationReport:
     """Migrate a legacy tree, or finish a migration a crash interrupted.
@@ -83,19 +84,21 @@ def apply_migration(
     Args:
         root: The output root (absolute).
         mode: Move (default) or copy.
-        include_multirun: Migrate the legacy ``multirun/`` beside the root.
-        include_wandb: Move W&B runs from ``wandb/`` beside the root into their runs.
+        multirun: The legacy sweep folder (as for :func:`plan_migration`).
+        wandb: The W&B folder (as for :func:`plan_migration`).
         progress: Where to draw a progress bar (only on a terminal); default stderr.
 
     Returns:
         The report (state ``nothing_to_do`` when no legacy experiment is left).
 
     Raises:
-        InputPathError: ``root`` is not a folder.
+        InputPathError: ``root`` is not a folder, or a named folder is not usable.
         MigrationBusyError: Another process is migrating the same tree.
         MigrationStateError: A rollback was interrupted; it must be finished first.
     """
     root = RootLayout.existing(root).root
+    # Named folders are checked before the lock leaves a trace in the tree.
+    legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
     state_dir = RootLayout(root).state_dir
     made_state_dir = not state_dir.exists()
     root_mtime_ns = root.stat().st_mtime_ns
@@ -112,7 +115,7 @@ def apply_migration(
         if unfinished:
             return _run(root, read_plan_file(unfinished[0].folder), progress or sys.stderr)
         plan = plan_migration(
-            root, mode=mode, include_multirun=include_multirun, include_wandb=include_wandb
+            root, mode=mode, multirun=legacy.multirun or False, wandb=legacy.wandb or False
         )
         if plan.actions:
             # The lock made .ocr: the plan must remember the tree as it was before.

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Final
 
 from ocr.catalog import CheckpointCatalog
 from ocr.compat import (
-    MULTIRUN_DIR_NAME,
     WANDB_DIR_NAME,
     Era,
+    LegacyFolders,
     MigrationMapping,
     mapping_file,
     mapping_files,
@@ -34,7 +34,7 @@ from ocr.compat import (
 )
 from ocr.errors import OcrError
 from ocr.layout import RootLayout, RunLayout, free_run_path, parse_run_path
-from ocr.migrate._discover import LegacyUnit, WandbRun, discover
+from ocr.migrate._discover import LegacyUnit, WandbRun, choose_legacy_folders, discover
 from ocr.migrate._model import (
     Action,
     ActionKind,
@@ -65,8 +65,8 @@ def plan_migration(
     root: Path,
     *,
     mode: Mode = Mode.MOVE,
-    include_multirun: bool = True,
-    include_wandb: bool = True,
+    multirun: Path | bool = True,
+    wandb: Path | bool = True,
     now: datetime | None = None,
 ) -> MigrationPlan:
     """Plan the migration of a legacy tree into the new layout, writing nothing.
@@ -74,32 +74,29 @@ def plan_migration(
     Args:
         root: The output root (absolute, existing).
         mode: Move (default) or copy.
-        include_multirun: Migrate the legacy ``multirun/`` folder beside the root.
-        include_wandb: Move W&B run folders from ``wandb/`` beside the root into their runs.
+        multirun: The legacy sweep folder to migrate: ``True`` for ``multirun/``
+            beside the root (when there is one), ``False`` for none, or a folder
+            in the root's parent folder.
+        wandb: The W&B folder whose runs move into their runs, chosen the same
+            way (``wandb/`` beside the root by default).
         now: The planning time; defaults to now.
 
     Returns:
         The plan; its ``actions`` are empty when there is nothing to migrate.
 
     Raises:
-        InputPathError: ``root`` is not a folder.
+        InputPathError: ``root`` is not a folder, or a named folder is not usable
+            (:func:`choose_legacy_folders` says when).
     """
     root = RootLayout.existing(root).root
     planner = _Planner(root, mode, (now or datetime.now()).astimezone())
-    multirun = _sibling(root, MULTIRUN_DIR_NAME) if include_multirun else None
-    wandb = _sibling(root, WANDB_DIR_NAME) if include_wandb else None
-    tops = [top for top in (root, multirun, wandb) if top is not None]
-    found = discover(root, multirun=multirun, wandb=wandb, already_migrated=_copied_before(root))
+    legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
+    found = discover(root, legacy, already_migrated=_copied_before(root))
     for path, reason in found.left:
         planner.leave(path, reason)
     if found.units:
-        planner.build(found.units, found.wandb_runs, tops)
-    return planner.plan(tops)
-
-
-def _sibling(root: Path, name: str) -> Path | None:
-    sibling = root.parent / name
-    return sibling if sibling.is_dir() and not sibling.is_symlink() and sibling != root else None
+        planner.build(found.units, found.wandb_runs, legacy)
+    return planner.plan(legacy.tops(root))
 
 
 def _copied_before(root: Path) -> set[Path]:
@@ -137,9 +134,11 @@ class _Planner:
     def leave(self, path: Path, reason: str) -> None:
         self.left.append(LeftInPlace(path=self.steps.rel(path), reason=reason))
 
-    def build(self, units: list[LegacyUnit], wandb_runs: list[WandbRun], tops: list[Path]) -> None:
+    def build(
+        self, units: list[LegacyUnit], wandb_runs: list[WandbRun], legacy: LegacyFolders
+    ) -> None:
         state_dir = RootLayout(self.root).state_dir
-        self._remember_folders([*tops, state_dir, migrations_dir(self.root)])
+        self._remember_folders([*legacy.tops(self.root), state_dir, migrations_dir(self.root)])
         targets = self._place(units)
         self._join_wandb(targets, wandb_runs)
         for target in targets:
@@ -152,7 +151,8 @@ class _Planner:
             now=self.now,
             environment=capture_environment(),
             entries={
-                entry.path: entry for entry in CheckpointCatalog([self.root]).scan(index=False)
+                entry.path: entry
+                for entry in CheckpointCatalog([self.root], legacy=legacy).scan(index=False)
             },
             warnings=self.warnings,
         )
