@@ -22,35 +22,22 @@ from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
 from ocr.metadata import UNKNOWN_NAMES, CheckpointMetadata, read_metadata, write_metadata
 from ocr.naming import sidecar_path
 from ocr.registry import ExperimentRegistry
+from tests.sidecar_checkpoints import save_checkpoint
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
-GOLDEN = read_metadata(FIXTURES / "golden" / "sidecar-v1.ckpt.meta.json")
 LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
 ERAS = [pytest.param(era, id=era) for era in ("A", "B", "C", "D")]
 
 
 def _save(run_dir: Path, name: str, *, epoch: int, hmean: float, encoder: str = "tiny_cnn") -> Path:
-    checkpoint = RunLayout(run_dir).checkpoint_dir / name
-    checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint.write_bytes(b"not a pickle: discovery never loads this" * (epoch + 1))
-    stat = checkpoint.stat()
-    metadata = GOLDEN.model_copy(
-        update={
-            "checkpoint": GOLDEN.checkpoint.model_copy(
-                update={
-                    "file_name": name,
-                    "size_bytes": stat.st_size,
-                    "modified_ns": stat.st_mtime_ns,
-                }
-            ),
-            "model": GOLDEN.model.model_copy(update={"encoder": encoder}),
-            "training": GOLDEN.training.model_copy(
-                update={"epoch": epoch, "global_step": 10 * epoch, "metrics": {"val/hmean": hmean}}
-            ),
-        }
+    return save_checkpoint(
+        run_dir,
+        name,
+        epoch=epoch,
+        step=10 * epoch,
+        metrics={"val/hmean": hmean},
+        model={"encoder": encoder},
     )
-    write_metadata(checkpoint, metadata)
-    return checkpoint
 
 
 @pytest.fixture

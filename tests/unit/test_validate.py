@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,7 +18,7 @@ from ocr.errors import (
     RecordInvalidError,
 )
 from ocr.layout import RootLayout, RunLayout, SweepLayout, allocate_launch_dir
-from ocr.metadata import hash_saved_config, read_metadata, write_metadata
+from ocr.metadata import hash_saved_config, read_metadata
 from ocr.naming import sidecar_path
 from ocr.registry import ExperimentRegistry, read_record
 from ocr.validate import (
@@ -32,12 +31,12 @@ from ocr.validate import (
     render_json,
     validate_root,
 )
+from tests.sidecar_checkpoints import save_checkpoint as save_with_sidecar
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
-FIXTURES = Path(__file__).parents[2] / "fixtures"
-GOLDEN = read_metadata(FIXTURES / "golden" / "sidecar-v1.ckpt.meta.json")
 LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
 CONFIG = "model:\n  encoder: tiny_resnet\n  lr: 0.01\nname: ${model.encoder}-run\n"
 FIRST = "2025-10-18/14-03-22"
@@ -62,25 +61,9 @@ def save_checkpoint(
     run_dir: Path, name: str, *, epoch: int, step: int, config_hash: str | None
 ) -> Path:
     """A checkpoint file with a real, consistent sidecar."""
-    checkpoint = RunLayout(run_dir).checkpoint_dir / name
-    checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint.write_bytes(b"not a pickle" * (epoch + 1))
-    stat = checkpoint.stat()
-    metadata = GOLDEN.model_copy(
-        update={
-            "checkpoint": GOLDEN.checkpoint.model_copy(
-                update={
-                    "file_name": name,
-                    "size_bytes": stat.st_size,
-                    "modified_ns": stat.st_mtime_ns,
-                }
-            ),
-            "training": GOLDEN.training.model_copy(update={"epoch": epoch, "global_step": step}),
-            "config": GOLDEN.config.model_copy(update={"config_hash": config_hash}),
-        }
+    return save_with_sidecar(
+        run_dir, name, epoch=epoch, step=step, config={"config_hash": config_hash}
     )
-    write_metadata(checkpoint, metadata)
-    return checkpoint
 
 
 def write_mapping(
@@ -274,7 +257,7 @@ def test_a_sidecar_mismatch_lists_every_disagreement_when_the_checkpoint_differs
         ProblemKind.SIDECAR_MISMATCH,
         f"outputs/{FIRST}/checkpoints/{wrong.name}.meta.json",
         f"the sidecar disagrees with its checkpoint: file_name is {first.name!r}, the checkpoint "
-        f"is {wrong.name!r}; size_bytes is 12, the checkpoint has 180 bytes; epoch is 0, the file "
+        f"is {wrong.name!r}; size_bytes is 40, the checkpoint has 180 bytes; epoch is 0, the file "
         "name says 5; global_step is 40, the file name says 200. Restore the checkpoint it "
         "describes, or delete the sidecar",
     )
