@@ -12,6 +12,7 @@ import torch
 
 from ocr.catalog import WEIGHTS_CACHE_NAME, CatalogEntry, CheckpointCatalog, read_weights
 from ocr.cli import main
+from ocr.compat import LEGACY_ENV_VAR
 from ocr.errors import OcrError
 from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
 from ocr.metadata import read_metadata, write_metadata
@@ -410,3 +411,25 @@ def test_cli_read_weights_says_install_torch_when_it_is_missing(
     err = capsys.readouterr().err
     assert err.startswith("ocr: error: reading checkpoint weights needs torch")
     assert "Install torch" in err and err.count("\n") == 1
+
+
+def test_read_weights_reads_nothing_when_legacy_support_is_off(
+    run_root: Path,
+    count_loads: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run_dir = allocate_launch_dir(run_root, now=datetime(2025, 10, 18, 14, 3, 22))
+    checkpoint = RunLayout(run_dir).checkpoint_dir / "last.ckpt"  # new layout, no sidecar
+    checkpoint.parent.mkdir(parents=True)
+    torch.save(_lightning(_stem(16)), checkpoint)
+    monkeypatch.setenv(LEGACY_ENV_VAR, "0")
+    (entry,) = CheckpointCatalog([run_root]).scan()
+    assert read_weights([entry], roots=[run_root]) == ([entry], [])
+    assert main(["catalog", str(run_root), "--read-weights", "--format", "json"]) == 0
+    assert count_loads == []
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)[0]["encoder"] is None
+    assert captured.err == (
+        "ocr: note: --read-weights reads nothing while legacy support is off (OCR_LEGACY=0)\n"
+    )

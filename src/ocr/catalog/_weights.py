@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ocr.atomic import atomic_write_bytes
 from ocr.catalog._entry import SidecarState
-from ocr.compat import Source, model_from_state_dict_keys
+from ocr.compat import Source, is_legacy_enabled, model_from_state_dict_keys
 from ocr.errors import OcrError
 from ocr.layout import RootLayout
 from ocr.locking import locked
@@ -84,7 +84,8 @@ def read_weights(
     """Fill in what legacy checkpoints' weights say, where their entries lack it.
 
     Only entries without a valid ocr sidecar (``missing`` or ``invalid``) whose
-    encoder, decoder or head is unknown are read. A field is only ever added,
+    encoder, decoder or head is unknown are read, and none while legacy
+    support is off (``OCR_LEGACY=0``): this is a legacy fallback. A field is only ever added,
     never replaced (a config or a name is trusted more), and its source
     becomes ``state_dict``. Metrics the file holds (``cleval_metrics``, and the
     monitored score Lightning's ``ModelCheckpoint`` kept for this very file)
@@ -107,6 +108,8 @@ def read_weights(
     >>> read_weights([], roots=[])
     ([], [])
     """
+    if not is_legacy_enabled():
+        return list(entries), []
     resolved = [Path(root).expanduser().resolve() for root in roots]
     groups: dict[Path | None, list[CatalogEntry]] = {}
     for entry in entries:

@@ -22,6 +22,7 @@ from ocr.catalog import (
 from ocr.catalog._query import best_per_group, parse_best, parse_where
 from ocr.cli._args import DEFAULT_ROOT, add_format, parse_when, resolve_root
 from ocr.cli._table import render_table
+from ocr.compat import LEGACY_ENV_VAR, is_legacy_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -130,6 +131,11 @@ def _find(
             *predicates, sort=args.sort, descending=descending, rescan=args.rescan
         )
         return found, []
+    if not is_legacy_enabled():
+        sys.stderr.write(
+            "ocr: note: --read-weights reads nothing while legacy support is off "
+            f"({LEGACY_ENV_VAR}=0)\n"
+        )
     # The weights must fill the entries in before any filter looks at them.
     entries, problems = read_weights(catalog.scan(rescan=args.rescan), roots=catalog.roots)
     found = [entry for entry in entries if all(p(entry) for p in predicates)]
