@@ -191,6 +191,21 @@ def _resnet(blocks: tuple[int, ...], convs: int) -> dict[str, tuple[int, ...]]:
     }
 
 
+def _timm_blocks(
+    stem: int, depths: tuple[int, ...], *, skip_stage: int | None = None
+) -> dict[str, tuple[int, ...]]:
+    """A timm encoder's keys: a stem, then ``blocks.<stage>.<block>`` convolutions."""
+    shapes: dict[str, tuple[int, ...]] = {"model.encoder.model.conv_stem.weight": (stem, 3, 3, 3)}
+    for stage, depth in enumerate(depths):
+        if stage == skip_stage:
+            continue
+        for block in range(depth):
+            prefix = f"model.encoder.model.blocks.{stage}.{block}"
+            shapes[f"{prefix}.conv_pw.weight"] = (8, 8, 1, 1)
+            shapes[f"{prefix}.bn1.running_mean"] = (8,)
+    return shapes
+
+
 @pytest.mark.parametrize(
     ("shapes", "expected"),
     [
@@ -242,6 +257,26 @@ def _resnet(blocks: tuple[int, ...], convs: int) -> dict[str, tuple[int, ...]]:
             {"encoder.conv_stem.weight": (40, 3, 3, 3), "optimizer.step": (1,)},
             _model(Source.STATE_DICT, encoder="mobilenetv3_large_100"),
             id="no-prefix",
+        ),
+        pytest.param(
+            _timm_blocks(32, (1, 2, 2, 3, 3, 4, 1)),
+            _model(Source.STATE_DICT, encoder="efficientnet_b0"),
+            id="efficientnet-b0",
+        ),
+        pytest.param(
+            _timm_blocks(40, (2, 3, 3, 5, 5, 6)),  # features_only: the last stage cut off
+            _model(Source.STATE_DICT, encoder="efficientnet_b3"),
+            id="efficientnet-b3",
+        ),
+        pytest.param(
+            _timm_blocks(16, (1, 2, 3, 4, 2, 3, 1)),
+            _model(Source.STATE_DICT, encoder="mobilenetv3_small_050"),
+            id="mobilenet-blocks-keep-the-width-rule",
+        ),
+        pytest.param(
+            _timm_blocks(40, (1, 2, 2, 3, 3, 4), skip_stage=2),
+            _model(Source.STATE_DICT, encoder="mobilenetv3_large_100"),
+            id="gapped-stages-decide-nothing",
         ),
         pytest.param({"model.encoder.conv_stem.weight": ()}, {}, id="scalar-stem"),
         pytest.param({"model.encoder.fc.weight": (10, 512)}, {}, id="nothing-decides"),

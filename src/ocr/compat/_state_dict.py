@@ -30,6 +30,14 @@ _DECODER_MARKS: Final = (
 _HEAD_MARKS: Final = (("head.binarize.", "db_head"),)
 _STEM_WIDTHS: Final = {16: "mobilenetv3_small_050", 24: "mobilenetv3_small_075"}
 _OTHER_STEM: Final = "mobilenetv3_large_100"
+# timm's EfficientNets also have a ``conv_stem`` (32 wide for b0, 40 for b3), which
+# the width rule alone would call ``mobilenetv3_large_100``; their blocks per
+# stage tell them apart (the last stage may be cut off by ``features_only``).
+_TIMM_BLOCK: Final = re.compile(r"encoder\.(?:.*\.)?blocks\.(?P<stage>\d+)\.(?P<block>\d+)\..*")
+_EFFICIENTNETS: Final = {
+    (1, 2, 2, 3, 3, 4): "efficientnet_b0",
+    (2, 3, 3, 5, 5, 6): "efficientnet_b3",
+}
 _RESNET_BLOCK: Final = re.compile(
     r"encoder\.(?:.*\.)?layer(?P<layer>[1-4])\.(?P<block>\d+)\.conv(?P<conv>\d)\.weight"
 )
@@ -53,7 +61,8 @@ def model_from_state_dict_keys(shapes: Mapping[str, tuple[int, ...]]) -> dict[st
         The parts the keys decide, each from :attr:`Source.STATE_DICT`: the
         decoder (``outers``/``inners`` = ``unet``, ``bottom_up`` = ``pan_decoder``,
         ``fusion`` = ``fpn_decoder``), the encoder (``conv_stem`` width 16/24/other
-        = ``mobilenetv3_small_050``/``_small_075``/``_large_100``; ``layer1.0.conv1``
+        = ``mobilenetv3_small_050``/``_small_075``/``_large_100``, unless its
+        blocks per stage are EfficientNet-B0's or -B3's; ``layer1.0.conv1``
         = ``resnet``, or ``resnet18``/``34``/``50``/... when the block counts
         decide it) and the head (``binarize`` = ``db_head``).
 
@@ -88,7 +97,8 @@ def _encoder(keys: Mapping[str, tuple[int, ...]]) -> str | None:
     encoder_keys = {key: shape for key, shape in keys.items() if key.startswith("encoder.")}
     for key, shape in encoder_keys.items():
         if key.endswith("conv_stem.weight") and shape:
-            return _STEM_WIDTHS.get(shape[0], _OTHER_STEM)
+            efficientnet = _EFFICIENTNETS.get(_timm_stage_depths(encoder_keys)[:6])
+            return efficientnet or _STEM_WIDTHS.get(shape[0], _OTHER_STEM)
     blocks = [match for key in encoder_keys if (match := _RESNET_BLOCK.fullmatch(key))]
     if not any(m["layer"] == "1" and m["block"] == "0" and m["conv"] == "1" for m in blocks):
         return None
@@ -97,3 +107,14 @@ def _encoder(keys: Mapping[str, tuple[int, ...]]) -> str | None:
         len({m["block"] for m in blocks if m["layer"] == str(layer)}) for layer in range(1, 5)
     )
     return _RESNETS.get((is_bottleneck, counts), "resnet")
+
+
+def _timm_stage_depths(encoder_keys: Mapping[str, tuple[int, ...]]) -> tuple[int, ...]:
+    """Blocks per stage of a timm ``blocks.<stage>.<block>`` encoder (empty for others)."""
+    blocks: dict[int, set[int]] = {}
+    for key in encoder_keys:
+        if match := _TIMM_BLOCK.fullmatch(key):
+            blocks.setdefault(int(match["stage"]), set()).add(int(match["block"]))
+    if not blocks or sorted(blocks) != list(range(len(blocks))):
+        return ()
+    return tuple(len(blocks[stage]) for stage in range(len(blocks)))
