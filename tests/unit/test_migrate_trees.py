@@ -6,20 +6,23 @@ the tree): after ``apply``, every original file's bytes are in the new tree;
 the catalog finds every checkpoint; ``ocr validate`` passes; a second
 ``apply`` does nothing; ``rollback`` gives back the identical tree (paths,
 bytes, links, file and folder mtimes), the ``outside/`` folder links point to
-untouched throughout.
+untouched throughout. Half the trees keep their sweeps and W&B runs under
+other names (``--multirun``/``--wandb``).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from ocr.catalog import CheckpointCatalog
-from ocr.compat import set_legacy_enabled
+from ocr.compat import LegacyFolders, set_legacy_enabled
 from ocr.migrate import apply_migration, rollback_migration
 from ocr.validate import validate_root
 from tests.legacy_trees import LegacyTree, legacy_trees, materialize
@@ -36,21 +39,26 @@ def _legacy_support_on() -> Iterator[None]:
     set_legacy_enabled(None)
 
 
-@given(tree=legacy_trees())
-def test_migration_loses_nothing_and_rolls_back_exactly(tree: LegacyTree) -> None:
+@given(tree=legacy_trees(), renamed=st.booleans())
+def test_migration_loses_nothing_and_rolls_back_exactly(tree: LegacyTree, renamed: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp).resolve()
         materialize(tree, base)
         root = base / "outputs"
+        legacy = LegacyFolders.beside(root)
+        if renamed:  # a team that kept its sweeps and W&B runs under other names
+            legacy = _rename_legacy_folders(base)
         before = snapshot(base)
-        found_before = len(CheckpointCatalog([root]).scan(index=False))
+        found_before = len(CheckpointCatalog([root], legacy=legacy).scan(index=False))
 
-        report = apply_migration(root)
+        report = apply_migration(
+            root, multirun=legacy.multirun or False, wandb=legacy.wandb or False
+        )
 
         after = snapshot(base)
         assert set(file_digests(before).values()) <= set(file_digests(after).values())
         assert report.counts.checkpoints + _links_kept(tree) >= found_before - _outside(tree)
-        assert len(CheckpointCatalog([root]).scan(index=False)) == found_before
+        assert len(CheckpointCatalog([root], legacy=legacy).scan(index=False)) == found_before
         validation = validate_root(root)
         assert validation.ok, validation.problems
         settled = snapshot(base)
@@ -59,6 +67,40 @@ def test_migration_loses_nothing_and_rolls_back_exactly(tree: LegacyTree) -> Non
 
         rollback_migration(root)
         assert snapshot(base) == before
+
+
+def _rename_legacy_folders(base: Path) -> LegacyFolders:
+    """Move ``multirun/`` to ``old runs/sweeps`` and ``wandb/`` to ``wb``, fixing links to them."""
+    moves = {base / "multirun": base / "old runs" / "sweeps", base / "wandb": base / "wb"}
+    links = [path for path in base.rglob("*") if path.is_symlink()]
+    written = {link: link.readlink() for link in links}
+    targets = {link: Path(os.path.normpath(link.parent / to)) for link, to in written.items()}
+    (base / "old runs").mkdir()
+    for old, new in moves.items():
+        if old.is_dir():
+            old.rename(new)
+    for link, target in targets.items():
+        moved = next(
+            (
+                new / target.relative_to(old)
+                for old, new in moves.items()
+                if target.is_relative_to(old)
+            ),
+            None,
+        )
+        place = next(
+            (new / link.relative_to(old) for old, new in moves.items() if link.is_relative_to(old)),
+            link,
+        )
+        if moved is not None or place != link:
+            absolute = written[link].is_absolute()
+            place.unlink()
+            new_target = moved or target
+            place.symlink_to(new_target if absolute else os.path.relpath(new_target, place.parent))
+    return LegacyFolders(
+        multirun=moves[base / "multirun"] if moves[base / "multirun"].is_dir() else None,
+        wandb=moves[base / "wandb"] if moves[base / "wandb"].is_dir() else None,
+    )
 
 
 def _links_kept(tree: LegacyTree) -> int:
