@@ -48,7 +48,7 @@ def save_checkpoint(
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     checkpoint.write_bytes(b"not a pickle: discovery never loads this" * (epoch + 1))
     stat = checkpoint.stat()
-    training = {"epoch": epoch, "global_step": step}
+    training: dict[str, object] = {"epoch": epoch, "global_step": step}
     if metrics is not None:
         training["metrics"] = dict(metrics)
     metadata = GOLDEN.model_copy(

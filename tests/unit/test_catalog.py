@@ -252,6 +252,89 @@ def test_legacy_siblings_are_left_out_when_legacy_support_is_off(
     assert CheckpointCatalog([tmp_path / "D" / "outputs"]).scan() == []
 
 
+@pytest.fixture
+def renamed_legacy(tmp_path: Path) -> Path:
+    """Eras C and D whose ``wandb/`` and ``multirun/`` were kept as ``wb/`` and ``old/sweeps``."""
+    base = tmp_path / "project"
+    for era in "CD":
+        shutil.copytree(FIXTURES / "legacy" / era, base, dirs_exist_ok=True)
+    (base / "old").mkdir()
+    (base / MULTIRUN_DIR_NAME).rename(base / "old" / "sweeps")
+    (base / WANDB_DIR_NAME).rename(base / "wb")
+    return base
+
+
+def _by_layout(entries: list[dict[str, object]]) -> dict[object, int]:
+    counts: dict[object, int] = {}
+    for entry in entries:
+        counts[entry["layout"]] = counts.get(entry["layout"], 0) + 1
+    return counts
+
+
+def test_legacy_folders_of_other_names_are_scanned_when_named(
+    renamed_legacy: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = str(renamed_legacy / "outputs")
+    assert main_json(["catalog", root], capsys) == main_json(["catalog", root, "--rescan"], capsys)
+    unnamed = main_json(["catalog", root], capsys)
+    assert _by_layout(unnamed) == {LayoutKind.TAGGED: 3}
+    tagged = [e for e in unnamed if "ocr_training-unknown" in str(e["path"])]
+    assert {e["encoder"] for e in tagged} == {None}  # no W&B run joins it to its config
+
+    options = ["--multirun", str(renamed_legacy / "old" / "sweeps"), "--wandb", "wb"]
+    with caplog.at_level(logging.WARNING):
+        named = main_json(["catalog", root, *options], capsys, cwd=renamed_legacy)
+    assert caplog.text == ""  # an index made with other folders is replaced, not "corrupt"
+    assert _by_layout(named) == {LayoutKind.TAGGED: 3, LayoutKind.SWEEP: 2}
+    joined = [e for e in named if "ocr_training-unknown" in str(e["path"])]
+    assert {e["encoder"] for e in joined} == {"resnet50"}
+    assert {e["sources"]["encoder"] for e in joined} == {"hydra_config"}  # type: ignore[index]
+    assert main_json(["catalog", root, *options], capsys, cwd=renamed_legacy) == named
+    assert main_json(["catalog", root], capsys) == unnamed
+    assert main_json(["catalog", root, "--no-wandb", "--no-multirun"], capsys) == unnamed
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--wandb", "missing"], "--wandb 'missing' is not a folder"),
+        (["--multirun", "outputs"], "overlaps the output root"),
+        (["--no-wandb", "--wandb", "wb"], "not allowed with argument"),
+        (["old", "--wandb", "wb"], "choose the legacy folders of one ROOT, but 2 were given"),
+    ],
+)
+def test_cli_refuses_unusable_legacy_folders_with_one_line(
+    options: list[str],
+    says: str,
+    renamed_legacy: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(renamed_legacy)
+    try:
+        code = cli_main(["catalog", "outputs", *options])
+    except SystemExit as exc:  # argparse's own usage errors exit by themselves
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert says in err.splitlines()[-1], err
+
+
+def main_json(
+    argv: list[str], capsys: pytest.CaptureFixture[str], *, cwd: Path | None = None
+) -> list[dict[str, object]]:
+    """Run ``ocr`` with JSON output (from ``cwd``) and return the parsed entries."""
+    previous = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        assert cli_main([*argv, "--format", "json"]) == 0
+    finally:
+        os.chdir(previous)
+    printed: list[dict[str, object]] = json.loads(capsys.readouterr().out)
+    return printed
+
+
 def test_entries_serialise_to_the_documented_json_fields_when_dumped(new_tree: Path) -> None:
     entry = CheckpointCatalog([new_tree]).scan()[0]
     dumped = json.loads(json.dumps(entry.as_json()))

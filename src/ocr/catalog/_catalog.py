@@ -87,9 +87,10 @@ class CheckpointCatalog:
 
     Args:
         roots: The output roots.
-        legacy: Other legacy sweep and W&B folders to scan with every root,
-            instead of those beside it. An index describes a root with the
-            folders beside it, so a scan told of others reads and writes none.
+        legacy: The legacy sweep and W&B folders to scan with every root,
+            instead of those beside it (``None`` in a field: no such folder).
+            A root's index remembers which folders it was made with, and is
+            rebuilt when they change.
 
     >>> import tempfile
     >>> CheckpointCatalog([tempfile.mkdtemp()]).scan()
@@ -112,12 +113,10 @@ class CheckpointCatalog:
             The entries.
         """
         entries: list[CatalogEntry] = []
-        use_index = index and self.legacy is None
         for root in self.roots:
             legacy = self.legacy_folders(root)
-            tops = legacy.tops(root)
-            describer = Describer(roots=tops, legacy=legacy)
-            entries.extend(scan_root(root, tops, describer, rescan=rescan, use_index=use_index))
+            describer = Describer(roots=legacy.tops(root), legacy=legacy)
+            entries.extend(scan_root(root, legacy, describer, rescan=rescan, use_index=index))
         return entries
 
     def query(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ocr.catalog._entry import CatalogEntry
+    from ocr.compat import LegacyFolders
 
 __all__ = ["RunConfigLookup"]
 
@@ -38,6 +39,7 @@ class RunConfigLookup:
     Args:
         roots: The catalog roots (their legacy ``multirun``/``wandb`` siblings
             are used to join era C runs to their configs).
+        legacy: Other legacy folders, as for :class:`CheckpointCatalog`.
 
     Attributes:
         problems: One line per config file that exists but could not be read.
@@ -48,8 +50,8 @@ class RunConfigLookup:
     True
     """
 
-    def __init__(self, roots: Sequence[Path]) -> None:
-        catalog = CheckpointCatalog(roots)
+    def __init__(self, roots: Sequence[Path], *, legacy: LegacyFolders | None = None) -> None:
+        catalog = CheckpointCatalog(roots, legacy=legacy)
         self._roots = [(root, catalog.legacy_folders(root)) for root in catalog.roots]
         self._files: dict[str, Path | None] = {}
         self._configs: dict[Path, Mapping[str, object] | None] = {}

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ocr.catalog._describe import Describer
+    from ocr.compat import LegacyFolders
 
 __all__ = ["scan_root"]
 
@@ -74,6 +75,7 @@ _Cached = tuple[tuple[Any, ...], tuple[str, ...]]
 class _Index:
     folders: dict[str, _Folder]
     entries: dict[str, _Cached]
+    scope: tuple[str | None, ...] | None  # the legacy folders it was made with
 
 
 @contextmanager
@@ -97,17 +99,18 @@ def _paused_gc() -> Iterator[None]:
 @_paused_gc()
 def scan_root(
     root: Path,
-    tops: list[Path],
+    legacy: LegacyFolders,
     describer: Describer,
     *,
     rescan: bool = False,
     use_index: bool = True,
 ) -> list[CatalogEntry]:
-    """Scan one root (and its legacy siblings), reusing its index.
+    """Scan one root (and its legacy folders), reusing its index.
 
     Args:
         root: The output root; its ``.ocr/catalog.index`` is the index.
-        tops: The folders to walk (the root and its ``multirun``/``wandb`` siblings).
+        legacy: The legacy sweep and W&B folders scanned with it. An index
+            made with other ones is not used (and is replaced).
         describer: Describes changed checkpoints.
         rescan: Ignore the index and describe everything again.
         use_index: Read and write the index; ``False`` describes everything and
@@ -117,7 +120,11 @@ def scan_root(
         The entries of every checkpoint found, in path order.
     """
     index_file = RootLayout(root).catalog_index_file
+    tops = legacy.tops(root)
+    scope = tuple(None if folder is None else str(folder) for folder in legacy)
     old = None if rescan or not use_index else _load(index_file)
+    if old is not None and old.scope != scope:
+        old = None  # made with other legacy folders: it describes other checkpoints
     old_folders = old.folders if old else {}
     folders = _walk(tops, old_folders, skip=str(RootLayout(root).state_dir))
     changed = {path for path, folder in folders.items() if old_folders.get(path) != folder}
@@ -130,7 +137,7 @@ def scan_root(
     for path, (entry, depends) in fresh.items():
         entries[path] = (entry.as_row(), depends)
     if use_index and (old is None or changed or entries.keys() != old.entries.keys()):
-        _save(index_file, _Index(folders, entries))
+        _save(index_file, _Index(folders, entries, scope))
     return [
         fresh[path][0] if path in fresh else CatalogEntry.from_row(entries[path][0])
         for path in sorted(entries)
@@ -228,7 +235,7 @@ def _load(index_file: Path) -> _Index | None:
         _unreadable(index_file, "checksum mismatch")
         return None
     data = marshal.loads(payload)  # noqa: S302 (our own checksummed cache of plain values)
-    return _Index(data["folders"], data["entries"])
+    return _Index(data["folders"], data["entries"], data.get("scope"))
 
 
 def _unreadable(index_file: Path, why: str) -> None:
@@ -238,7 +245,9 @@ def _unreadable(index_file: Path, why: str) -> None:
 def _save(index_file: Path, index: _Index) -> None:
     # Entries share their repeated strings, tuples and dicts (the describer
     # keeps them shared), so marshal writes each once and loads it once.
-    payload = marshal.dumps({"folders": index.folders, "entries": index.entries})
+    payload = marshal.dumps(
+        {"folders": index.folders, "entries": index.entries, "scope": index.scope}
+    )
     header = _IndexHeader(sha256=hashlib.sha256(payload).hexdigest(), python=_PYTHON)
     content = header.model_dump_json().encode("utf-8") + b"\n" + payload
     try:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ocr.layout import RootLayout
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
-__all__ = ["DEFAULT_ROOT", "add_format", "add_root", "parse_when", "resolve_root"]
+__all__ = [
+    "DEFAULT_ROOT",
+    "add_format",
+    "add_legacy_folders",
+    "add_root",
+    "parse_when",
+    "resolve_root",
+]
 
 DEFAULT_ROOT: Final = "outputs"
 
@@ -34,6 +41,30 @@ def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
         choices: The output formats.
     """
     parser.add_argument("--format", choices=list(choices), default=choices[0])
+
+
+def add_legacy_folders(parser: argparse.ArgumentParser) -> None:
+    """Add ``--multirun DIR | --no-multirun`` and ``--wandb DIR | --no-wandb``.
+
+    Each lands in ``args.multirun`` / ``args.wandb`` as
+    :meth:`ocr.compat.LegacyFolders.choose` takes it: ``True`` (the folder
+    beside ROOT, the default), ``False`` (none) or the folder given.
+
+    Args:
+        parser: The sub-command parser.
+    """
+    for name, what in (("multirun", "legacy sweep"), ("wandb", "W&B")):
+        choice = parser.add_mutually_exclusive_group()
+        choice.add_argument(
+            f"--{name}",
+            metavar="DIR",
+            type=Path,
+            default=True,
+            help=f"the {what} folder (default: {name}/ beside ROOT, when it exists)",
+        )
+        choice.add_argument(
+            f"--no-{name}", dest=name, action="store_false", help=f"leave the {what} folder out"
+        )
 
 
 def resolve_root(root: str) -> Path:

@@ -20,12 +20,20 @@ from ocr.catalog import (
     sort_by_metric,
 )
 from ocr.catalog._query import best_per_group, parse_best, parse_where
-from ocr.cli._args import DEFAULT_ROOT, add_format, parse_when, resolve_root
+from ocr.cli._args import (
+    DEFAULT_ROOT,
+    add_format,
+    add_legacy_folders,
+    parse_when,
+    resolve_root,
+)
 from ocr.cli._table import render_table
-from ocr.compat import LEGACY_ENV_VAR, is_legacy_enabled
+from ocr.compat import LEGACY_ENV_VAR, LegacyFolders, is_legacy_enabled
+from ocr.errors import InputPathError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
 __all__ = ["add_commands"]
 
@@ -76,6 +84,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="slow: where a legacy checkpoint's model is still unknown, read its state-dict"
         " shapes (torch.load weights_only=True, cached; needs torch)",
     )
+    add_legacy_folders(parser)
     add_format(parser, ("table", "json", "csv"))
     parser.set_defaults(handler=_catalog)
 
@@ -107,10 +116,11 @@ def _catalog(args: argparse.Namespace) -> int:
             search=args.search,
         )
     ]
-    configs = RunConfigLookup(roots)
+    legacy = _legacy_folders(roots, args)
+    configs = RunConfigLookup(roots, legacy=legacy)
     if args.where:
         predicates.append(parse_where(args.where, config_lookup=configs))
-    entries, problems = _find(CheckpointCatalog(roots), predicates, args)
+    entries, problems = _find(CheckpointCatalog(roots, legacy=legacy), predicates, args)
     if args.best:
         metric, by = parse_best(args.best)
         entries = best_per_group(entries, metric, by=by, mode=args.best_mode, config_lookup=configs)
@@ -118,6 +128,19 @@ def _catalog(args: argparse.Namespace) -> int:
     for problem in [*problems, *configs.problems]:
         sys.stderr.write(f"ocr: warning: {problem}\n")
     return 0
+
+
+def _legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFolders | None:
+    """The legacy folders the options name, ``None`` for those beside each root."""
+    if args.multirun is True and args.wandb is True:
+        return None
+    if len(roots) != 1:
+        raise InputPathError(
+            f"--multirun/--wandb and --no-multirun/--no-wandb choose the legacy folders of one "
+            f"ROOT, but {len(roots)} were given",
+            fix="Scan one ROOT with them, or leave them out",
+        )
+    return LegacyFolders.choose(roots[0], multirun=args.multirun, wandb=args.wandb)
 
 
 def _find(

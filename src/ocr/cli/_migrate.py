@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ocr.cli._args import add_format, add_root, resolve_root
+from ocr.cli._args import add_format, add_legacy_folders, add_root, resolve_root
 from ocr.cli._table import render_table
 from ocr.migrate import (
     MigrationState,
@@ -70,22 +69,7 @@ def _add_tree_options(parser: argparse.ArgumentParser) -> None:
         default=Mode.MOVE.value,
         help="move (rename; the default) or copy (verified; the legacy tree stays)",
     )
-    for name, what in (("multirun", "legacy sweep"), ("wandb", "W&B")):
-        choice = parser.add_mutually_exclusive_group()
-        choice.add_argument(
-            f"--{name}",
-            metavar="DIR",
-            type=Path,
-            default=True,
-            help=f"the {what} folder to migrate (default: {name}/ beside ROOT, when it exists; "
-            "it must lie in ROOT's parent folder)",
-        )
-        choice.add_argument(
-            f"--no-{name}",
-            dest=name,
-            action="store_false",
-            help=f"leave the {what} folder alone",
-        )
+    add_legacy_folders(parser)
 
 
 def _plan(args: argparse.Namespace) -> int:

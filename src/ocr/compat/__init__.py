@@ -12,13 +12,8 @@ See docs/compat.md.
 from __future__ import annotations
 
 from ocr.compat._config import model_from_hydra_config, model_from_wandb_config
-from ocr.compat._folders import (
-    Era,
-    LegacyFolders,
-    LegacyRun,
-    locate_legacy_folder,
-    locate_legacy_run,
-)
+from ocr.compat._folders import Era, LegacyRun, locate_legacy_folder, locate_legacy_run
+from ocr.compat._legacy_folders import LegacyFolders
 from ocr.compat._mapping import (
     MAPPING_SCHEMA_VERSION,
     MigrationMapping,

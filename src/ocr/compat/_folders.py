@@ -21,8 +21,8 @@ that run's ``files/config.yaml`` names ``exp_name``, and
 ``<outputs>/<exp_name>/.hydra`` is the config. No guess is made past that.
 
 The legacy sweep and W&B folders are ``multirun/`` and ``wandb/`` beside the
-outputs folder, told apart by those names, unless :class:`LegacyFolders` names
-others.
+outputs folder, told apart by those names, unless
+:class:`~ocr.compat._legacy_folders.LegacyFolders` names others.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ import enum
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Final
 
+from ocr.compat._legacy_folders import LegacyFolders
 from ocr.compat._names import LEGACY_STAMP_PATTERN, parse_legacy_name, parse_legacy_timestamp
 from ocr.compat._recovered import (
     ARCHITECTURES,
@@ -46,9 +47,7 @@ from ocr.compat._switch import is_legacy_enabled
 from ocr.compat._vocabulary import (
     LIGHTNING_LOGS_DIR_NAME,
     LIGHTNING_VERSION_PREFIX,
-    MULTIRUN_DIR_NAME,
     WANDB_CONFIG_RELATIVE,
-    WANDB_DIR_NAME,
 )
 from ocr.compat._wandb import wandb_exp_name, wandb_run_of
 from ocr.errors import RunPathParseError
@@ -58,55 +57,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-__all__ = ["Era", "LegacyFolders", "LegacyRun", "locate_legacy_folder", "locate_legacy_run"]
-
-
-class LegacyFolders(NamedTuple):
-    """The legacy sweep (era D) and W&B folders that go with an outputs folder.
-
-    ``None`` means the root of that name (``multirun``, ``wandb``) among the
-    roots it is used with, if any.
-
-    Args:
-        multirun: The legacy sweep folder.
-        wandb: The W&B folder.
-    """
-
-    multirun: Path | None = None
-    wandb: Path | None = None
-
-    @classmethod
-    def beside(cls, root: Path) -> LegacyFolders:
-        """``multirun/`` and ``wandb/`` beside an outputs folder, those that are folders.
-
-        Args:
-            root: The outputs folder (absolute).
-
-        Returns:
-            The folders found (links are not taken).
-        """
-
-        def sibling(name: str) -> Path | None:
-            path = root.parent / name
-            return path if path != root and path.is_dir() and not path.is_symlink() else None
-
-        return cls(sibling(MULTIRUN_DIR_NAME), sibling(WANDB_DIR_NAME))
-
-    def tops(self, root: Path) -> list[Path]:
-        """The outputs folder ``root``, then the named folders: all a scan of it walks."""
-        return [root, *(folder for folder in self if folder is not None)]
-
-    def is_multirun(self, root: Path) -> bool:
-        """Whether ``root`` is the legacy sweep folder."""
-        return root == self.multirun if self.multirun else root.name == MULTIRUN_DIR_NAME
-
-    def is_wandb(self, root: Path) -> bool:
-        """Whether ``root`` is the W&B folder."""
-        return root == self.wandb if self.wandb else root.name == WANDB_DIR_NAME
-
-    def wandb_among(self, roots: Sequence[Path]) -> Path | None:
-        """The W&B folder: the one named, else the first of ``roots`` called ``wandb``."""
-        return self.wandb or next((root for root in roots if self.is_wandb(root)), None)
+__all__ = ["Era", "LegacyRun", "locate_legacy_folder", "locate_legacy_run"]
 
 
 _ERA_C: Final = re.compile(

@@ -34,7 +34,7 @@ _OTHER_STEM: Final = "mobilenetv3_large_100"
 # the width rule alone would call ``mobilenetv3_large_100``; their blocks per
 # stage tell them apart (the last stage may be cut off by ``features_only``).
 _TIMM_BLOCK: Final = re.compile(r"encoder\.(?:.*\.)?blocks\.(?P<stage>\d+)\.(?P<block>\d+)\..*")
-_EFFICIENTNETS: Final = {
+_EFFICIENTNETS: Final[dict[tuple[int, ...], str]] = {
     (1, 2, 2, 3, 3, 4): "efficientnet_b0",
     (2, 3, 3, 5, 5, 6): "efficientnet_b3",
 }

@@ -40,64 +40,32 @@ __all__ = ["Discovery", "LegacyUnit", "WandbRun", "choose_legacy_folders", "disc
 def choose_legacy_folders(
     root: Path, *, multirun: Path | bool, wandb: Path | bool
 ) -> LegacyFolders:
-    """Resolve the user's choice of legacy sweep and W&B folders.
+    """Resolve the user's choice of legacy sweep and W&B folders for a migration.
 
     Args:
         root: The output root (absolute, resolved).
-        multirun: ``True`` for ``multirun/`` beside the root when it is a
-            folder, ``False`` for none, or the folder itself.
-        wandb: The same for the W&B folder (``wandb/``).
+        multirun: As for :meth:`LegacyFolders.choose`.
+        wandb: As for :meth:`LegacyFolders.choose`.
 
     Returns:
         The folders, absolute and resolved (``None``: none).
 
     Raises:
-        InputPathError: A named folder is missing, a link, outside the root's
-            parent folder, or overlaps the root or the other folder.
+        InputPathError: :meth:`LegacyFolders.choose` refuses a folder, or a named
+            one lies outside the root's parent folder (every path of a plan is
+            relative to it).
     """
-    beside = LegacyFolders.beside(root)
-    chosen = LegacyFolders(
-        multirun=_chosen(root, multirun, beside.multirun, "--multirun"),
-        wandb=_chosen(root, wandb, beside.wandb, "--wandb"),
-    )
-    if chosen.multirun is not None and chosen.multirun == chosen.wandb:
-        raise InputPathError(
-            f"--multirun and --wandb name the same folder {str(chosen.wandb)!r}",
-            fix="Give each its own folder, or leave one out with --no-multirun/--no-wandb",
-            path=chosen.wandb,
-        )
-    return chosen
-
-
-def _chosen(root: Path, choice: Path | bool, beside: Path | None, option: str) -> Path | None:
-    if choice is True:
-        return beside
-    if choice is False:
-        return None
-    given = Path(choice).expanduser()
-    if given.is_symlink() or not given.is_dir():
-        kind = "a link" if given.is_symlink() else "not a folder"
-        raise InputPathError(
-            f"{option} {str(choice)!r} is {kind}",
-            fix=f"Give the legacy folder itself, or leave it out with --no-{option[2:]}",
-            path=given,
-        )
-    folder = given.resolve()
+    chosen = LegacyFolders.choose(root, multirun=multirun, wandb=wandb)
     base = root.parent
-    if folder == root or folder.is_relative_to(root) or root.is_relative_to(folder):
-        raise InputPathError(
-            f"{option} {str(choice)!r} overlaps the output root {str(root)!r}",
-            fix="Give a folder beside the output root, not in or around it",
-            path=folder,
-        )
-    if not folder.is_relative_to(base):
-        raise InputPathError(
-            f"{option} {str(choice)!r} is outside {str(base)!r}, the folder that holds the output "
-            "root (a migration keeps every path relative to it)",
-            fix=f"Move the folder under {str(base)!r} first, then migrate",
-            path=folder,
-        )
-    return folder
+    for option, folder in zip(("--multirun", "--wandb"), chosen, strict=True):
+        if folder is not None and not folder.is_relative_to(base):
+            raise InputPathError(
+                f"{option} {str(folder)!r} is outside {str(base)!r}, the folder that holds the "
+                "output root (a migration keeps every path relative to it)",
+                fix=f"Move the folder under {str(base)!r} first, then migrate",
+                path=folder,
+            )
+    return chosen
 
 
 @dataclass(frozen=True)
