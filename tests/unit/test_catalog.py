@@ -295,17 +295,36 @@ def test_legacy_folders_of_other_names_are_scanned_when_named(
 
 
 @pytest.mark.parametrize(
-    ("options", "says"),
+    ("options", "message"),
     [
-        (["--wandb", "missing"], "--wandb 'missing' is not a folder"),
-        (["--multirun", "outputs"], "overlaps the output root"),
-        (["--no-wandb", "--wandb", "wb"], "not allowed with argument"),
-        (["old", "--wandb", "wb"], "choose the legacy folders of one ROOT, but 2 were given"),
+        pytest.param(
+            ["--wandb", "missing"],
+            "ocr: error: --wandb 'missing' is not a folder. Give the legacy folder itself, or "
+            "leave it out with --no-wandb",
+            id="missing",
+        ),
+        pytest.param(
+            ["--multirun", "outputs"],
+            "ocr: error: --multirun 'outputs' overlaps the output root '{root}'. Give a folder "
+            "beside the output root, not in or around it",
+            id="the-root-itself",
+        ),
+        pytest.param(
+            ["--no-wandb", "--wandb", "wb"],
+            "ocr catalog: error: argument --wandb: not allowed with argument --no-wandb",
+            id="both-choices",
+        ),
+        pytest.param(
+            ["old", "--wandb", "wb"],
+            "ocr: error: --multirun/--wandb and --no-multirun/--no-wandb choose the legacy "
+            "folders of one ROOT, but 2 were given. Scan one ROOT with them, or leave them out",
+            id="two-roots",
+        ),
     ],
 )
 def test_cli_refuses_unusable_legacy_folders_with_one_line(
     options: list[str],
-    says: str,
+    message: str,
     renamed_legacy: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -315,9 +334,9 @@ def test_cli_refuses_unusable_legacy_folders_with_one_line(
         code = cli_main(["catalog", "outputs", *options])
     except SystemExit as exc:  # argparse's own usage errors exit by themselves
         code = exc.code
-    err = capsys.readouterr().err
     assert code == 2
-    assert says in err.splitlines()[-1], err
+    last_line = capsys.readouterr().err.splitlines()[-1]
+    assert last_line == message.format(root=renamed_legacy / "outputs")
 
 
 def main_json(

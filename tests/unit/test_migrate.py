@@ -198,32 +198,67 @@ def test_sweep_and_wandb_folders_named_elsewhere_are_migrated_and_rolled_back(
     assert snapshot(legacy) == before
 
 
+_BESIDE = "Give a folder beside the output root, not in or around it"
+
+
 @pytest.mark.parametrize(
-    ("option", "folder", "says"),
+    ("options", "message"),
     [
-        ("--multirun", "missing", "is not a folder"),
-        ("--multirun", "link", "is a link"),
-        ("--wandb", "outputs/inner", "overlaps the output root"),
-        ("--wandb", "..", "overlaps the output root"),
-        ("--multirun", "../elsewhere", "is outside"),
-        ("--multirun", "wandb", "name the same folder"),
+        pytest.param(
+            ["--multirun", "missing"],
+            "--multirun 'missing' is not a folder. Give the legacy folder itself, or leave it "
+            "out with --no-multirun",
+            id="missing",
+        ),
+        pytest.param(
+            ["--multirun", "link"],
+            "--multirun 'link' is a link. Give the legacy folder itself, or leave it out with "
+            "--no-multirun",
+            id="link",
+        ),
+        pytest.param(
+            ["--wandb", "outputs/inner"],
+            f"--wandb 'outputs/inner' overlaps the output root '{{base}}/outputs'. {_BESIDE}",
+            id="inside-root",
+        ),
+        pytest.param(
+            ["--wandb", "."],
+            f"--wandb '.' overlaps the output root '{{base}}/outputs'. {_BESIDE}",
+            id="around-root",
+        ),
+        pytest.param(
+            ["--multirun", "../elsewhere"],
+            "--multirun '{base}/../elsewhere' is outside '{base}', the folder that holds the "
+            "output root (a migration keeps every path relative to it). Move the folder under "
+            "'{base}' first, then migrate",
+            id="outside-project",
+        ),
+        pytest.param(
+            ["--multirun", "wandb", "--wandb", "wandb"],
+            "--multirun and --wandb name the same folder '{base}/wandb'. Give each its own "
+            "folder, or leave one out with --no-multirun/--no-wandb",
+            id="same-folder",
+        ),
     ],
 )
 def test_cli_refuses_unusable_legacy_folders_with_one_line(
-    option: str, folder: str, says: str, legacy: Path, capsys: pytest.CaptureFixture[str]
+    options: list[str],
+    message: str,
+    legacy: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (legacy / "outputs" / "inner").mkdir()
     (legacy / "link").symlink_to(legacy / "multirun")
     (legacy.parent / "elsewhere").mkdir()
+    monkeypatch.chdir(legacy)
     before = snapshot(legacy)
-    extra = ["--wandb", str(legacy / "wandb")] if says == "name the same folder" else []
+    expected = "ocr: error: " + message.format(base=legacy).replace(
+        f"{legacy}/../elsewhere", str(legacy.parent / "elsewhere")
+    )
     for action in ("plan", "apply"):
-        code = main(
-            ["migrate", action, str(legacy / "outputs"), option, str(legacy / folder), *extra]
-        )
-        assert code == 2
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and says in err, err
+        assert main(["migrate", action, "outputs", *options]) == 2
+        assert capsys.readouterr().err == expected + "\n"
     assert snapshot(legacy) == before
 
 
