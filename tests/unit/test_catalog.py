@@ -330,6 +330,7 @@ def test_cli_refuses_unusable_legacy_folders_with_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(renamed_legacy)
+    code: int | str | None
     try:
         code = cli_main(["catalog", "outputs", *options])
     except SystemExit as exc:  # argparse's own usage errors exit by themselves

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -33,7 +32,7 @@ from ocr.compat import (
     read_mapping,
 )
 from ocr.errors import OcrError
-from ocr.layout import RootLayout, RunLayout, free_run_path, parse_run_path
+from ocr.layout import RootLayout, RunLayout
 from ocr.migrate._discover import LegacyUnit, WandbRun, choose_legacy_folders, discover
 from ocr.migrate._model import (
     Action,
@@ -43,16 +42,15 @@ from ocr.migrate._model import (
     Mode,
     PlannedRun,
 )
+from ocr.migrate._placement import join_wandb_runs, place_units
 from ocr.migrate._plan_file import read_plan_file
 from ocr.migrate._run_files import RunFileContext, plan_run_files
 from ocr.migrate._steps import Steps
 from ocr.migrate._target import Target, Transfer
-from ocr.migrate._timestamp import choose_launch_time
 from ocr.run_context import capture_environment
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
-    from pathlib import PurePosixPath
 
     from ocr.migrate._inventory import Inventory
 
@@ -139,8 +137,9 @@ class _Planner:
     ) -> None:
         state_dir = RootLayout(self.root).state_dir
         self._remember_folders([*legacy.tops(self.root), state_dir, migrations_dir(self.root)])
-        targets = self._place(units)
-        self._join_wandb(targets, wandb_runs)
+        targets = place_units(self.root, units)
+        for folder, reason in join_wandb_runs(targets, wandb_runs):
+            self.leave(folder, reason)
         for target in targets:
             self._plan_moves(target)
         for target in targets:
@@ -193,47 +192,6 @@ class _Planner:
             warnings=self.warnings,
             folder_mtimes=self.folder_mtimes,
         )
-
-    # -- where each experiment goes --------------------------------------------
-
-    def _place(self, units: list[LegacyUnit]) -> list[Target]:
-        merged_into = _config_merges(units)
-        merged = {unit.folder for unit in merged_into.values()}
-        taken: set[PurePosixPath] = set()
-        clashes: dict[datetime, int] = {}  # per second, the suffixes already given out
-        targets = []
-        for unit in units:
-            if unit.folder in merged:
-                continue
-            config_file = RunLayout(unit.config_dir.parent).config_file if unit.config_dir else None
-            launched, evidence = choose_launch_time(
-                unit.inventory, named=unit.named_time, config_file=config_file
-            )
-            relative = free_run_path(
-                self.root, launched, taken=taken.__contains__, first_clash=clashes.get(launched, 0)
-            )
-            taken.add(relative)
-            clashes[launched] = parse_run_path(relative).stamp.clash + 1
-            target = Target(unit, self.root / relative, launched, evidence)
-            target.merged = merged_into.get(unit.folder)
-            targets.append(target)
-        return targets
-
-    def _join_wandb(self, targets: list[Target], wandb_runs: list[WandbRun]) -> None:
-        """Each W&B run joins the experiment compat joined it to, else the one started then."""
-        joined = {t.unit.wandb_dir: t for t in targets if t.unit.wandb_dir is not None}
-        by_time: dict[datetime, list[Target]] = defaultdict(list)
-        for target in targets:
-            by_time[target.launched].append(target)
-        for run in wandb_runs:
-            matches = [joined[run.folder]] if run.folder in joined else by_time[run.started]
-            if len(matches) == 1:
-                matches[0].wandb.append(run)
-            else:
-                self.leave(
-                    run.folder,
-                    f"a W&B run whose start time matches {len(matches)} migrated experiments",
-                )
 
     # -- moves -----------------------------------------------------------------
 
@@ -371,23 +329,6 @@ class _Planner:
             experiment_ids=target.experiment_ids,
             notes=target.notes,
         )
-
-
-def _config_merges(units: list[LegacyUnit]) -> dict[Path, LegacyUnit]:
-    """Era C: which config-only folder merges into which run (the earliest that joins it)."""
-    by_folder = {unit.folder: unit for unit in units}
-    joining: dict[Path, list[LegacyUnit]] = defaultdict(list)
-    for unit in units:
-        if unit.joined_folder is not None:
-            joining[unit.joined_folder].append(unit)
-    merged_into: dict[Path, LegacyUnit] = {}
-    for folder, group in joining.items():
-        config_only = by_folder.get(folder)
-        if config_only is None or config_only.inventory.checkpoints():
-            continue
-        primary = min(group, key=lambda unit: (unit.named_time or datetime.min, unit.name))
-        merged_into[primary.folder] = config_only
-    return merged_into
 
 
 def _top_names(inventory: Inventory) -> set[str]:
