@@ -22,7 +22,8 @@ import yaml
 
 from ocr.errors import CallbackConfigError, RecordInvalidError
 from ocr.layout import RootLayout, RunLayout, hydra_job_name, hydra_run_dir, launch_dir
-from ocr.metadata import ConfigInfo, EnvironmentInfo, ExperimentInfo, hash_saved_config
+from ocr.metadata import ConfigInfo, EnvironmentInfo, ExperimentInfo
+from ocr.recipe import hash_saved_config
 from ocr.registry._record import ExperimentRecord, read_record
 
 if TYPE_CHECKING:

@@ -14,13 +14,11 @@ from ocr.metadata import (
     SCHEMA_VERSION,
     CheckpointMetadata,
     ModelInfo,
-    config_hash,
-    hash_saved_config,
     read_metadata,
     write_metadata,
 )
 from ocr.naming import sidecar_path
-from tests.strategies import checkpoint_metadata, recipes
+from tests.strategies import checkpoint_metadata
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 GOLDEN_V1 = FIXTURES / "golden" / "sidecar-v1.ckpt.meta.json"
@@ -164,52 +162,3 @@ def test_read_refuses_when_the_file_is_not_a_json_object(
 def test_model_info_refuses_placeholder_names_when_given(name: str) -> None:
     with pytest.raises(ValueError, match="means 'not known'; use null instead"):
         ModelInfo(encoder=name)
-
-
-@given(recipes, st.text(max_size=30), st.text(max_size=30))
-def test_config_hash_ignores_paths_and_hydra_when_the_recipe_is_the_same(
-    recipe: dict[str, Any], where: str, when: str
-) -> None:
-    placed = {**recipe, "paths": {"run_dir": where}, "hydra": {"runtime": {"cwd": when}}}
-    assert config_hash(placed) == config_hash(recipe)
-    assert config_hash(dict(reversed(list(recipe.items())))) == config_hash(recipe)
-
-
-@given(recipes, st.data())
-def test_config_hash_changes_when_any_hyper_parameter_changes(
-    recipe: dict[str, Any], data: st.DataObject
-) -> None:
-    key = data.draw(st.sampled_from(sorted(recipe)))
-    changed = {**recipe, key: [recipe[key], "changed"]}
-    assert config_hash(changed) != config_hash(recipe)
-
-
-def test_saved_config_hash_matches_the_live_hash_when_read_back(tmp_path: Path) -> None:
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(
-        "model:\n  width: 8\n  lr: ${optim.lr}\noptim:\n  lr: 0.01\n"
-        "paths:\n  run_dir: /somewhere\nname: ${paths.run_dir}\nstamp: ${now:%H}\n"
-    )
-    live = {
-        "model": {"width": 8, "lr": 0.01},
-        "optim": {"lr": 0.01},
-        "name": "${paths.run_dir}",
-        "stamp": "${now:%H}",
-    }
-    assert hash_saved_config(config_file) == config_hash(live)
-
-
-@pytest.mark.parametrize(
-    ("content", "why"),
-    [
-        pytest.param("a: [1, 2\n", "is not valid YAML", id="bad-yaml"),
-        pytest.param("- 1\n- 2\n", "is not a mapping", id="a-list"),
-    ],
-)
-def test_saved_config_hash_refuses_when_the_file_is_not_a_mapping(
-    content: str, why: str, tmp_path: Path
-) -> None:
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(content)
-    with pytest.raises(MetadataInvalidError, match=why):
-        hash_saved_config(config_file)

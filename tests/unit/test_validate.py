@@ -18,8 +18,9 @@ from ocr.errors import (
     RecordInvalidError,
 )
 from ocr.layout import RootLayout, RunLayout, SweepLayout, allocate_launch_dir
-from ocr.metadata import hash_saved_config, read_metadata
+from ocr.metadata import read_metadata
 from ocr.naming import sidecar_path
+from ocr.recipe import hash_saved_config
 from ocr.registry import ExperimentRegistry, read_record
 from ocr.validate import (
     CHECKS,

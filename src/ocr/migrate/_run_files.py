@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 from ocr.compat import Era, parse_legacy_name
 from ocr.errors import MetadataInvalidError, RunPathParseError
 from ocr.layout import RootLayout, RunLayout, SweepLayout
-from ocr.metadata import ConfigInfo, ExperimentInfo, hash_config_text
+from ocr.metadata import ConfigInfo, ExperimentInfo
 from ocr.migrate._derived import (
     RunFacts,
     migrated_record,
@@ -28,6 +28,7 @@ from ocr.migrate._derived import (
 from ocr.migrate._model import ActionKind
 from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, REWRITTEN_SUFFIXES, rewrite_paths
 from ocr.naming import sidecar_name
+from ocr.recipe import hash_config_text
 from ocr.registry import new_experiment_id
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ocr.errors import MetadataInvalidError
 from ocr.layout import RunLayout
-from ocr.metadata import hash_saved_config
+from ocr.recipe import hash_saved_config
 from ocr.validate._report import Problem, ProblemKind, display_path, one_line
 
 __all__ = ["ConfigHashes", "HashClaim"]
