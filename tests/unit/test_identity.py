@@ -7,7 +7,7 @@ from torch import nn
 
 from ocr.identity import describe_model
 from ocr.metadata import ModelInfo
-from ocr.train.model import DECODERS, ENCODERS
+from ocr.train.components import DECODERS, ENCODERS
 from ocr.train.module import DetectorModule
 
 PAIRS = [

@@ -18,11 +18,11 @@ from ocr.train.data import (
     ReceiptJsonDataset,
     SyntheticReceiptDataset,
     collate_receipts,
-    generate_receipt,
-    make_db_targets,
-    read_receipt_annotations,
 )
+from ocr.train.loss import make_db_targets
 from ocr.train.metric import bounding_box, rectangle
+from ocr.train.receipts import read_receipt_annotations
+from ocr.train.synthetic import generate_receipt
 
 if TYPE_CHECKING:
     from pathlib import Path

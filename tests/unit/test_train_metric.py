@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocr.train.data import generate_receipt, make_db_targets
+from ocr.train.loss import make_db_targets
 from ocr.train.metric import (
     DetectionScore,
     extract_boxes,
@@ -16,6 +16,7 @@ from ocr.train.metric import (
     rectangle,
     unclip_offset,
 )
+from ocr.train.synthetic import generate_receipt
 
 __all__: list[str] = []
 

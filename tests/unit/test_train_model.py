@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from ocr.errors import UnknownComponentError
-from ocr.train.model import DECODERS, ENCODERS, HEADS, DBNet, build_model
+from ocr.train.components import DECODERS, ENCODERS, HEADS
+from ocr.train.model import DBNet, build_model
 
 __all__: list[str] = []
 
