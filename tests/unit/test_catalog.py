@@ -252,6 +252,22 @@ def test_legacy_siblings_are_left_out_when_legacy_support_is_off(
     assert CheckpointCatalog([tmp_path / "D" / "outputs"]).scan() == []
 
 
+def test_an_index_made_with_legacy_support_is_not_used_when_it_is_switched_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "outputs"
+    shutil.copytree(FIXTURES / "legacy" / "A" / "outputs", root)
+    with_legacy = CheckpointCatalog([root]).scan()
+    assert any(entry.encoder for entry in with_legacy)
+    monkeypatch.setenv("OCR_LEGACY", "0")
+    without = CheckpointCatalog([root]).scan()
+    assert without == CheckpointCatalog([root]).scan(rescan=True)
+    assert {entry.path for entry in without} == {entry.path for entry in with_legacy}
+    assert not any(entry.encoder or entry.run_dir for entry in without)
+    monkeypatch.delenv("OCR_LEGACY")
+    assert CheckpointCatalog([root]).scan() == with_legacy
+
+
 @pytest.fixture
 def renamed_legacy(tmp_path: Path) -> Path:
     """Eras C and D whose ``wandb/`` and ``multirun/`` were kept as ``wb/`` and ``old/sweeps``."""

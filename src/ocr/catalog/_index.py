@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ocr.atomic import atomic_write_bytes
 from ocr.catalog._entry import CatalogEntry
+from ocr.compat import is_legacy_enabled
 from ocr.errors import OcrError
 from ocr.layout import RootLayout
 from ocr.locking import locked
@@ -75,7 +76,7 @@ _Cached = tuple[tuple[Any, ...], tuple[str, ...]]
 class _Index:
     folders: dict[str, _Folder]
     entries: dict[str, _Cached]
-    scope: tuple[str | None, ...] | None  # the legacy folders it was made with
+    scope: tuple[bool | str | None, ...] | None  # the legacy settings it was made with
 
 
 @contextmanager
@@ -110,7 +111,8 @@ def scan_root(
     Args:
         root: The output root; its ``.ocr/catalog.index`` is the index.
         legacy: The legacy sweep and W&B folders scanned with it. An index
-            made with other ones is not used (and is replaced).
+            made with other ones, or with legacy support switched the other
+            way, is not used (and is replaced).
         describer: Describes changed checkpoints.
         rescan: Ignore the index and describe everything again.
         use_index: Read and write the index; ``False`` describes everything and
@@ -121,10 +123,11 @@ def scan_root(
     """
     index_file = RootLayout(root).catalog_index_file
     tops = legacy.tops(root)
-    scope = tuple(None if folder is None else str(folder) for folder in legacy)
+    # What the entries were described with: the legacy switch and folders.
+    scope = (is_legacy_enabled(), *(None if folder is None else str(folder) for folder in legacy))
     old = None if rescan or not use_index else _load(index_file)
     if old is not None and old.scope != scope:
-        old = None  # made with other legacy folders: it describes other checkpoints
+        old = None  # made with other legacy settings: it describes other checkpoints
     old_folders = old.folders if old else {}
     folders = _walk(tops, old_folders, skip=str(RootLayout(root).state_dir))
     changed = {path for path, folder in folders.items() if old_folders.get(path) != folder}
