@@ -7,21 +7,18 @@ folders the migration was given, reached without passing through a link, and
 a file is never written through a link.
 
 A move is a rename; across filesystems it is a copy verified by size and
-SHA-256, then the removal of the source. A copy goes to ``<name>.ocr-partial``
-and is renamed into place only once verified, so a file or folder at the
-destination is always complete.
+SHA-256 (:mod:`ocr.migrate._copy`), then the removal of the source.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
-import shutil
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from ocr.atomic import atomic_write_bytes
-from ocr.errors import MigrationConfinementError, MigrationConflictError, MigrationCopyError
+from ocr.errors import MigrationConfinementError, MigrationConflictError
+from ocr.migrate._copy import copy_verified, partial_path, remove_path, same_contents
 from ocr.migrate._model import Action, ActionKind
 from ocr.migrate._rewrite import rewrite_paths
 
@@ -30,9 +27,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = ["StepRunner"]
-
-_PARTIAL_SUFFIX: Final = ".ocr-partial"
-_CHUNK: Final = 1024 * 1024
 
 
 class StepRunner:
@@ -68,7 +62,7 @@ class StepRunner:
             case ActionKind.MOVE:
                 self._move(self._source(action), path)
             case ActionKind.COPY:
-                _copy(self._source(action), path)
+                copy_verified(self._source(action), path)
             case ActionKind.REWRITE:
                 self._rewrite(action, path)
             case ActionKind.WRITE:
@@ -96,8 +90,8 @@ class StepRunner:
             case ActionKind.MOVE:
                 self._move(path, self._source(action))
             case ActionKind.COPY:
-                _remove(path)
-                _remove(_partial(path))
+                remove_path(path)
+                remove_path(partial_path(path))
             case ActionKind.REWRITE | ActionKind.WRITE:
                 self._restore(action, path)
             case ActionKind.RMDIR:
@@ -139,13 +133,13 @@ class StepRunner:
         if there and here:
             # A move across filesystems was killed between its verified copy and
             # the removal of the source: finish it if the copy is whole.
-            if _digest_tree(source) != _digest_tree(destination):
+            if not same_contents(source, destination):
                 raise MigrationConflictError(
                     f"both {str(source)!r} and {str(destination)!r} exist and differ",
                     fix="Move one of them out of the way, then run the command again",
                     path=destination,
                 )
-            _remove(source)
+            remove_path(source)
             return
         if not here:
             raise MigrationConflictError(
@@ -158,8 +152,8 @@ class StepRunner:
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 raise
-            _copy(source, destination)
-            _remove(source)
+            copy_verified(source, destination)
+            remove_path(source)
 
     def _rewrite(self, action: Action, path: Path) -> None:
         backup = self._kept(action, path)
@@ -191,7 +185,7 @@ class StepRunner:
             try:
                 os.link(path, backup)
             except OSError:  # no hard links here: a verified copy keeps the bytes and times
-                _copy(path, backup)
+                copy_verified(path, backup)
         return backup
 
     def _restore(self, action: Action, path: Path) -> None:
@@ -224,8 +218,8 @@ def _repoint(link: Path, old: str, new: str) -> None:
             fix="Point it back at one of them, then run the command again",
             path=link,
         )
-    partial = _partial(link)
-    _remove(partial)
+    partial = partial_path(link)
+    remove_path(partial)
     partial.symlink_to(new)
     partial.replace(link)
 
@@ -240,89 +234,3 @@ def _write_like(path: Path, data: bytes, model: Path) -> None:
     atomic_write_bytes(path, data, durable=False)  # synced with its journal batch
     stat = model.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-
-
-def _copy(source: Path, destination: Path) -> None:
-    """Copy a file, link or folder; verified; complete at ``destination`` or not there."""
-    if os.path.lexists(destination):
-        return
-    partial = _partial(destination)
-    _remove(partial)
-    if source.is_symlink():
-        partial.symlink_to(source.readlink())
-    elif source.is_dir():
-        _copy_folder(source, partial)
-    else:
-        _copy_file(source, partial)
-    partial.rename(destination)
-
-
-def _copy_folder(source: Path, destination: Path) -> None:
-    destination.mkdir()
-    for child in sorted(source.iterdir()):
-        target = destination / child.name
-        if child.is_symlink():
-            target.symlink_to(child.readlink())
-        elif child.is_dir():
-            _copy_folder(child, target)
-        else:
-            _copy_file(child, target)
-    shutil.copystat(source, destination, follow_symlinks=False)
-
-
-def _copy_file(source: Path, destination: Path) -> None:
-    digest = hashlib.sha256()
-    with source.open("rb") as reader, destination.open("wb") as writer:
-        while chunk := reader.read(_CHUNK):
-            digest.update(chunk)
-            writer.write(chunk)
-        writer.flush()
-        os.fsync(writer.fileno())
-    shutil.copystat(source, destination)
-    if (
-        destination.stat().st_size != source.stat().st_size
-        or _digest(destination) != digest.digest()
-    ):
-        _remove(destination)
-        raise MigrationCopyError(
-            f"the copy of {str(source)!r} does not match it (size or SHA-256); the source is kept",
-            fix="Check the disk holding the destination, then run the command again",
-            path=source,
-        )
-
-
-def _digest(path: Path) -> bytes:
-    digest = hashlib.sha256()
-    with path.open("rb") as reader:
-        while chunk := reader.read(_CHUNK):
-            digest.update(chunk)
-    return digest.digest()
-
-
-def _digest_tree(path: Path) -> list[tuple[str, bytes | str]]:
-    """Names and contents under a path (links by target), for comparing two copies."""
-    if path.is_symlink():
-        return [("", str(path.readlink()))]
-    if not path.is_dir():
-        return [("", _digest(path))]
-    found: list[tuple[str, bytes | str]] = []
-    for child in sorted(path.rglob("*")):
-        relative = child.relative_to(path).as_posix()
-        if child.is_symlink():
-            found.append((relative, str(child.readlink())))
-        elif child.is_file():
-            found.append((relative, _digest(child)))
-        else:
-            found.append((relative, "/"))
-    return found
-
-
-def _partial(path: Path) -> Path:
-    return path.with_name(path.name + _PARTIAL_SUFFIX)
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        shutil.rmtree(path)
