@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from filelock import FileLock
 
+import ocr.migrate._copy
 from ocr.catalog import CheckpointCatalog, SidecarState
 from ocr.cli import main
 from ocr.compat import mapping_files, read_mapping, translate
@@ -18,6 +19,7 @@ from ocr.errors import (
     InputPathError,
     MigrationBusyError,
     MigrationConfinementError,
+    MigrationCopyError,
     MigrationStateError,
 )
 from ocr.layout import RootLayout
@@ -416,3 +418,26 @@ def test_reports_keep_one_item_per_line_when_a_name_holds_a_newline(legacy: Path
     text = render_text(report)
     assert "outputs/two\\nlines|run -> " in text
     assert "| `outputs/two\\nlines\\|run` |" in render_markdown(report)
+
+
+def test_a_copy_that_does_not_match_its_source_is_removed_and_the_source_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A disk that corrupts what it is given cannot be made here: the check that
+    # re-reads the copy is told it read other bytes, the one thing mocked.
+    source = tmp_path / "run" / "best.ckpt"
+    source.parent.mkdir()
+    source.write_bytes(b"weights" * 1000)
+    monkeypatch.setattr(ocr.migrate._copy, "_digest", lambda path: b"other bytes")
+    destination = tmp_path / "new" / "best.ckpt"
+    destination.parent.mkdir()
+    with pytest.raises(MigrationCopyError) as raised:
+        ocr.migrate._copy.copy_verified(source.parent, destination.parent / "run")
+    assert str(raised.value) == (
+        f"the copy of {str(source)!r} does not match it (size or SHA-256); the source is kept. "
+        "Check the disk holding the destination, then run the command again"
+    )
+    assert source.read_bytes() == b"weights" * 1000
+    # Only an incomplete copy is left, under its partial name; the next try removes it.
+    assert sorted(p.name for p in destination.parent.iterdir()) == ["run.ocr-partial"]
+    assert not (destination.parent / "run.ocr-partial" / "best.ckpt").exists()
