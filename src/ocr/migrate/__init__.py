@@ -10,12 +10,7 @@ the files a migration leaves.
 from __future__ import annotations
 
 from ocr.migrate._journal import MigrationState
-from ocr.migrate._migration import (
-    MigrationSummary,
-    apply_migration,
-    list_migrations,
-    rollback_migration,
-)
+from ocr.migrate._migration import apply_migration, rollback_migration
 from ocr.migrate._model import (
     Action,
     ActionKind,
@@ -27,6 +22,7 @@ from ocr.migrate._model import (
 )
 from ocr.migrate._plan import plan_migration
 from ocr.migrate._report import MigrationReport, build_report, render_markdown, render_text
+from ocr.migrate._status import MigrationSummary, list_migrations
 
 __all__ = [
     "Action",

@@ -1,4 +1,4 @@
-"""Apply, resume, roll back and list migrations of one output root.
+"""Apply, resume and roll back migrations of one output root.
 
 Each migration lives in ``<root>/.ocr/migrations/<id>/`` (the folder compat
 names): ``plan.json`` (written before the first step), ``journal.jsonl``,
@@ -19,7 +19,6 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from filelock import FileLock, Timeout
@@ -37,38 +36,20 @@ from ocr.migrate._plan import plan_migration
 from ocr.migrate._plan_file import plan_file, read_plan_file
 from ocr.migrate._progress import Progress
 from ocr.migrate._report import MigrationReport, build_report, render_markdown
+from ocr.migrate._status import list_migrations
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
     from typing import TextIO
 
-__all__ = [
-    "MigrationSummary",
-    "apply_migration",
-    "list_migrations",
-    "rollback_migration",
-]
+__all__ = ["apply_migration", "rollback_migration"]
 
 BATCH_SIZE: Final = 512
 """Steps per journal batch: the journal is fsynced twice per batch, not per step."""
 REPORT_JSON: Final = "report.json"
 REPORT_MARKDOWN: Final = "report.md"
 _LOCK_NAME: Final = "migrate.lock"
-
-
-@dataclass(frozen=True)
-class MigrationSummary:
-    """One migration of a root, as ``ocr migrate status`` lists it."""
-
-    migration_id: str
-    state: MigrationState
-    created_at: str
-    mode: Mode
-    runs: int
-    steps: int
-    steps_done: int
-    folder: Path
 
 
 def apply_migration(
@@ -179,41 +160,6 @@ def rollback_migration(
     only_one = len(migrations) == 1
     _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed and only_one)
     return plan
-
-
-def list_migrations(root: Path) -> list[MigrationSummary]:
-    """Every migration of a root, oldest first.
-
-    Args:
-        root: The output root.
-
-    Returns:
-        Their summaries (a folder without a readable plan is left out).
-    """
-    try:
-        folders = sorted(p for p in migrations_dir(root).iterdir() if p.is_dir())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    found = []
-    for folder in folders:
-        try:
-            plan = read_plan_file(folder)
-        except (OSError, ValueError):
-            continue
-        journal = Journal(folder / JOURNAL_FILE_NAME).read()
-        found.append(
-            MigrationSummary(
-                migration_id=plan.migration_id,
-                state=journal.state,
-                created_at=plan.created_at.isoformat(),
-                mode=plan.mode,
-                runs=len(plan.runs),
-                steps=len(plan.actions),
-                steps_done=journal.done,
-                folder=folder,
-            )
-        )
-    return sorted(found, key=lambda summary: (summary.created_at, summary.migration_id))
 
 
 def _run(root: Path, plan: MigrationPlan, stream: TextIO) -> MigrationReport:
