@@ -1,28 +1,24 @@
-"""The experiment registry: each run's own record, and the index over them.
+"""The experiment registry: each run's own record, and queries over all of them.
 
 A run writes only its own ``run.json`` (under that file's lock, atomically).
-The index ``<root>/.ocr/registry.json`` is a cache: every read checks it
-against the records on disk (one ``stat`` per record) and re-reads what
-changed, so deleting or corrupting it loses nothing and never makes a query
-wrong; an unreadable index is rebuilt and the rebuild is logged.
+Queries go through the index (:mod:`ocr.registry._index`), a cache checked
+against the records on every read.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
-
-from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError
+from typing import TYPE_CHECKING, Any, Final
 
 from ocr.atomic import atomic_write_json
-from ocr.errors import RecordInvalidError, RecordNotFoundError, RegistryTransitionError
+from ocr.errors import RecordNotFoundError, RegistryTransitionError
 from ocr.layout import RootLayout, RunLayout, SweepLayout
 from ocr.locking import DEFAULT_LOCK_TIMEOUT_SECONDS, locked
+from ocr.registry._index import RegistryIndex
 from ocr.registry._query import find_run, find_stale, select_runs
 from ocr.registry._record import (
     ExperimentRecord,
@@ -42,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ExperimentRegistry", "RegisteredRun"]
 
-_log = logging.getLogger(__name__)
 DEFAULT_STALE_AFTER: Final = timedelta(minutes=10)
 
 
@@ -52,20 +47,6 @@ class RegisteredRun:
 
     record: ExperimentRecord
     run_dir: Path
-
-
-class _IndexEntry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    path: str
-    mtime_ns: NonNegativeInt
-    size: NonNegativeInt
-    record: ExperimentRecord
-
-
-class _RegistryIndex(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    schema_version: Literal[1] = 1
-    entries: list[_IndexEntry]
 
 
 class ExperimentRegistry:
@@ -87,6 +68,7 @@ class ExperimentRegistry:
         self.root = Path(root).expanduser().resolve()
         self._layout = RootLayout(self.root)
         self._lock_timeout = lock_timeout
+        self._index = RegistryIndex(self.root, lock_timeout=lock_timeout)
 
     # --- a run's own record -------------------------------------------------
 
@@ -143,7 +125,7 @@ class ExperimentRegistry:
                 tags=list(tags),
             )
             atomic_write_json(layout.record_file, record)
-        self._upsert(layout.record_file, record)
+        self._index.upsert(layout.record_file, record)
         return record
 
     def update_run(self, run_dir: Path, **changes: Any) -> ExperimentRecord:
@@ -174,7 +156,7 @@ class ExperimentRegistry:
                 stamps["ended_at"] = now
             updated = parse_record(record_file, {**record.model_dump(), **changes, **stamps})
             atomic_write_json(record_file, updated)
-        self._upsert(record_file, updated)
+        self._index.upsert(record_file, updated)
         return updated
 
     def ensure_sweep(self, sweep_dir: Path) -> SweepRecord:
@@ -216,7 +198,7 @@ class ExperimentRegistry:
         Returns:
             The runs. Unreadable records are skipped with a warning in the log.
         """
-        entries = self._fresh_entries()
+        entries = self._index.entries()
         runs = [RegisteredRun(e.record, (self.root / e.path).parent) for e in entries.values()]
         return sorted(runs, key=lambda run: (run.record.created_at, run.record.id), reverse=True)
 
@@ -277,77 +259,7 @@ class ExperimentRegistry:
         Returns:
             How many records the new index holds.
         """
-        entries = self._scan({})
-        self._write_index(entries)
-        return len(entries)
-
-    def _fresh_entries(self) -> dict[str, _IndexEntry]:
-        cached = self._load_index()
-        entries = self._scan(cached or {})
-        if cached is None or entries != cached:
-            self._write_index(entries)
-        return entries
-
-    def _scan(self, cached: dict[str, _IndexEntry]) -> dict[str, _IndexEntry]:
-        entries: dict[str, _IndexEntry] = {}
-        for run_dir in self._layout.run_dirs():
-            record_file = RunLayout(run_dir).record_file
-            try:
-                stat = record_file.stat()
-            except FileNotFoundError:
-                continue  # a run folder that was never registered
-            key = record_file.relative_to(self.root).as_posix()
-            hit = cached.get(key)
-            if hit and (hit.mtime_ns, hit.size) == (stat.st_mtime_ns, stat.st_size):
-                entries[key] = hit
-                continue
-            try:
-                record = read_record(record_file)
-            except (RecordInvalidError, OSError) as exc:
-                _log.warning("skipping an unreadable experiment record: %s", exc)
-                continue
-            entries[key] = _IndexEntry(
-                path=key, mtime_ns=stat.st_mtime_ns, size=stat.st_size, record=record
-            )
-        return entries
-
-    def _upsert(self, record_file: Path, record: ExperimentRecord) -> None:
-        stat = record_file.stat()
-        key = record_file.relative_to(self.root).as_posix()
-        entry = _IndexEntry(path=key, mtime_ns=stat.st_mtime_ns, size=stat.st_size, record=record)
-        index_file = self._layout.registry_index_file
-        index_file.parent.mkdir(parents=True, exist_ok=True)
-        with locked(index_file, timeout=self._lock_timeout):
-            entries = self._load_index()
-            if entries is None:
-                entries = self._scan({})
-            entries[key] = entry
-            atomic_write_json(index_file, _RegistryIndex(entries=list(entries.values())))
-
-    def _load_index(self) -> dict[str, _IndexEntry] | None:
-        index_file = self._layout.registry_index_file
-        try:
-            index = _RegistryIndex.model_validate_json(index_file.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (ValidationError, OSError) as exc:
-            _log.warning(
-                "the registry index %s is unreadable (%s); rebuilding it from the run records",
-                index_file,
-                type(exc).__name__,
-            )
-            return None
-        return {entry.path: entry for entry in index.entries}
-
-    def _write_index(self, entries: dict[str, _IndexEntry]) -> None:
-        index_file = self._layout.registry_index_file
-        try:
-            index_file.parent.mkdir(parents=True, exist_ok=True)
-            with locked(index_file, timeout=self._lock_timeout):
-                atomic_write_json(index_file, _RegistryIndex(entries=list(entries.values())))
-        except OSError as exc:
-            # The index is only a cache; a read-only root still answers queries.
-            _log.warning("could not write the registry index %s: %s", index_file, exc)
+        return self._index.rebuild()
 
 
 def _now() -> datetime:
