@@ -410,6 +410,33 @@ def test_plan_and_status_say_when_a_migration_was_interrupted(
     assert validate_root(root).ok
 
 
+def _apply_named_and_die_at_first_step(root: Path, sweeps: Path) -> None:
+    os.environ[KILL_AT_ENV_VAR] = "2"
+    apply_migration(root, multirun=sweeps, wandb=False)
+
+
+def test_an_interrupted_migration_resumes_with_the_folders_it_was_given(legacy: Path) -> None:
+    root, sweeps = legacy / "outputs", legacy / "old sweeps"
+    (legacy / "multirun").rename(sweeps)
+    before = snapshot(legacy)
+    child = multiprocessing.get_context("fork").Process(
+        target=_apply_named_and_die_at_first_step, args=(root, sweeps)
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    # Whatever the options now say (here a folder that does not exist), the
+    # migration finishes with the folders its plan recorded.
+    assert main(["migrate", "apply", str(root), "--multirun", str(legacy / "gone")]) == 0
+    (migration,) = list_migrations(root)
+    report = json.loads((migration.folder / "report.json").read_text())
+    assert "sweep" in {run["era"] for run in report["runs"]}
+    assert not any(sweeps.iterdir())
+    assert (legacy / "wandb").is_dir() and any((legacy / "wandb").iterdir())  # --no-wandb held
+    rollback_migration(root)
+    assert snapshot(legacy) == before
+
+
 def test_reports_keep_one_item_per_line_when_a_name_holds_a_newline(legacy: Path) -> None:
     odd = legacy / "outputs" / "two\nlines|run"
     (odd / "checkpoints").mkdir(parents=True)

@@ -36,7 +36,7 @@ from ocr.migrate._plan import plan_migration
 from ocr.migrate._plan_file import plan_file, read_plan_file
 from ocr.migrate._progress import Progress
 from ocr.migrate._report import MigrationReport, build_report, render_markdown
-from ocr.migrate._status import list_migrations
+from ocr.migrate._status import MigrationSummary, list_migrations
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,39 +78,43 @@ def apply_migration(
         MigrationStateError: A rollback was interrupted; it must be finished first.
     """
     root = RootLayout.existing(root).root
-    # Named folders are checked before the lock leaves a trace in the tree.
-    legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
+    # Named folders are checked before the lock leaves a trace in the tree; a
+    # migration that is resumed uses the folders its plan recorded.
+    resuming = any(m.state is not MigrationState.APPLIED for m in list_migrations(root))
+    legacy = None if resuming else choose_legacy_folders(root, multirun=multirun, wandb=wandb)
     state_dir = RootLayout(root).state_dir
     made_state_dir = not state_dir.exists()
     root_mtime_ns = root.stat().st_mtime_ns
-    with _exclusive(root):
-        unfinished = [m for m in list_migrations(root) if m.state is not MigrationState.APPLIED]
-        for summary in unfinished:
-            if summary.state is MigrationState.ROLLING_BACK:
-                raise MigrationStateError(
-                    f"migration {summary.migration_id} was rolling back when it stopped",
-                    fix=f"Finish it first: ocr migrate rollback {root} --migration "
-                    f"{summary.migration_id}",
-                    path=summary.folder,
-                )
-        if unfinished:
-            return _run(root, read_plan_file(unfinished[0].folder), progress or sys.stderr)
-        plan = plan_migration(
-            root, mode=mode, multirun=legacy.multirun or False, wandb=legacy.wandb or False
-        )
-        if plan.actions:
-            # The lock made .ocr: the plan must remember the tree as it was before.
-            before = {plan.root_relative: root_mtime_ns} if made_state_dir else {}
-            plan = plan.model_copy(
-                update={
-                    "state_dir_existed": not made_state_dir,
-                    "folder_mtimes": {**plan.folder_mtimes, **before},
-                }
+    started = False
+    try:
+        with _exclusive(root):
+            unfinished = _unfinished(root)
+            started = unfinished is not None
+            if unfinished is not None:
+                return _run(root, read_plan_file(unfinished.folder), progress or sys.stderr)
+            if legacy is None:  # the interrupted migration finished meanwhile
+                legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
+            plan = plan_migration(
+                root, mode=mode, multirun=legacy.multirun or False, wandb=legacy.wandb or False
             )
-            return _run(root, plan, progress or sys.stderr)
-    if made_state_dir:
-        shutil.rmtree(state_dir, ignore_errors=True)
-        os.utime(root, ns=(root.stat().st_atime_ns, root_mtime_ns))
+            if plan.actions:
+                # The lock made .ocr: the plan must remember the tree as it was before.
+                before = {plan.root_relative: root_mtime_ns} if made_state_dir else {}
+                plan = plan.model_copy(
+                    update={
+                        "state_dir_existed": not made_state_dir,
+                        "folder_mtimes": {**plan.folder_mtimes, **before},
+                    }
+                )
+                started = True
+                return _run(root, plan, progress or sys.stderr)
+    except MigrationBusyError:
+        started = True  # the .ocr folder is the other process's
+        raise
+    finally:
+        if not started and made_state_dir:  # nothing to do, or planning failed: no trace
+            shutil.rmtree(state_dir, ignore_errors=True)
+            os.utime(root, ns=(root.stat().st_atime_ns, root_mtime_ns))
     return build_report(plan, state="nothing_to_do", seconds=None)
 
 
@@ -160,6 +164,24 @@ def rollback_migration(
     only_one = len(migrations) == 1
     _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed and only_one)
     return plan
+
+
+def _unfinished(root: Path) -> MigrationSummary | None:
+    """The migration a crash interrupted while applying, if any.
+
+    Raises:
+        MigrationStateError: A rollback was interrupted; it must be finished first.
+    """
+    unfinished = [m for m in list_migrations(root) if m.state is not MigrationState.APPLIED]
+    for summary in unfinished:
+        if summary.state is MigrationState.ROLLING_BACK:
+            raise MigrationStateError(
+                f"migration {summary.migration_id} was rolling back when it stopped",
+                fix=f"Finish it first: ocr migrate rollback {root} --migration "
+                f"{summary.migration_id}",
+                path=summary.folder,
+            )
+    return unfinished[0] if unfinished else None
 
 
 def _run(root: Path, plan: MigrationPlan, stream: TextIO) -> MigrationReport:
