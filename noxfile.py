@@ -30,9 +30,16 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS, default=False)
 def property(session: nox.Session) -> None:
-    """Property tests with many more generated examples."""
+    """Property tests with many more generated examples, and a kill at every migration step."""
     _install(session, "test")
-    session.run("pytest", "-m", "not perf", "tests/unit", env={"HYPOTHESIS_PROFILE": "thorough"})
+    session.run(
+        "pytest",
+        "-m",
+        "not perf",
+        "tests/unit",
+        "tests/integration/test_migrate_crash.py",
+        env={"HYPOTHESIS_PROFILE": "thorough"},
+    )
 
 
 @nox.session(python=PYTHONS, default=False)

@@ -33,16 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Final
 
+from ocr.compat._folder_models import (
+    model_from_experiment_name,
+    model_from_subfolder,
+    model_from_tagged_name,
+)
 from ocr.compat._legacy_folders import LegacyFolders
 from ocr.compat._names import LEGACY_STAMP_PATTERN, parse_legacy_name, parse_legacy_timestamp
-from ocr.compat._recovered import (
-    ARCHITECTURES,
-    DECODERS,
-    Recovered,
-    Source,
-    is_unknown_name,
-    known_model,
-)
 from ocr.compat._switch import is_legacy_enabled
 from ocr.compat._vocabulary import (
     LIGHTNING_LOGS_DIR_NAME,
@@ -56,6 +53,8 @@ from ocr.layout import RunLayout, parse_run_path
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
+
+    from ocr.compat._recovered import Recovered
 
 __all__ = ["Era", "LegacyRun", "locate_legacy_folder", "locate_legacy_run"]
 
@@ -240,7 +239,7 @@ def _timestamped_run(
         config_dir=_config_dir(folder),
         name="/".join(run_parts),
         timestamp=location.stamp.launched,
-        model=_subfolder_model(subfolder),
+        model=model_from_subfolder(subfolder),
         wandb_dir=None,
     )
 
@@ -251,55 +250,20 @@ def _named_run(
     folder = root / name
     own_config_dir = _config_dir(folder)
     if subfolder is not None:
-        model = _subfolder_model(subfolder)
+        model = model_from_subfolder(subfolder)
         return LegacyRun(Era.B, folder, checkpoint_dir, own_config_dir, name, None, model, None)
     tagged = _ERA_C.fullmatch(name)
     stamp = parse_legacy_timestamp(tagged["stamp"]) if tagged else None
     if tagged is None or stamp is None:
-        model = _era_a_model(name)
+        model = model_from_experiment_name(name)
         return LegacyRun(Era.A, folder, checkpoint_dir, own_config_dir, name, None, model, None)
     wandb_dir = wandb_run_of(wandb_root, tagged["stamp"]) if wandb_root else None
     exp_name = wandb_exp_name(wandb_dir) if wandb_dir and not own_config_dir else None
     config_dir = own_config_dir or (_config_dir(root / exp_name) if exp_name else None)
-    model = _era_c_model(tagged["head"])
+    model = model_from_tagged_name(tagged["head"])
     return LegacyRun(Era.C, folder, checkpoint_dir, config_dir, name, stamp, model, wandb_dir)
 
 
 def _config_dir(folder: Path) -> Path | None:
     layout = RunLayout(folder)
     return layout.hydra_dir if layout.config_file.is_file() else None
-
-
-def _subfolder_model(subfolder: str | None) -> dict[str, Recovered[str]]:
-    """Era B: ``checkpoints/<arch>_<encoder>`` names the model."""
-    if subfolder is None:
-        return {}
-    architecture, _, encoder = subfolder.partition("_")
-    return known_model(
-        {"architecture": architecture, "encoder": encoder or None}, Source.FOLDER_NAME
-    )
-
-
-def _era_c_model(head: str) -> dict[str, Recovered[str]]:
-    """Era C: ``<tag>-<arch>[-<encoder>]``, where a tag may hold ``-`` itself."""
-    words = head.split("-")
-    if len(words) >= 3 and _is_architecture_word(words[-2]):
-        return known_model({"architecture": words[-2], "encoder": words[-1]}, Source.FOLDER_NAME)
-    if len(words) >= 2:
-        return known_model({"architecture": words[-1]}, Source.FOLDER_NAME)
-    return {}
-
-
-def _era_a_model(name: str) -> dict[str, Recovered[str]]:
-    """Era A: only the spelling ``<base>-<arch>-<decoder>-<encoder>`` with known words."""
-    words = name.split("-")
-    if len(words) < 3 or not _is_architecture_word(words[-3]):
-        return {}
-    if words[-2] not in DECODERS and not is_unknown_name(words[-2]):
-        return {}
-    names = {"architecture": words[-3], "decoder": words[-2], "encoder": words[-1]}
-    return known_model(names, Source.FOLDER_NAME)
-
-
-def _is_architecture_word(word: str) -> bool:
-    return word.lower() in ARCHITECTURES or is_unknown_name(word)
