@@ -259,6 +259,25 @@ def _timm_blocks(
             id="no-prefix",
         ),
         pytest.param(
+            {
+                "model.decoder.lateral_convs.0.0.weight": (64, 64, 1, 1),
+                "model.decoder.top_down.0.depthwise.weight": (64, 1, 3, 3),
+                "model.decoder.bottom_up.0.pointwise.weight": (64, 64, 1, 1),
+                "model.decoder.output_conv.0.weight": (128, 256, 3, 3),
+            },
+            _model(Source.STATE_DICT, decoder="dbnetpp_decoder"),
+            id="dbnetpp-decoder-holds-bottom-up-too",
+        ),
+        pytest.param(
+            {
+                "model.decoder.reduce_convs.0.0.weight": (64, 64, 1, 1),
+                "model.decoder.top_down_smooth.0.0.weight": (64, 64, 3, 3),
+                "model.decoder.bottom_up.0.0.weight": (64, 64, 3, 3),
+            },
+            _model(Source.STATE_DICT, decoder="pan_decoder"),
+            id="pan-decoder-with-top-down-smoothing",
+        ),
+        pytest.param(
             _timm_blocks(32, (1, 2, 2, 3, 3, 4, 1)),
             _model(Source.STATE_DICT, encoder="efficientnet_b0"),
             id="efficientnet-b0",

@@ -20,8 +20,13 @@ if TYPE_CHECKING:
 __all__ = ["model_from_state_dict_keys"]
 
 _PREFIXES: Final = ("model._orig_mod.", "model.")
-# Most specific first: a PAN or FPN decoder may also hold lateral ``inners``.
+# Most specific first: a PAN or FPN decoder may also hold lateral ``inners``, and
+# the legacy DBNet++ decoder (``lateral_convs``, ``top_down``, ``bottom_up``,
+# ``output_conv``) holds the ``bottom_up`` that alone means PAN (whose own
+# top-down convolutions are ``top_down_smooth``).
 _DECODER_MARKS: Final = (
+    ("decoder.lateral_convs.", "dbnetpp_decoder"),
+    ("decoder.top_down.", "dbnetpp_decoder"),
     ("decoder.bottom_up.", "pan_decoder"),
     ("decoder.fusion.", "fpn_decoder"),
     ("decoder.outers.", "unet"),
@@ -59,8 +64,9 @@ def model_from_state_dict_keys(shapes: Mapping[str, tuple[int, ...]]) -> dict[st
 
     Returns:
         The parts the keys decide, each from :attr:`Source.STATE_DICT`: the
-        decoder (``outers``/``inners`` = ``unet``, ``bottom_up`` = ``pan_decoder``,
-        ``fusion`` = ``fpn_decoder``), the encoder (``conv_stem`` width 16/24/other
+        decoder (``lateral_convs``/``top_down`` = ``dbnetpp_decoder``, else
+        ``bottom_up`` = ``pan_decoder``, ``fusion`` = ``fpn_decoder``,
+        ``outers``/``inners`` = ``unet``), the encoder (``conv_stem`` width 16/24/other
         = ``mobilenetv3_small_050``/``_small_075``/``_large_100``, unless its
         blocks per stage are EfficientNet-B0's or -B3's; ``layer1.0.conv1``
         = ``resnet``, or ``resnet18``/``34``/``50``/... when the block counts
