@@ -21,12 +21,11 @@ import sys
 import time
 from typing import TYPE_CHECKING, Final
 
-from filelock import FileLock, Timeout
-
 from ocr.atomic import atomic_write_text
 from ocr.compat import migration_dir, migrations_dir
-from ocr.errors import MigrationBusyError, MigrationStateError
+from ocr.errors import MigrationBusyError, MigrationStateError, RegistryLockTimeoutError
 from ocr.layout import RootLayout
+from ocr.locking import locked
 from ocr.migrate._discover import choose_legacy_folders
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import crash_point
@@ -49,7 +48,7 @@ BATCH_SIZE: Final = 512
 """Steps per journal batch: the journal is fsynced twice per batch, not per step."""
 REPORT_JSON: Final = "report.json"
 REPORT_MARKDOWN: Final = "report.md"
-_LOCK_NAME: Final = "migrate.lock"
+_LOCKED_NAME: Final = "migrate"  # its lock file is migrate.lock (ocr.locking)
 
 
 def apply_migration(
@@ -254,19 +253,16 @@ def _nothing_to_roll_back(root: Path) -> MigrationStateError:
 
 @contextlib.contextmanager
 def _exclusive(root: Path) -> Iterator[None]:
-    """Hold the tree's migration lock, or refuse at once."""
+    """Hold the tree's migration lock (``migrate.lock``), or refuse at once."""
     state_dir = RootLayout(root).state_dir
     state_dir.mkdir(exist_ok=True)
-    lock = FileLock(state_dir / _LOCK_NAME, timeout=0, thread_local=False)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise MigrationBusyError(
-            f"another ocr process is migrating {str(root)!r} right now",
-            fix="Wait for it to finish (`ocr migrate status ROOT` shows its progress)",
-            path=root,
-        ) from exc
-    try:
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(locked(state_dir / _LOCKED_NAME, timeout=0))
+        except RegistryLockTimeoutError as exc:
+            raise MigrationBusyError(
+                f"another ocr process is migrating {str(root)!r} right now",
+                fix="Wait for it to finish (`ocr migrate status ROOT` shows its progress)",
+                path=root,
+            ) from exc
         yield
-    finally:
-        lock.release()
