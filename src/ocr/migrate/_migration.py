@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Final
 
 from ocr.atomic import atomic_write_text
 from ocr.compat import migration_dir, migrations_dir
-from ocr.errors import MigrationBusyError, MigrationStateError, RegistryLockTimeoutError
+from ocr.errors import (
+    InputPathError,
+    MigrationBusyError,
+    MigrationStateError,
+    RegistryLockTimeoutError,
+)
 from ocr.layout import RootLayout
 from ocr.locking import locked
 from ocr.migrate._discover import choose_legacy_folders
@@ -41,6 +46,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
     from typing import TextIO
+
+    from ocr.compat import LegacyFolders
 
 __all__ = ["apply_migration", "rollback_migration"]
 
@@ -78,9 +85,13 @@ def apply_migration(
     """
     root = RootLayout.existing(root).root
     # Named folders are checked before the lock leaves a trace in the tree; a
-    # migration that is resumed uses the folders its plan recorded.
-    resuming = any(m.state is not MigrationState.APPLIED for m in list_migrations(root))
-    legacy = None if resuming else choose_legacy_folders(root, multirun=multirun, wandb=wandb)
+    # migration that is resumed uses the folders its plan recorded instead.
+    legacy: LegacyFolders | None = None
+    try:
+        legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
+    except InputPathError:
+        if all(m.state is MigrationState.APPLIED for m in list_migrations(root)):
+            raise
     state_dir = RootLayout(root).state_dir
     made_state_dir = not state_dir.exists()
     root_mtime_ns = root.stat().st_mtime_ns
