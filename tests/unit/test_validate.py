@@ -341,6 +341,17 @@ def test_config_is_invalid_once_per_run_when_it_cannot_be_hashed(root: Path) -> 
     assert "\n" not in problem.message
 
 
+def test_config_is_invalid_when_it_is_not_utf8_text(root: Path) -> None:
+    RunLayout(root / FIRST).config_file.write_bytes(b"model: caf\xe9\n")  # Latin-1
+    problem = _only(validate_root(root))
+    assert problem == Problem.of(
+        ProblemKind.CONFIG_INVALID,
+        f"outputs/{FIRST}/.hydra/config.yaml",
+        "the saved config is not UTF-8 text. Fix or restore it, so its run's config hashes "
+        "can be checked",
+    )
+
+
 def test_a_record_is_missing_when_a_run_folder_has_none(root: Path) -> None:
     RunLayout(root / SWEEP_JOB).record_file.unlink()
     problem = _only(validate_root(root))

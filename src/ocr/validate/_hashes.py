@@ -1,8 +1,9 @@
 """Config hashes: does the hash a sidecar or record claims match its run's saved config?
 
 Hashing a saved config costs tens of milliseconds (OmegaConf), so each run
-folder's config is hashed once, and configs with identical bytes (every run
-of one recipe) share one hash.
+folder's config is read and hashed once, and configs with identical text
+(every run of one recipe) share one hash (:func:`ocr.recipe.hash_config_text`
+caches by text).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from ocr.errors import MetadataInvalidError
 from ocr.layout import RunLayout
-from ocr.recipe import hash_saved_config
+from ocr.recipe import hash_config_text
 from ocr.validate._report import Problem, ProblemKind, display_path, one_line
 
 __all__ = ["ConfigHashes", "HashClaim"]
@@ -44,7 +45,6 @@ class ConfigHashes:
 
     root: Path
     _by_run: dict[str, tuple[Path, str, str | None]] = field(default_factory=dict)
-    _by_content: dict[bytes, str] = field(default_factory=dict)
     _unreadable: dict[Path, Problem] = field(default_factory=dict)
 
     def check(self, claims: list[HashClaim]) -> list[Problem]:
@@ -95,19 +95,20 @@ class ConfigHashes:
     def _hash(self, config_file: Path) -> str | None:
         """The saved config's hash, or ``None`` when there is none or it cannot be hashed."""
         try:
-            content = config_file.read_bytes()
+            text = config_file.read_text(encoding="utf-8")
         except FileNotFoundError:
+            return None
+        except UnicodeDecodeError:
+            self._unreadable_config(config_file, "is not UTF-8 text")
             return None
         except OSError as exc:
             self._unreadable_config(config_file, f"cannot be read ({exc.strerror})")
             return None
-        if content not in self._by_content:
-            try:
-                self._by_content[content] = hash_saved_config(config_file)
-            except (MetadataInvalidError, OSError) as exc:
-                self._unreadable_config(config_file, f"cannot be hashed ({one_line(str(exc))})")
-                return None
-        return self._by_content[content]
+        try:
+            return hash_config_text(text, origin=config_file)
+        except MetadataInvalidError as exc:
+            self._unreadable_config(config_file, f"cannot be hashed ({one_line(str(exc))})")
+            return None
 
     def _unreadable_config(self, config_file: Path, why: str) -> None:
         self._unreadable[config_file] = Problem.of(
