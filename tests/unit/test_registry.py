@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ocr.atomic import atomic_write_json
+from ocr.cli import main as cli_main
 from ocr.errors import RecordInvalidError, RecordNotFoundError, RegistryTransitionError
 from ocr.layout import RootLayout, RunLayout, SweepLayout, allocate_launch_dir
 from ocr.registry import (
@@ -117,6 +118,24 @@ def test_nan_metrics_keep_the_record_valid_when_a_run_diverged(
     found = registry.get(record.id).record
     assert math.isnan(found.metrics["val/hmean"]) and found.best_metrics["loss"] == -math.inf
     assert [r.record.id for r in registry.runs()] == [record.id]
+
+
+def test_registry_json_stays_strict_when_a_metric_is_nan(
+    registry: ExperimentRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir, record = _new_run(registry)
+    registry.update_run(run_dir, metrics={"val/hmean": math.nan})
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"not strict JSON: {token}")
+
+    root = str(registry.root)
+    assert cli_main(["registry", "show", record.id, root, "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert shown["metrics"] == {"val/hmean": "NaN"}
+    assert cli_main(["registry", "list", root, "--format", "json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert listed["metrics"] == {"val/hmean": "NaN"}
 
 
 def test_update_needs_a_record_when_the_run_never_registered(registry: ExperimentRegistry) -> None:

@@ -6,7 +6,12 @@
 
 from __future__ import annotations
 
-from ocr.catalog._catalog import CatalogFilter, CheckpointCatalog, sort_by_metric
+from ocr.catalog._catalog import (
+    CatalogFilter,
+    CheckpointCatalog,
+    select_entries,
+    sort_by_metric,
+)
 from ocr.catalog._config_lookup import RunConfigLookup
 from ocr.catalog._entry import ENTRY_FIELDS, CatalogEntry, LayoutKind, SidecarState
 from ocr.catalog._weights import WEIGHTS_CACHE_NAME, read_weights
@@ -21,5 +26,6 @@ __all__ = [
     "RunConfigLookup",
     "SidecarState",
     "read_weights",
+    "select_entries",
     "sort_by_metric",
 ]

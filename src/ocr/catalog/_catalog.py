@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ocr._typing import StrPath
     from ocr.catalog._entry import CatalogEntry
 
-__all__ = ["CatalogFilter", "CheckpointCatalog", "sort_by_metric"]
+__all__ = ["CatalogFilter", "CheckpointCatalog", "select_entries", "sort_by_metric"]
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,9 @@ class CheckpointCatalog:
         Returns:
             The matching entries.
         """
-        found = [e for e in self.scan(rescan=rescan) if all(p(e) for p in predicates)]
-        return found if sort is None else sort_by_metric(found, sort, descending=descending)
+        return select_entries(
+            self.scan(rescan=rescan), *predicates, sort=sort, descending=descending
+        )
 
     def legacy_folders(self, root: Path) -> LegacyFolders:
         """The legacy folders a root's scan walks after the root itself.
@@ -153,6 +154,28 @@ class CheckpointCatalog:
         if not is_legacy_enabled():
             return LegacyFolders()
         return self.legacy or LegacyFolders.beside(root)
+
+
+def select_entries(
+    entries: Sequence[CatalogEntry],
+    *predicates: Callable[[CatalogEntry], bool],
+    sort: str | None = None,
+    descending: bool = True,
+) -> list[CatalogEntry]:
+    """The entries that pass every predicate, optionally sorted by a metric.
+
+    Args:
+        entries: Scanned entries (as :meth:`CheckpointCatalog.scan` returns them,
+            or filled in further, e.g. by ``read_weights``).
+        *predicates: Filters.
+        sort: A metric name to sort by (:func:`sort_by_metric`).
+        descending: Highest value first (the default) or lowest first.
+
+    Returns:
+        The selected entries.
+    """
+    found = [entry for entry in entries if all(p(entry) for p in predicates)]
+    return found if sort is None else sort_by_metric(found, sort, descending=descending)
 
 
 def sort_by_metric(

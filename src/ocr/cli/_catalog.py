@@ -17,7 +17,7 @@ from ocr.catalog import (
     CheckpointCatalog,
     RunConfigLookup,
     read_weights,
-    sort_by_metric,
+    select_entries,
 )
 from ocr.catalog._query import best_per_group, parse_best, parse_where
 from ocr.cli._args import (
@@ -27,7 +27,7 @@ from ocr.cli._args import (
     parse_when,
     resolve_root,
 )
-from ocr.cli._table import render_table
+from ocr.cli._output import json_text, render_table
 from ocr.compat import LEGACY_ENV_VAR, LegacyFolders, is_legacy_enabled
 from ocr.errors import InputPathError
 
@@ -148,33 +148,22 @@ def _find(
     predicates: Sequence[Callable[[CatalogEntry], bool]],
     args: argparse.Namespace,
 ) -> tuple[list[CatalogEntry], list[str]]:
-    descending = not args.ascending
-    if not args.read_weights:
-        found = catalog.query(
-            *predicates, sort=args.sort, descending=descending, rescan=args.rescan
-        )
-        return found, []
-    if not is_legacy_enabled():
-        sys.stderr.write(
-            "ocr: note: --read-weights reads nothing while legacy support is off "
-            f"({LEGACY_ENV_VAR}=0)\n"
-        )
-    # The weights must fill the entries in before any filter looks at them.
-    entries, problems = read_weights(catalog.scan(rescan=args.rescan), roots=catalog.roots)
-    found = [entry for entry in entries if all(p(entry) for p in predicates)]
-    if args.sort is None:
-        return found, problems
-    return sort_by_metric(found, args.sort, descending=descending), problems
+    entries, problems = catalog.scan(rescan=args.rescan), list[str]()
+    if args.read_weights:
+        if not is_legacy_enabled():
+            sys.stderr.write(
+                "ocr: note: --read-weights reads nothing while legacy support is off "
+                f"({LEGACY_ENV_VAR}=0)\n"
+            )
+        # The weights must fill the entries in before any filter looks at them.
+        entries, problems = read_weights(entries, roots=catalog.roots)
+    found = select_entries(entries, *predicates, sort=args.sort, descending=not args.ascending)
+    return found, problems
 
 
 def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:
     if fmt == "json":
-        return (
-            json.dumps(
-                [e.as_json() for e in entries], indent=2, ensure_ascii=False, allow_nan=False
-            )
-            + "\n"
-        )
+        return json_text([e.as_json() for e in entries])
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ocr.cli._args import add_format, add_legacy_folders, add_root, resolve_root
-from ocr.cli._table import render_table
+from ocr.cli._output import json_text, render_table
 from ocr.migrate import (
     MigrationState,
     Mode,
@@ -117,7 +116,7 @@ def _status(args: argparse.Namespace) -> int:
         for m in migrations
     ]
     if args.format == "json":
-        _print_json(rows)
+        sys.stdout.write(json_text(rows))
     elif not rows:
         sys.stdout.write("No migrations under this root.\n")
     else:
@@ -130,14 +129,13 @@ def _rollback(args: argparse.Namespace) -> int:
     root = resolve_root(args.root)
     plan = rollback_migration(root, migration_id=args.migration)
     if args.format == "json":
-        _print_json(
-            {
-                "migration_id": plan.migration_id,
-                "state": "rolled_back",
-                "runs": len(plan.runs),
-                "steps_undone": len(plan.actions),
-            }
-        )
+        rolled_back = {
+            "migration_id": plan.migration_id,
+            "state": "rolled_back",
+            "runs": len(plan.runs),
+            "steps_undone": len(plan.actions),
+        }
+        sys.stdout.write(json_text(rolled_back))
     else:
         sys.stdout.write(
             f"Migration {plan.migration_id} rolled back: {len(plan.runs)} runs back where "
@@ -153,7 +151,3 @@ def _print_report(report: MigrationReport, output_format: str) -> None:
         sys.stdout.write(render_markdown(report))
     else:
         sys.stdout.write(render_text(report))
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ocr.cli._args import add_format, add_root, parse_when, resolve_root
-from ocr.cli._table import render_table
+from ocr.cli._output import json_text, render_table
 from ocr.registry import DEFAULT_STALE_AFTER, ExperimentRegistry, RegisteredRun, Status
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def _list(args: argparse.Namespace) -> int:
         until=args.until,
     )
     if args.format == "json":
-        _print_json([_as_json(run) for run in runs])
+        sys.stdout.write(json_text([_as_json(run) for run in runs]))
         return 0
     rows = [
         [
@@ -95,7 +95,7 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     run = _registry_of(args).get(args.id)
     if args.format == "json":
-        _print_json(_as_json(run))
+        sys.stdout.write(json_text(_as_json(run)))
         return 0
     fields = _as_json(run)
     width = max(map(len, fields))
@@ -123,8 +123,6 @@ def _best(run: RegisteredRun) -> str:
 
 
 def _as_json(run: RegisteredRun) -> dict[str, Any]:
-    return {**run.record.model_dump(mode="json"), "path": str(run.run_dir)}
-
-
-def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    # Through the model's JSON, which writes a NaN metric as "NaN" (strict JSON).
+    record: dict[str, Any] = json.loads(run.record.model_dump_json())
+    return {**record, "path": str(run.run_dir)}
