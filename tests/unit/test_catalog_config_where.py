@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+import ocr._yaml
 from ocr.catalog import CatalogEntry, CheckpointCatalog, RunConfigLookup
 from ocr.catalog._query import best_per_group, parse_where, resolve_key
 from ocr.cli import main
@@ -94,13 +95,13 @@ def test_each_config_file_is_read_once_when_many_keys_and_checkpoints_ask(
     second.write_bytes(b"never loaded")
     entries = CheckpointCatalog([run_root]).scan()  # the scan reads configs too: not counted
     reads: list[str] = []
-    real_load = yaml.safe_load
+    real_load = ocr._yaml.safe_load
 
     def counting_load(text: str) -> Any:
         reads.append(text)
         return real_load(text)
 
-    monkeypatch.setattr(yaml, "safe_load", counting_load)
+    monkeypatch.setattr("ocr.catalog._config_lookup.safe_load", counting_load)
     lookup = RunConfigLookup([run_root])
     where = parse_where(
         "config.trainer.max_epochs > 1 and config.data.batch_size = 16", config_lookup=lookup

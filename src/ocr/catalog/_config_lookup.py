@@ -3,8 +3,9 @@
 A run's config is its ``.hydra/config.yaml`` (``RunLayout(run_dir).config_file``).
 A legacy run without one of its own may have it in another folder (era C,
 joined by timestamp through W&B): ``ocr.compat`` finds that one. Each file is
-read once per lookup, with ``yaml.safe_load`` only; a missing or unreadable
-config makes every ``config.*`` key unknown for that run's checkpoints.
+read once per lookup, with a safe YAML load only (:func:`ocr._yaml.safe_load`);
+a missing or unreadable config makes every ``config.*`` key unknown for that
+run's checkpoints.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from ocr._yaml import safe_load
 from ocr.catalog._catalog import CheckpointCatalog
 from ocr.compat import locate_legacy_run
 from ocr.layout import RunLayout
@@ -102,7 +104,7 @@ class RunConfigLookup:
 
     def _read(self, config_file: Path) -> Mapping[str, object] | None:
         try:
-            config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+            config = safe_load(config_file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None  # removed since it was found: unknown, like no config
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
