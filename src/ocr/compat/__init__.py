@@ -20,6 +20,7 @@ from ocr.compat._mapping import (
     mapping_file,
     mapping_files,
     migration_dir,
+    migration_folders,
     migrations_dir,
     read_mapping,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "mapping_file",
     "mapping_files",
     "migration_dir",
+    "migration_folders",
     "migrations_dir",
     "model_from_hydra_config",
     "model_from_state_dict_keys",

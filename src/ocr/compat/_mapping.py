@@ -54,6 +54,7 @@ __all__ = [
     "mapping_file",
     "mapping_files",
     "migration_dir",
+    "migration_folders",
     "migrations_dir",
     "read_mapping",
 ]
@@ -131,11 +132,11 @@ def mapping_files(root: Path) -> list[Path]:
     Returns:
         Every ``<root>/.ocr/migrations/<id>/mapping.json`` present.
     """
-    try:
-        folders = sorted(entry for entry in migrations_dir(root).iterdir() if entry.is_dir())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return [found for folder in folders if (found := folder / MAPPING_FILE_NAME).is_file()]
+    return [
+        found
+        for folder in migration_folders(root)
+        if (found := folder / MAPPING_FILE_NAME).is_file()
+    ]
 
 
 def read_mapping(path: Path) -> MigrationMapping:
@@ -188,6 +189,21 @@ def migrations_dir(root: Path) -> Path:
         The folder's path (whether or not it exists).
     """
     return RootLayout(root).state_dir / MIGRATIONS_DIR_NAME
+
+
+def migration_folders(root: Path) -> list[Path]:
+    """Every migration's folder that exists under a root, in path order.
+
+    Args:
+        root: The output root.
+
+    Returns:
+        The folders in ``<root>/.ocr/migrations`` (none when it does not exist).
+    """
+    try:
+        return sorted(entry for entry in migrations_dir(root).iterdir() if entry.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _invalid(path: Path, why: str) -> MigrationMappingInvalidError:

@@ -43,26 +43,21 @@ def copy_verified(source: Path, destination: Path) -> None:
         return
     partial = partial_path(destination)
     remove_path(partial)
-    if source.is_symlink():
-        partial.symlink_to(source.readlink())
-    elif source.is_dir():
-        _copy_folder(source, partial)
-    else:
-        _copy_file(source, partial)
+    _copy_any(source, partial)
     partial.rename(destination)
 
 
-def _copy_folder(source: Path, destination: Path) -> None:
-    destination.mkdir()
-    for child in sorted(source.iterdir()):
-        target = destination / child.name
-        if child.is_symlink():
-            target.symlink_to(child.readlink())
-        elif child.is_dir():
-            _copy_folder(child, target)
-        else:
-            _copy_file(child, target)
-    shutil.copystat(source, destination, follow_symlinks=False)
+def _copy_any(source: Path, destination: Path) -> None:
+    """Copy a link (as a link), a folder (with what it holds) or a file, verified."""
+    if source.is_symlink():
+        destination.symlink_to(source.readlink())
+    elif source.is_dir():
+        destination.mkdir()
+        for child in sorted(source.iterdir()):
+            _copy_any(child, destination / child.name)
+        shutil.copystat(source, destination, follow_symlinks=False)
+    else:
+        _copy_file(source, destination)
 
 
 def _copy_file(source: Path, destination: Path) -> None:

@@ -166,7 +166,7 @@ class StepRunner:
     def _write(self, action: Action, path: Path) -> None:
         self._kept(action, path)
         new = (action.text or "").encode("utf-8")
-        if not os.path.lexists(path) or path.read_bytes() != new:
+        if not os.path.lexists(path) or not _holds(path, action):
             atomic_write_bytes(path, new, durable=False)  # synced with its journal batch
 
     def _kept(self, action: Action, path: Path) -> Path | None:

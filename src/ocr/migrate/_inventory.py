@@ -7,6 +7,8 @@ import stat as stat_module
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ocr.naming import CHECKPOINT_SUFFIX
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -47,7 +49,7 @@ class Inventory:
 
     def checkpoints(self) -> list[str]:
         """The checkpoint files (``*.ckpt``, links left out), in path order."""
-        return sorted(path for path in self.files if path.endswith(".ckpt"))
+        return sorted(path for path in self.files if path.endswith(CHECKPOINT_SUFFIX))
 
 
 def take_inventory(folder: Path) -> Inventory:

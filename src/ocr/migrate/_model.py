@@ -22,6 +22,7 @@ __all__ = [
     "PLAN_SCHEMA_VERSION",
     "Action",
     "ActionKind",
+    "FrozenModel",
     "LeftInPlace",
     "MigrationPlan",
     "Mode",
@@ -36,7 +37,9 @@ RelativePath = RelativePosixPath
 """A path relative to the migration's base folder; never absolute, never climbing."""
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
+    """Base of the migrator's files (plan, report): immutable, unknown fields refused."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -59,7 +62,7 @@ class ActionKind(enum.StrEnum):
     RELINK = "relink"  # point a moved link at its target's new place
 
 
-class Action(_Frozen):
+class Action(FrozenModel):
     """One step of a migration.
 
     Args:
@@ -94,7 +97,7 @@ class TimestampSource(enum.StrEnum):
     FILE_MTIME = "file_mtime"  # the oldest file's mtime (nothing better was there)
 
 
-class PlannedRun(_Frozen):
+class PlannedRun(FrozenModel):
     """One legacy experiment (or sweep) and the new folder it becomes.
 
     Args:
@@ -125,14 +128,14 @@ class PlannedRun(_Frozen):
     notes: list[str] = Field(default_factory=list)
 
 
-class LeftInPlace(_Frozen):
+class LeftInPlace(FrozenModel):
     """Something in the legacy tree the migration does not move, and why."""
 
     path: RelativePath
     reason: str
 
 
-class MigrationPlan(_Frozen):
+class MigrationPlan(FrozenModel):
     """Everything one migration will do, in order.
 
     Args:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, NonNegativeInt
+from pydantic import NonNegativeInt
 
 from ocr._markdown import code_cell, escaped
-from ocr.migrate._model import ActionKind, LeftInPlace, Mode, PlannedRun
+from ocr.migrate._model import ActionKind, FrozenModel, LeftInPlace, Mode, PlannedRun
 
 if TYPE_CHECKING:
     from ocr.migrate._model import MigrationPlan
@@ -27,11 +27,7 @@ __all__ = [
 ]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ReportCounts(_Frozen):
+class ReportCounts(FrozenModel):
     """How much a migration moves and writes."""
 
     runs: NonNegativeInt
@@ -47,7 +43,7 @@ class ReportCounts(_Frozen):
     warnings: NonNegativeInt
 
 
-class StepLine(_Frozen):
+class StepLine(FrozenModel):
     """One step, as the report lists it."""
 
     kind: ActionKind
@@ -56,7 +52,7 @@ class StepLine(_Frozen):
     purpose: str
 
 
-class MigrationReport(_Frozen):
+class MigrationReport(FrozenModel):
     """What a migration did (or, for a plan, would do).
 
     Args:

@@ -27,7 +27,7 @@ from ocr.migrate._derived import (
 )
 from ocr.migrate._model import ActionKind
 from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, REWRITTEN_SUFFIXES, rewrite_paths
-from ocr.naming import sidecar_name
+from ocr.naming import CHECKPOINT_SUFFIX, sidecar_path
 from ocr.recipe import hash_config_text
 from ocr.registry import new_experiment_id
 
@@ -110,7 +110,8 @@ def _plan_sweep(
     sweep_id = new_experiment_id(_ns(target.launched))
     sweep_dir = target.folder.relative_to(context.root).as_posix()
     record = migrated_sweep_record(sweep_id, launched=target.launched, sweep_dir=sweep_dir)
-    _write(target, steps, SweepLayout(target.folder).record_file, record.model_dump_json(indent=2))
+    sweep_file = SweepLayout(target.folder).record_file
+    _write(target, steps, sweep_file, record.model_dump_json(indent=2), purpose="record")
     layout = RootLayout(context.root)
     for name in sorted(target.unit.inventory.folders):
         if not name or "/" in name:
@@ -148,7 +149,7 @@ def _plan_run(
     facts = RunFacts(experiment=experiment, config=config, environment=context.environment)
     inventory = target.unit.inventory
     prefix = run_dir.relative_to(target.folder).as_posix() + "/" if run_dir != target.folder else ""
-    linked = [path for path in inventory.links if path.endswith(".ckpt")]
+    linked = [path for path in inventory.links if path.endswith(CHECKPOINT_SUFFIX)]
     checkpoints = [path for path in inventory.checkpoints() + linked if path.startswith(prefix)]
     described: list[tuple[str, CatalogEntry]] = []
     for relative in checkpoints:
@@ -164,7 +165,8 @@ def _plan_run(
         # A link the catalog lists is described by its target (stat follows it).
         mtime_ns = facts_of_file.mtime_ns if facts_of_file else legacy.stat().st_mtime_ns
         metadata = migrated_sidecar(entry, file_name=new.name, mtime_ns=mtime_ns, run=facts)
-        _write(target, steps, Path(sidecar_name(str(new))), metadata.model_dump_json(indent=2))
+        sidecar = sidecar_path(new)
+        _write(target, steps, sidecar, metadata.model_dump_json(indent=2), purpose="sidecar")
         described.append((relative.removeprefix(prefix), entry))
     files = [path for path in inventory.files if path.startswith(prefix)]
     last_ns = max((inventory.files[path].mtime_ns for path in files), default=inventory.folders[""])
@@ -182,7 +184,7 @@ def _plan_run(
         last_activity_ns=last_ns,
         log_file=logs[0] if logs else None,
     )
-    _write(target, steps, layout.record_file, record.model_dump_json(indent=2))
+    _write(target, steps, layout.record_file, record.model_dump_json(indent=2), purpose="record")
     versions = {parse_legacy_name(Path(Path(path).name)).version for path in checkpoints}
     if len(versions) > 1:
         target.notes.append(
@@ -214,9 +216,8 @@ def _config_info(
     return ConfigInfo(config_hash=digest, overrides=overrides, config_path=config_path)
 
 
-def _write(target: Target, steps: Steps, path: Path, text: str) -> None:
+def _write(target: Target, steps: Steps, path: Path, text: str, *, purpose: str) -> None:
     """Write a new file; a file already there (brought by the move) is kept for rollback."""
-    purpose = "sidecar" if path.name.endswith(".meta.json") else "record"
     steps.add(
         "writes", ActionKind.WRITE, path, purpose, text=text, keep_original=target.brings(path)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ocr.compat import migrations_dir
+from ocr.compat import migration_folders
 from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal, MigrationState
 from ocr.migrate._plan_file import read_plan_file
 
@@ -40,12 +40,8 @@ def list_migrations(root: Path) -> list[MigrationSummary]:
     Returns:
         Their summaries (a folder without a readable plan is left out).
     """
-    try:
-        folders = sorted(p for p in migrations_dir(root).iterdir() if p.is_dir())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
     found = []
-    for folder in folders:
+    for folder in migration_folders(root):
         try:
             plan = read_plan_file(folder)
         except (OSError, ValueError):
