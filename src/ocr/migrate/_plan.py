@@ -250,8 +250,7 @@ class _Planner:
         joined, config_dir = target.unit.joined_folder, target.unit.config_dir
         if joined is None or config_dir is None or target.merged is not None:
             return
-        moved = (t.new_place(config_dir) for t in targets)
-        source = next((place for place in moved if place is not None), config_dir)
+        source = _new_place(config_dir, targets)
         destination = RunLayout(target.folder).hydra_dir
         self.steps.add(
             "configs", ActionKind.COPY, destination, "copy of the joined config", source=source
@@ -272,8 +271,7 @@ class _Planner:
             for old, new, inside in transfer.links():
                 said = transfer.inventory.links[inside]
                 pointed = Path(os.path.normpath(old.parent / said))
-                moved = (t.new_place(pointed) for t in targets)
-                new_pointed = next((place for place in moved if place is not None), pointed)
+                new_pointed = _new_place(pointed, targets)
                 relative = not Path(said).is_absolute()
                 new_said = (
                     os.path.relpath(new_pointed, new.parent) if relative else str(new_pointed)
@@ -329,6 +327,12 @@ class _Planner:
             experiment_ids=target.experiment_ids,
             notes=target.notes,
         )
+
+
+def _new_place(path: Path, targets: Iterable[Target]) -> Path:
+    """Where a path will be once the targets moved (the path itself when none moves it)."""
+    moved = (target.new_place(path) for target in targets)
+    return next((place for place in moved if place is not None), path)
 
 
 def _top_names(inventory: Inventory) -> set[str]:
