@@ -35,7 +35,7 @@ from ocr.compat._sidecars import (
 )
 from ocr.compat._state_dict import model_from_state_dict_keys
 from ocr.compat._switch import LEGACY_ENV_VAR, is_legacy_enabled, set_legacy_enabled
-from ocr.compat._translate import LegacyPathWarning, load_mappings, translate
+from ocr.compat._translate import LegacyPathWarning, load_mappings, merge_mappings, translate
 from ocr.compat._vocabulary import (
     LIGHTNING_LOGS_DIR_NAME,
     MAPPING_FILE_NAME,
@@ -71,6 +71,7 @@ __all__ = [
     "locate_legacy_run",
     "mapping_file",
     "mapping_files",
+    "merge_mappings",
     "migration_dir",
     "migration_folders",
     "migrations_dir",

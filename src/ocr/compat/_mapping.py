@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path  # noqa: TC003 - the doctests use it at run time
+from pathlib import Path, PurePosixPath
 from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -74,6 +74,23 @@ class MigrationMapping(BaseModel):
     created_at: AwareDatetime
     root: str = Field(min_length=1)
     entries: dict[RelativePosixPath, RelativePosixPath]
+
+    def path_of(self, entry: str, *, root: Path) -> Path:
+        """Where an entry's path is now, with the root at ``root`` (it may have moved).
+
+        Args:
+            entry: An old or new path of :attr:`entries` (relative to the
+                root's parent as it was, so it starts with the root's old name
+                or with a folder beside it).
+            root: The output root as it is now (absolute).
+
+        Returns:
+            The absolute path.
+        """
+        first, *rest = PurePosixPath(entry).parts
+        if first == PurePosixPath(self.root).name:
+            return root.joinpath(*rest)
+        return root.parent.joinpath(first, *rest)
 
 
 def migration_dir(root: Path, migration_id: str) -> Path:

@@ -12,14 +12,17 @@ import functools
 import logging
 import threading
 import warnings
-from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from ocr.compat._mapping import mapping_files, read_mapping
+from ocr.compat._mapping import MigrationMapping, mapping_files, read_mapping
 from ocr.compat._switch import require_legacy_enabled
 from ocr.errors import LegacyPathNotMappedError
 
-__all__ = ["LegacyPathWarning", "load_mappings", "translate"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+__all__ = ["LegacyPathWarning", "load_mappings", "merge_mappings", "translate"]
 
 _logger = logging.getLogger(__name__)
 
@@ -47,15 +50,23 @@ def load_mappings(root: Path) -> dict[Path, Path]:
         MigrationMappingVersionError: A mapping file was written by a newer ocr.
         OSError: A mapping file cannot be read.
     """
-    mappings = sorted(
-        (read_mapping(path) for path in mapping_files(root)),
-        key=lambda mapping: (mapping.created_at, mapping.migration_id),
-    )
+    return merge_mappings([read_mapping(path) for path in mapping_files(root)], root=root)
+
+
+def merge_mappings(mappings: Iterable[MigrationMapping], *, root: Path) -> dict[Path, Path]:
+    """Merge mappings already read into one absolute old -> new mapping.
+
+    Args:
+        mappings: The root's mappings, in any order (they are applied oldest first).
+        root: The output root (absolute).
+
+    Returns:
+        Old path -> new path, absolute, as :func:`load_mappings` describes.
+    """
     merged: dict[Path, Path] = {}
-    for mapping in mappings:
-        name_then = PurePosixPath(mapping.root).name
+    for mapping in sorted(mappings, key=lambda found: (found.created_at, found.migration_id)):
         moves = {
-            _absolute(root, old, name_then): _absolute(root, new, name_then)
+            mapping.path_of(old, root=root): mapping.path_of(new, root=root)
             for old, new in mapping.entries.items()
         }
         merged = {old: _look_up(moves, new) or new for old, new in merged.items()} | moves
@@ -104,13 +115,6 @@ def _look_up(moves: dict[Path, Path], path: Path) -> Path | None:
         return new
     folder = next((parent for parent in path.parents if parent in moves), None)
     return None if folder is None else moves[folder] / path.relative_to(folder)
-
-
-def _absolute(root: Path, entry: str, root_name_then: str) -> Path:
-    first, *rest = PurePosixPath(entry).parts
-    if first == root_name_then:
-        return root.joinpath(*rest)
-    return root.parent.joinpath(first, *rest)
 
 
 def _signature(root: Path) -> tuple[tuple[Path, int, int], ...]:

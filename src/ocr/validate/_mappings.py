@@ -11,16 +11,14 @@ merges them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ocr.compat import load_mappings, mapping_files, read_mapping
-
-# compat's rule for where an entry points (the root's old name -> the root now);
-# imported, not copied, so the check and translate() can never disagree.
-from ocr.compat._translate import _absolute
+from ocr.compat import MigrationMapping, mapping_files, merge_mappings, read_mapping
 from ocr.errors import MigrationMappingInvalidError, MigrationMappingVersionError
 from ocr.validate._report import Problem, ProblemKind, display_path, one_line
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["MappingFindings", "check_mappings"]
 
@@ -59,7 +57,9 @@ def check_mappings(root: Path) -> MappingFindings:
     """
     findings = MappingFindings()
     dangling: list[_Dangling] = []
-    for file in mapping_files(root):
+    readable: list[MigrationMapping] = []
+    files = mapping_files(root)
+    for file in files:
         findings.files += 1
         try:
             mapping = read_mapping(file)
@@ -73,29 +73,22 @@ def check_mappings(root: Path) -> MappingFindings:
                 )
             )
             continue
+        readable.append(mapping)
         findings.entries += len(mapping.entries)
-        name_then = PurePosixPath(mapping.root).name
         for old, new in mapping.entries.items():
-            new_path = _absolute(root, new, name_then)
+            new_path = mapping.path_of(new, root=root)
             if not new_path.exists():
-                dangling.append(
-                    _Dangling(file, old, new, _absolute(root, old, name_then), new_path)
-                )
+                old_path = mapping.path_of(old, root=root)
+                dangling.append(_Dangling(file, old, new, old_path, new_path))
     if dangling:
-        merged = _merged(root)
+        # An invalid mapping is reported on its own; without the merged view,
+        # each entry is judged by its own target alone.
+        whole = len(readable) == len(files)
+        merged = merge_mappings(readable, root=root) if whole else {}
         findings.problems.extend(
             _target_missing(root, entry) for entry in dangling if not _is_carried(entry, merged)
         )
     return findings
-
-
-def _merged(root: Path) -> dict[Path, Path]:
-    try:
-        return load_mappings(root)
-    except (MigrationMappingInvalidError, MigrationMappingVersionError, OSError):
-        # An invalid mapping is reported on its own; without the merged view,
-        # each entry is judged by its own target alone.
-        return {}
 
 
 def _is_carried(entry: _Dangling, merged: dict[Path, Path]) -> bool:
