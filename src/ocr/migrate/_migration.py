@@ -37,7 +37,7 @@ from ocr.migrate._faults import crash_point
 from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal, MigrationState
 from ocr.migrate._model import MigrationPlan, Mode
 from ocr.migrate._plan import plan_migration
-from ocr.migrate._plan_file import plan_file, read_plan_file
+from ocr.migrate._plan_file import plan_file
 from ocr.migrate._progress import Progress
 from ocr.migrate._report import MigrationReport, build_report, render_markdown
 from ocr.migrate._status import MigrationSummary, list_migrations
@@ -101,7 +101,7 @@ def apply_migration(
             unfinished = _unfinished(root)
             started = unfinished is not None
             if unfinished is not None:
-                return _run(root, read_plan_file(unfinished.folder), progress or sys.stderr)
+                return _run(root, unfinished.plan, progress or sys.stderr)
             if legacy is None:  # the interrupted migration finished meanwhile
                 legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
             plan = plan_migration(
@@ -169,7 +169,7 @@ def rollback_migration(
                     fix=f"Roll back {chosen.migration_id} first",
                     value=migration_id,
                 )
-        plan = read_plan_file(chosen.folder)
+        plan = chosen.plan
         _undo(root, plan, chosen.folder, progress or sys.stderr)
     only_one = len(migrations) == 1
     _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed and only_one)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ocr.compat import migration_folders
@@ -12,7 +12,7 @@ from ocr.migrate._plan_file import read_plan_file
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ocr.migrate._model import Mode
+    from ocr.migrate._model import MigrationPlan, Mode
 
 __all__ = ["MigrationSummary", "list_migrations"]
 
@@ -29,6 +29,8 @@ class MigrationSummary:
     steps: int
     steps_done: int
     folder: Path
+    plan: MigrationPlan = field(repr=False, compare=False)
+    """The plan as read (resuming or undoing the migration needs no second read)."""
 
 
 def list_migrations(root: Path) -> list[MigrationSummary]:
@@ -57,6 +59,7 @@ def list_migrations(root: Path) -> list[MigrationSummary]:
                 steps=len(plan.actions),
                 steps_done=journal.done,
                 folder=folder,
+                plan=plan,
             )
         )
     return sorted(found, key=lambda summary: (summary.created_at, summary.migration_id))
