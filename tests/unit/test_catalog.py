@@ -14,10 +14,17 @@ import pytest
 
 import ocr.catalog._describe
 import ocr.catalog._runs
-from ocr.catalog import CatalogEntry, CatalogFilter, CheckpointCatalog, LayoutKind, SidecarState
+from ocr.catalog import (
+    CatalogEntry,
+    CatalogFilter,
+    CheckpointCatalog,
+    CheckpointQuery,
+    LayoutKind,
+    SidecarState,
+)
 from ocr.cli import main as cli_main
 from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME
-from ocr.errors import OcrError
+from ocr.errors import CatalogQueryError, OcrError
 from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
 from ocr.metadata import UNKNOWN_NAMES, CheckpointMetadata, read_metadata, write_metadata
 from ocr.naming import sidecar_path
@@ -464,6 +471,7 @@ def test_sidecar_entries_hold_every_field_of_the_sidecar_when_valid(new_tree: Pa
         "tags": (),
         "sources": dict.fromkeys(("architecture", "encoder", "decoder", "head"), "sidecar"),
         "problems": (),
+        "monitor": "val/hmean",
     }
 
 
@@ -546,3 +554,65 @@ def test_an_era_b_model_subfolder_outranks_the_shared_config_of_the_last_launch(
     assert older.sources["encoder"] == "folder_name"
     assert older.decoder == "dbnetpp_decoder"  # the subfolder does not say; the config does
     assert entries["dbnetpp_efficientnet_b3"].encoder == "efficientnet_b3"
+
+
+def test_find_answers_filters_where_best_and_sort_in_one_call_when_asked(new_tree: Path) -> None:
+    catalog = CheckpointCatalog([new_tree])
+    everything = catalog.find()
+    assert [Path(e.path).name for e in everything.entries] == [
+        Path(e.path).name for e in catalog.scan()
+    ]
+    assert everything.problems == []
+    sorted_best_first = catalog.find(CheckpointQuery(sort="val/hmean")).entries
+    assert [e.metrics["val/hmean"] for e in sorted_best_first] == [0.9, 0.7, 0.5]
+    narrowed = catalog.find(
+        CheckpointQuery(
+            filters=CatalogFilter(encoder="tiny_cnn"),
+            where="metrics.val/hmean > 0.6",
+        )
+    ).entries
+    assert [e.epoch for e in narrowed] == [1]
+    per_encoder = catalog.find(
+        CheckpointQuery(best="best(metrics.val/hmean, by=[model.encoder])", best_mode="min")
+    ).entries
+    assert sorted((e.encoder, e.metrics["val/hmean"]) for e in per_encoder) == [
+        ("tiny_cnn", 0.5),
+        ("tiny_resnet", 0.7),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param({"where": "metrics.val/hmean >"}, id="where"),
+        pytest.param({"best": "worst(metrics.val/hmean)"}, id="best"),
+        pytest.param({"best": "best(metrics.val/hmean)", "best_mode": "middle"}, id="mode"),
+    ],
+)
+def test_a_query_is_refused_when_made_with_a_bad_expression(query: dict[str, str]) -> None:
+    with pytest.raises(CatalogQueryError):
+        CheckpointQuery(**query)  # type: ignore[arg-type]
+
+
+def test_find_reads_config_keys_through_its_own_lookup_when_a_where_names_one(
+    new_tree: Path,
+) -> None:
+    run_dir = new_tree / "2025-10-18" / "14-03-22"
+    RunLayout(run_dir).hydra_dir.mkdir()
+    RunLayout(run_dir).config_file.write_text("model:\n  lr: 0.01\n")
+    found = CheckpointCatalog([new_tree]).find(CheckpointQuery(where="config.model.lr = 0.01"))
+    assert {Path(e.run_dir or "") for e in found.entries} == {run_dir}
+    assert len(found.entries) == 2
+
+
+def test_entries_carry_the_monitored_metric_when_a_sidecar_names_it(new_tree: Path) -> None:
+    assert {e.monitor for e in CheckpointCatalog([new_tree]).scan()} == {"val/hmean"}
+
+
+def test_legacy_entries_carry_the_monitor_their_legacy_sidecar_names_when_found(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(FIXTURES / "legacy" / "A", tmp_path / "A")
+    entries = CheckpointCatalog([tmp_path / "A" / "outputs"]).scan()
+    best = next(e for e in entries if Path(e.path).name == "best.ckpt")
+    assert (best.monitor, best.sources["monitor"]) == ("val/hmean", "sidecar")

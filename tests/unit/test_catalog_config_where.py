@@ -10,8 +10,7 @@ import pytest
 import yaml
 
 import ocr._yaml
-from ocr.catalog import CatalogEntry, CheckpointCatalog, RunConfigLookup
-from ocr.catalog._query import best_per_group, parse_where, resolve_key
+from ocr.catalog import CatalogEntry, CheckpointCatalog, best_per_group, parse_where, resolve_key
 from ocr.cli import main
 from ocr.compat import WANDB_DIR_NAME
 from ocr.layout import RunLayout, allocate_launch_dir
@@ -58,7 +57,7 @@ def runs(run_root: Path) -> dict[str, Path]:
 
 def _select(root: Path, where: str) -> set[str]:
     """The run folders (by fixture name) whose checkpoints ``where`` selects."""
-    lookup = RunConfigLookup([root])
+    lookup = CheckpointCatalog([root]).config_lookup()
     predicate = parse_where(where, config_lookup=lookup)
     entries = CheckpointCatalog([root]).scan()
     return {Path(e.run_dir).name for e in entries if predicate(e) and e.run_dir is not None}
@@ -102,7 +101,7 @@ def test_each_config_file_is_read_once_when_many_keys_and_checkpoints_ask(
         return real_load(text)
 
     monkeypatch.setattr("ocr.catalog._config_lookup.safe_load", counting_load)
-    lookup = RunConfigLookup([run_root])
+    lookup = CheckpointCatalog([run_root]).config_lookup()
     where = parse_where(
         "config.trainer.max_epochs > 1 and config.data.batch_size = 16", config_lookup=lookup
     )
@@ -124,7 +123,7 @@ def test_an_unreadable_config_makes_its_keys_unknown_and_is_reported_when_querie
 ) -> None:
     run_root.mkdir()
     run_dir = _run(run_root, 0, text)
-    lookup = RunConfigLookup([run_root])
+    lookup = CheckpointCatalog([run_root]).config_lookup()
     (entry,) = CheckpointCatalog([run_root]).scan()
     assert resolve_key(entry, "config.model", config_lookup=lookup) is None
     (line,) = lookup.problems
@@ -135,7 +134,7 @@ def test_an_unreadable_config_makes_its_keys_unknown_and_is_reported_when_querie
 def test_an_empty_config_is_unknown_without_a_problem_when_queried(run_root: Path) -> None:
     run_root.mkdir()
     _run(run_root, 0, "")
-    lookup = RunConfigLookup([run_root])
+    lookup = CheckpointCatalog([run_root]).config_lookup()
     (entry,) = CheckpointCatalog([run_root]).scan()
     assert lookup(entry) is None
     assert lookup.problems == []
@@ -143,7 +142,7 @@ def test_an_empty_config_is_unknown_without_a_problem_when_queried(run_root: Pat
 
 def test_entries_without_a_run_have_no_config_when_queried() -> None:
     entry = CatalogEntry(path="/elsewhere/a.ckpt", layout="name_based", sidecar="missing")
-    assert RunConfigLookup([Path("/nowhere")]).config_file(entry) is None
+    assert CheckpointCatalog([Path("/nowhere")]).config_lookup().config_file(entry) is None
 
 
 def test_a_tagged_legacy_run_finds_its_config_in_another_folder_when_queried(
@@ -151,7 +150,7 @@ def test_a_tagged_legacy_run_finds_its_config_in_another_folder_when_queried(
 ) -> None:
     shutil.copytree(FIXTURES / "legacy" / "C", tmp_path / "C")
     root = tmp_path / "C" / "outputs"
-    lookup = RunConfigLookup([root])
+    lookup = CheckpointCatalog([root]).config_lookup()
     entries = CheckpointCatalog([root]).scan()
     joined = [e for e in entries if "ocr_training-unknown-unknown" in e.path]
     assert len(joined) == 2
@@ -162,14 +161,17 @@ def test_a_tagged_legacy_run_finds_its_config_in_another_folder_when_queried(
     # Without the W&B folder nothing joins them: unknown, not a guess.
     shutil.rmtree(tmp_path / "C" / WANDB_DIR_NAME)
     rescanned = [e for e in CheckpointCatalog([root]).scan() if e.path in {j.path for j in joined}]
-    assert [RunConfigLookup([root]).config_file(e) for e in rescanned] == [None, None]
+    assert [CheckpointCatalog([root]).config_lookup().config_file(e) for e in rescanned] == [
+        None,
+        None,
+    ]
 
 
 def test_a_sweep_job_reads_its_own_config_when_queried(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "legacy" / "D", tmp_path / "D")
     root = tmp_path / "D" / "outputs"
     root.mkdir()
-    lookup = RunConfigLookup([root])
+    lookup = CheckpointCatalog([root]).config_lookup()
     where = parse_where("config.optimizer.lr < 0.01", config_lookup=lookup)
     selected = [e for e in CheckpointCatalog([root]).scan() if where(e)]
     assert selected

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ocr.catalog import best_per_group, parse_best, parse_where, resolve_key
 from ocr.catalog._entry import ENTRY_FIELDS, CatalogEntry
-from ocr.catalog._query import best_per_group, parse_best, parse_where, resolve_key
 from ocr.errors import CatalogQueryError
 from tests.strategies import catalog_entries, query_strings, query_tags
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 KEY_HELP = (
     "Write a key: metrics.<name>, model.<part>, config.<dotted.key>, tags, or a field (also as "
     "attributes.<field>): architecture, config_hash, created_at, decoder, encoder, epoch, "
-    "experiment_id, head, is_best, is_last, layout, name, path, run_dir, sidecar, size_bytes, "
+    "experiment_id, head, is_best, is_last, layout, monitor, name, path, run_dir, sidecar, size_bytes, "
     "status, step"
 )
 OPERATOR_HELP = (
@@ -57,6 +57,7 @@ ENTRY = _entry(
     config_hash="abc123",
     status="completed",
     tags=("baseline", "r18"),
+    monitor="val/hmean",
 )
 BARE = _entry()
 
@@ -544,7 +545,7 @@ def _error(text: str, column: int, problem: str, fix: str, label: str = "catalog
                 "attributes.tags = 'x'",
                 1,
                 "unknown attributes key 'attributes.tags'",
-                "Use one of attributes.architecture, attributes.config_hash, attributes.created_at, attributes.decoder, attributes.encoder, attributes.epoch, attributes.experiment_id, attributes.head, attributes.is_best, attributes.is_last, attributes.layout, attributes.name, attributes.path, attributes.run_dir, attributes.sidecar, attributes.size_bytes, attributes.status, attributes.step",
+                "Use one of attributes.architecture, attributes.config_hash, attributes.created_at, attributes.decoder, attributes.encoder, attributes.epoch, attributes.experiment_id, attributes.head, attributes.is_best, attributes.is_last, attributes.layout, attributes.monitor, attributes.name, attributes.path, attributes.run_dir, attributes.sidecar, attributes.size_bytes, attributes.status, attributes.step",
             ),
             id="attribute",
         ),

@@ -1,19 +1,22 @@
 """The checkpoint catalog: find and filter every checkpoint, new and legacy, fast.
 
->>> CatalogFilter(encoder="resnet18").encoder
+The public way to search is one call: :meth:`CheckpointCatalog.find` with a
+:class:`CheckpointQuery` (what ``ocr catalog``, the UI and the ablation tools
+use). :func:`parse_where`, :func:`parse_best` and :func:`best_per_group` are
+there for callers who build their own selection over entries.
+
+>>> CheckpointQuery(filters=CatalogFilter(encoder="resnet18")).filters.encoder
 'resnet18'
 """
 
 from __future__ import annotations
 
-from ocr.catalog._catalog import (
-    CatalogFilter,
-    CheckpointCatalog,
-    select_entries,
-    sort_by_metric,
-)
+from ocr.catalog._catalog import CheckpointCatalog
 from ocr.catalog._config_lookup import RunConfigLookup
 from ocr.catalog._entry import ENTRY_FIELDS, CatalogEntry, LayoutKind, SidecarState
+from ocr.catalog._find import CheckpointQuery, QueryResult
+from ocr.catalog._query import best_per_group, parse_best, parse_where, resolve_key
+from ocr.catalog._selection import CatalogFilter, select_entries, sort_by_metric
 from ocr.catalog._weights import WEIGHTS_CACHE_NAME, read_weights
 
 __all__ = [
@@ -22,10 +25,16 @@ __all__ = [
     "CatalogEntry",
     "CatalogFilter",
     "CheckpointCatalog",
+    "CheckpointQuery",
     "LayoutKind",
+    "QueryResult",
     "RunConfigLookup",
     "SidecarState",
+    "best_per_group",
+    "parse_best",
+    "parse_where",
     "read_weights",
+    "resolve_key",
     "select_entries",
     "sort_by_metric",
 ]

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ocr._yaml import safe_load
-from ocr.catalog._catalog import CheckpointCatalog
 from ocr.compat import locate_legacy_run
 from ocr.layout import RunLayout
 
@@ -33,15 +32,14 @@ __all__ = ["RunConfigLookup"]
 class RunConfigLookup:
     """Gives a catalog entry's saved run config: a ``config_lookup`` for queries.
 
-    Pass it to :func:`ocr.catalog._query.parse_where` and
-    :func:`ocr.catalog._query.best_per_group`. Keep one for the duration of a
-    query: it reads each config file once and remembers it (and never notices
-    later edits).
+    Get one from :meth:`ocr.catalog.CheckpointCatalog.config_lookup` and pass
+    it to :func:`ocr.catalog.parse_where` and :func:`ocr.catalog.best_per_group`.
+    Keep one for the duration of a query: it reads each config file once and
+    remembers it (and never notices later edits).
 
     Args:
-        roots: The catalog roots (their legacy ``multirun``/``wandb`` siblings
-            are used to join era C runs to their configs).
-        legacy: Other legacy folders, as for :class:`CheckpointCatalog`.
+        roots: Each catalog root with its legacy sweep and W&B folders (used to
+            join era C runs to their configs).
 
     Attributes:
         problems: One line per config file that exists but could not be read.
@@ -52,9 +50,8 @@ class RunConfigLookup:
     True
     """
 
-    def __init__(self, roots: Sequence[Path], *, legacy: LegacyFolders | None = None) -> None:
-        catalog = CheckpointCatalog(roots, legacy=legacy)
-        self._roots = [(root, catalog.legacy_folders(root)) for root in catalog.roots]
+    def __init__(self, roots: Sequence[tuple[Path, LegacyFolders]]) -> None:
+        self._roots = list(roots)
         self._files: dict[str, Path | None] = {}
         self._configs: dict[Path, Mapping[str, object] | None] = {}
         self.problems: list[str] = []

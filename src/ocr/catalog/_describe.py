@@ -169,6 +169,7 @@ class Describer:
             encoder=evidence.values.get("encoder"),
             decoder=evidence.values.get("decoder"),
             head=evidence.values.get("head"),
+            monitor=evidence.values.get("monitor"),
         )
         return entry, depends
 
@@ -248,6 +249,7 @@ def _from_sidecar(
         facts.tags,  # tags
         _SIDECAR_SOURCES | field_sources if field_sources else _SIDECAR_SOURCES,  # sources
         (),  # problems
+        training.monitor,  # monitor
     )
     return tuple.__new__(CatalogEntry, values)
 
@@ -275,6 +277,7 @@ class _Evidence:
         self.set("step", sidecar.global_step, _FROM_SIDECAR)
         for key in _MODEL_FIELDS:
             self.set(key, getattr(sidecar, key), _FROM_SIDECAR)
+        self.set("monitor", sidecar.monitor, _FROM_SIDECAR)
         self.metrics.update(sidecar.metrics)
 
     def add_model(self, model: dict[str, Recovered[str]]) -> None:

@@ -44,7 +44,9 @@ class CatalogEntry(NamedTuple):
     :class:`SidecarState` value (both compare equal to their enum members).
     ``sources`` says where each recovered field came from (``sidecar``,
     ``hydra_config``, ``file_name``, ...); ``problems`` lists what could not
-    be read (an invalid sidecar, say).
+    be read (an invalid sidecar, say); ``monitor`` is the metric the run's
+    checkpointing watched (the sidecar's ``training.monitor``, or a legacy
+    sidecar's), ``None`` when not known.
     """
 
     path: str
@@ -69,6 +71,7 @@ class CatalogEntry(NamedTuple):
     tags: tuple[str, ...] = ()
     sources: dict[str, str] = {}  # noqa: RUF012 (NamedTuple defaults are never mutated here)
     problems: tuple[str, ...] = ()
+    monitor: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The entry as JSON data (the documented ``--format json`` fields).

@@ -59,7 +59,7 @@ class _IndexHeader(BaseModel):
     """The first line of the index file: its version and the payload's checksum."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2  # 2: entries gained ``monitor``
     sha256: str
     python: str  # marshal's format belongs to one Python version
 

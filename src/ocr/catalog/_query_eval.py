@@ -51,7 +51,7 @@ Test: TypeAlias = Callable[[object], bool | None]  # None: the value is not comp
 _OLDEST: Final = datetime.min.replace(tzinfo=UTC)
 FIELD_KINDS: Final[Mapping[str, ValueKind]] = {
     **dict.fromkeys(("architecture", "config_hash", "decoder", "encoder"), "string"),
-    **dict.fromkeys(("experiment_id", "head", "layout", "name", "path"), "string"),
+    **dict.fromkeys(("experiment_id", "head", "layout", "monitor", "name", "path"), "string"),
     **dict.fromkeys(("run_dir", "sidecar", "status"), "string"),
     **dict.fromkeys(("epoch", "size_bytes", "step"), "number"),
     **dict.fromkeys(("is_best", "is_last"), "bool"),

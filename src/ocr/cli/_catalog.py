@@ -7,19 +7,17 @@ import csv
 import io
 import json
 import sys
+from collections import Counter
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ocr.catalog import (
     ENTRY_FIELDS,
     CatalogEntry,
     CatalogFilter,
     CheckpointCatalog,
-    RunConfigLookup,
-    read_weights,
-    select_entries,
+    CheckpointQuery,
 )
-from ocr.catalog._query import best_per_group, parse_best, parse_where
 from ocr.cli._args import (
     DEFAULT_ROOT,
     add_format,
@@ -32,12 +30,21 @@ from ocr.compat import LEGACY_ENV_VAR, LegacyFolders, is_legacy_enabled
 from ocr.errors import InputPathError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
 
 __all__ = ["add_commands"]
 
-_TABLE_COLUMNS = ("created_at", "name", "architecture", "encoder", "decoder", "epoch", "step")
+_USUAL_MONITOR: Final = "val/hmean"
+_TABLE_COLUMNS: Final = (
+    "created_at",
+    "name",
+    "architecture",
+    "encoder",
+    "decoder",
+    "epoch",
+    "step",
+)
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -102,8 +109,8 @@ def _threshold(text: str) -> tuple[str, float]:
 
 def _catalog(args: argparse.Namespace) -> int:
     roots = [resolve_root(root) for root in args.roots]
-    predicates: list[Callable[[CatalogEntry], bool]] = [
-        CatalogFilter(
+    query = CheckpointQuery(
+        filters=CatalogFilter(
             architecture=args.architecture,
             encoder=args.encoder,
             decoder=args.decoder,
@@ -114,18 +121,23 @@ def _catalog(args: argparse.Namespace) -> int:
             status=args.status,
             tags=tuple(args.tag),
             search=args.search,
+        ),
+        where=args.where,
+        best=args.best,
+        best_mode=args.best_mode,
+        sort=args.sort,
+        descending=not args.ascending,
+        read_weights=args.read_weights,
+        rescan=args.rescan,
+    )
+    if args.read_weights and not is_legacy_enabled():
+        sys.stderr.write(
+            "ocr: note: --read-weights reads nothing while legacy support is off "
+            f"({LEGACY_ENV_VAR}=0)\n"
         )
-    ]
-    legacy = _legacy_folders(roots, args)
-    configs = RunConfigLookup(roots, legacy=legacy)
-    if args.where:
-        predicates.append(parse_where(args.where, config_lookup=configs))
-    entries, problems = _find(CheckpointCatalog(roots, legacy=legacy), predicates, args)
-    if args.best:
-        metric, by = parse_best(args.best)
-        entries = best_per_group(entries, metric, by=by, mode=args.best_mode, config_lookup=configs)
-    sys.stdout.write(_render(entries, args.format, sort=args.sort))
-    for problem in [*problems, *configs.problems]:
+    found = CheckpointCatalog(roots, legacy=_legacy_folders(roots, args)).find(query)
+    sys.stdout.write(_render(found.entries, args.format, sort=args.sort))
+    for problem in found.problems:
         sys.stderr.write(f"ocr: warning: {problem}\n")
     return 0
 
@@ -143,24 +155,6 @@ def _legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFo
     return LegacyFolders.choose(roots[0], multirun=args.multirun, wandb=args.wandb)
 
 
-def _find(
-    catalog: CheckpointCatalog,
-    predicates: Sequence[Callable[[CatalogEntry], bool]],
-    args: argparse.Namespace,
-) -> tuple[list[CatalogEntry], list[str]]:
-    entries, problems = catalog.scan(rescan=args.rescan), list[str]()
-    if args.read_weights:
-        if not is_legacy_enabled():
-            sys.stderr.write(
-                "ocr: note: --read-weights reads nothing while legacy support is off "
-                f"({LEGACY_ENV_VAR}=0)\n"
-            )
-        # The weights must fill the entries in before any filter looks at them.
-        entries, problems = read_weights(entries, roots=catalog.roots)
-    found = select_entries(entries, *predicates, sort=args.sort, descending=not args.ascending)
-    return found, problems
-
-
 def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:
     if fmt == "json":
         return json_text([e.as_json() for e in entries])
@@ -172,7 +166,7 @@ def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> s
             row = entry.as_json()
             writer.writerow([_csv_cell(row[name]) for name in ENTRY_FIELDS])
         return buffer.getvalue()
-    metric = sort or "val/hmean"
+    metric = sort or _most_monitored(entries)
     header = [*_TABLE_COLUMNS, metric, "sidecar", "path"]
     rows = [
         [
@@ -184,6 +178,12 @@ def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> s
         for entry in entries
     ]
     return render_table(header, rows) + f"{len(entries)} checkpoint(s)\n"
+
+
+def _most_monitored(entries: Sequence[CatalogEntry]) -> str:
+    """The metric the listed runs' checkpointing watched most often (``val/hmean`` if none)."""
+    monitors = Counter(entry.monitor for entry in entries if entry.monitor)
+    return monitors.most_common(1)[0][0] if monitors else _USUAL_MONITOR
 
 
 def _cell(value: object) -> str:

@@ -57,6 +57,7 @@ _ENTRY_FIELD_NAMES: Final = {
     "epoch": "training.epoch",
     "step": "training.global_step",
     "created_at": "checkpoint.created_at",
+    "monitor": "training.monitor",
 }
 _PREFERRED_MONITOR: Final = "val/hmean"
 
@@ -126,6 +127,7 @@ def migrated_sidecar(
         training=TrainingInfo(
             epoch=entry.epoch,
             global_step=entry.step,
+            monitor=entry.monitor,
             metrics=dict(entry.metrics),
             is_best=entry.is_best,
             is_last=entry.is_last,
