@@ -73,6 +73,23 @@ def test_a_run_keeps_everything_in_its_folder_when_trained_in_an_empty_folder(
 
 
 @pytest.mark.timeout(300)
+def test_training_resumes_from_a_checkpoint_when_its_quoted_path_holds_equals_signs(
+    tmp_path: Path,
+) -> None:
+    assert _train(tmp_path, "trainer.max_epochs=2", *TINY).returncode == 0
+    (first,) = RootLayout(tmp_path / "outputs").run_dirs()
+    (epoch_0,) = RunLayout(first).checkpoint_dir.glob("epoch=00-*.ckpt")
+    relative = epoch_0.relative_to(tmp_path).as_posix()
+    assert relative.count("=") >= 3
+    done = _train(tmp_path, "trainer.max_epochs=2", *TINY, f"ckpt_path='{relative}'")
+    assert done.returncode == 0, done.stderr
+    (resumed,) = set(RootLayout(tmp_path / "outputs").run_dirs()) - {first}
+    saved = sorted(p.name for p in RunLayout(resumed).checkpoint_dir.glob("epoch=*.ckpt"))
+    assert [name.split("-")[0] for name in saved] == ["epoch=01"]  # epoch 0 was not trained again
+    assert read_record(RunLayout(resumed).record_file).status is Status.COMPLETED
+
+
+@pytest.mark.timeout(300)
 def test_the_record_says_failed_with_the_error_when_a_step_raises(tmp_path: Path) -> None:
     done = _train(
         tmp_path,
