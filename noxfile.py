@@ -56,6 +56,16 @@ def perf(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=PYTHONS, default=False)
+def docs(session: nox.Session) -> None:
+    """Build the site strictly (build/site/) and run the tested pages' blocks (-- --update)."""
+    _install(session, "docs")
+    session.run("python", "-m", "docgen", "check")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.log(f"the site is in {REPO / 'build' / 'site'}")
+    session.run("python", "-m", "docgen", "run-pages", *session.posargs)
+
+
 @nox.session(python=PYTHONS)
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check."""

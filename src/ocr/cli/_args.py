@@ -30,7 +30,9 @@ def add_root(parser: argparse.ArgumentParser) -> None:
     Args:
         parser: The sub-command parser.
     """
-    parser.add_argument("root", nargs="?", default=DEFAULT_ROOT, metavar="ROOT")
+    parser.add_argument(
+        "root", nargs="?", default=DEFAULT_ROOT, metavar="ROOT", help="the output root"
+    )
 
 
 def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
@@ -40,7 +42,9 @@ def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
         parser: The sub-command parser.
         choices: The output formats.
     """
-    parser.add_argument("--format", choices=list(choices), default=choices[0])
+    parser.add_argument(
+        "--format", choices=list(choices), default=choices[0], help="how to print the result"
+    )
 
 
 def add_legacy_folders(parser: argparse.ArgumentParser) -> None:

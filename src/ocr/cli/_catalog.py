@@ -58,17 +58,27 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="find and filter checkpoints (new and legacy)",
         description="Find and filter checkpoints. Unknown values are shown as '-' (null in JSON).",
     )
-    parser.add_argument("roots", nargs="*", default=[DEFAULT_ROOT], metavar="ROOT")
+    parser.add_argument(
+        "roots", nargs="*", default=[DEFAULT_ROOT], metavar="ROOT", help="output roots to scan"
+    )
     for flag, dest in (
         ("--arch", "architecture"),
         ("--encoder", None),
         ("--decoder", None),
         ("--head", None),
     ):
-        parser.add_argument(flag, dest=dest or flag[2:])
+        what = dest or flag[2:]
+        parser.add_argument(flag, dest=what, help=f"only checkpoints whose {what} is this name")
     parser.add_argument("--since", type=parse_when, help="created at or after (YYYY-MM-DD[THH:MM])")
     parser.add_argument("--until", type=parse_when, help="created before (YYYY-MM-DD[THH:MM])")
-    parser.add_argument("--min", action="append", default=[], type=_threshold, metavar="METRIC=V")
+    parser.add_argument(
+        "--min",
+        action="append",
+        default=[],
+        type=_threshold,
+        metavar="METRIC=V",
+        help="only checkpoints whose METRIC is at least V",
+    )
     parser.add_argument("--status", help="the run's registry status")
     parser.add_argument("--tag", action="append", default=[], help="a tag the run must have")
     parser.add_argument("--search", help="text in the path, name or model names")

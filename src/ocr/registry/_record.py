@@ -106,26 +106,40 @@ _RecordT = TypeVar("_RecordT", bound=_Record)
 class ExperimentRecord(_Record):
     """One run's record, kept in ``run.json`` in its run folder."""
 
-    schema_version: Literal[1] = RECORD_SCHEMA_VERSION
-    id: str = Field(min_length=1)
-    name: str | None = None
-    status: Status
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    heartbeat_at: AwareDatetime
-    ended_at: AwareDatetime | None = None
-    host: str
-    pid: NonNegativeInt
+    schema_version: Literal[1] = Field(
+        default=RECORD_SCHEMA_VERSION, description="The record format's version."
+    )
+    id: str = Field(min_length=1, description="The run's ID (16 characters, sortable by start).")
+    name: str | None = Field(default=None, description="The experiment's name.")
+    status: Status = Field(description="Where the run is in its life.")
+    created_at: AwareDatetime = Field(description="When the run started.")
+    updated_at: AwareDatetime = Field(description="When the record last changed.")
+    heartbeat_at: AwareDatetime = Field(description="The running process's last sign of life.")
+    ended_at: AwareDatetime | None = Field(default=None, description="When the run finished.")
+    host: str = Field(description="The machine the run ran on.")
+    pid: NonNegativeInt = Field(description="Its process ID there.")
     run_dir: str = Field(description="The run folder relative to the output root, at start.")
-    sweep_id: str | None = None
-    job_num: NonNegativeInt | None = None
-    overrides: list[str] = Field(default_factory=list)
-    config_hash: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    sweep_id: str | None = Field(default=None, description="The sweep's ID, for a sweep job.")
+    job_num: NonNegativeInt | None = Field(
+        default=None, description="The job's number in its sweep, for a sweep job."
+    )
+    overrides: list[str] = Field(
+        default_factory=list, description="The launch's command-line overrides."
+    )
+    config_hash: str | None = Field(
+        default=None, description="SHA-256 of the recipe, as in the run's sidecars."
+    )
+    tags: list[str] = Field(default_factory=list, description="Tags given to the recorder.")
     best_checkpoint: str | None = Field(default=None, description="Relative to the run folder.")
-    best_metrics: dict[str, float] = Field(default_factory=dict)
-    metrics: dict[str, float] = Field(default_factory=dict)
-    error: str | None = None
+    best_metrics: dict[str, float] = Field(
+        default_factory=dict, description="The monitored metric's best score so far: `{monitor: score}`."
+    )
+    metrics: dict[str, float] = Field(
+        default_factory=dict, description="The metrics logged at the latest validation."
+    )
+    error: str | None = Field(
+        default=None, description="Why the run failed or was interrupted (`Type: message`)."
+    )
     log_file: str | None = Field(default=None, description="Relative to the run folder.")
     artifact_dir: str | None = Field(default=None, description="Relative to the run folder.")
 
@@ -133,11 +147,13 @@ class ExperimentRecord(_Record):
 class SweepRecord(_Record):
     """One sweep's record, kept in ``sweep.json`` in its sweep folder."""
 
-    schema_version: Literal[1] = RECORD_SCHEMA_VERSION
-    id: str = Field(min_length=1)
-    created_at: AwareDatetime
+    schema_version: Literal[1] = Field(
+        default=RECORD_SCHEMA_VERSION, description="The record format's version."
+    )
+    id: str = Field(min_length=1, description="The sweep's ID; each job's record names it.")
+    created_at: AwareDatetime = Field(description="When the sweep started.")
     sweep_dir: str = Field(description="The sweep folder relative to the output root.")
-    host: str
+    host: str = Field(description="The machine that launched it.")
 
 
 def read_record(path: Path) -> ExperimentRecord:
