@@ -43,7 +43,8 @@ def as_shown(output: str, workdir: str) -> str:
     Returns:
         The output to show.
     """
-    lines = [_ANSI.sub("", line).rsplit("\r", 1)[-1].rstrip() for line in output.splitlines()]
+    # split("\n"), not splitlines(): a "\r" is a terminal overwriting its line, not a new one.
+    lines = [_ANSI.sub("", line).rsplit("\r", 1)[-1].rstrip() for line in output.split("\n")]
     text = "\n".join(lines).replace(workdir, DISPLAY_DIR).strip("\n")
     return text + "\n" if text else ""
 

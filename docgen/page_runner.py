@@ -37,7 +37,10 @@ TESTED_PAGES: Final = (
 """The pages whose blocks ``nox -s docs`` runs, relative to the repository."""
 
 BLOCK_TIMEOUT: Final = 600.0
-_ALWAYS_WRONG: Final = re.compile(r"Traceback \(most recent call last\)|^Error executing job", re.M)
+_ALWAYS_WRONG: Final = re.compile(
+    r"Traceback \(most recent call last\)|^(SyntaxError|IndentationError): |^Error executing job",
+    re.M,
+)
 _ERROR_LINE: Final = re.compile(r"^(ocr|ocr-train): error:", re.M)
 _CLEAN_ENV: Final = ("OCR_LEGACY", "OCR_FULL_ERROR", "HYDRA_FULL_ERROR", "OCR_MIGRATE_KILL_AT")
 

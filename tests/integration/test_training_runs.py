@@ -81,12 +81,14 @@ def test_training_resumes_from_a_checkpoint_when_its_quoted_path_holds_equals_si
     (epoch_0,) = RunLayout(first).checkpoint_dir.glob("epoch=00-*.ckpt")
     relative = epoch_0.relative_to(tmp_path).as_posix()
     assert relative.count("=") >= 3
-    done = _train(tmp_path, "trainer.max_epochs=2", *TINY, f"ckpt_path='{relative}'")
+    done = _train(tmp_path, "trainer.max_epochs=2", *TINY, f"experiment.resume_from='{relative}'")
     assert done.returncode == 0, done.stderr
     (resumed,) = set(RootLayout(tmp_path / "outputs").run_dirs()) - {first}
     saved = sorted(p.name for p in RunLayout(resumed).checkpoint_dir.glob("epoch=*.ckpt"))
     assert [name.split("-")[0] for name in saved] == ["epoch=01"]  # epoch 0 was not trained again
-    assert read_record(RunLayout(resumed).record_file).status is Status.COMPLETED
+    record = read_record(RunLayout(resumed).record_file)
+    assert record.status is Status.COMPLETED
+    assert record.config_hash == read_record(RunLayout(first).record_file).config_hash
 
 
 @pytest.mark.timeout(300)

@@ -1,6 +1,6 @@
 """What the sidecars cost: per checkpoint save, and over a whole training run.
 
-Gates (DESIGN.md): writing the sidecar adds under 1% to a checkpoint save of a
+Gates (docs/design.md): writing the sidecar adds under 1% to a checkpoint save of a
 realistic size, and training with UniqueModelCheckpoint runs within 2% of
 Lightning's plain ModelCheckpoint.
 """

@@ -52,7 +52,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     module = instantiate(cfg.model)
     trainer = build_trainer(cfg, layout)
     _log.info("experiment %s (%s) in %s", cfg.experiment.id, cfg.experiment.name, layout.run_dir)
-    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.experiment.get("resume_from"))
     metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
     _log.info("final metrics: %s", metrics)
     write_predictions(trainer, module, datamodule, layout)
