@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from docgen.generated import stale_pages, write_pages
-from docgen.page_runner import TESTED_PAGES, run_page
+from docgen.page_runner import BLOCK_TIMEOUT, TESTED_PAGES, run_page
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("check", help="fail when a generated page is stale")
     pages = commands.add_parser("run-pages", help="run the tested pages' blocks")
     pages.add_argument("--update", action="store_true", help="rewrite the output blocks")
+    pages.add_argument(
+        "--block-timeout",
+        type=float,
+        default=BLOCK_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds a block may take (default: %(default)g)",
+    )
     pages.add_argument("pages", nargs="*", metavar="PAGE", default=list(TESTED_PAGES))
     args = parser.parse_args(argv)
     if args.command == "write":
@@ -45,13 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for page in stale:
             print(f"{page} is stale; regenerate it with: python -m docgen write")
         return 1 if stale else 0
-    return _run_pages(args.pages, update=args.update)
+    return _run_pages(args.pages, update=args.update, timeout=args.block_timeout)
 
 
-def _run_pages(pages: Sequence[str], *, update: bool) -> int:
+def _run_pages(pages: Sequence[str], *, update: bool, timeout: float) -> int:
     failed = False
     for page in pages:
-        result = run_page(page, update=update)
+        result = run_page(page, update=update, timeout=timeout)
         state = "updated" if result.updated else ("FAILED" if result.failures else "ok")
         print(
             f"{page}: {result.ran} blocks run, {result.skipped} not run, "

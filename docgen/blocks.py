@@ -99,7 +99,9 @@ def parse_blocks(text: str, *, page: str) -> list[Block]:
     for fenced in _fenced_blocks(text.splitlines(), page):
         where = f"{page}:{fenced.start + 1}"
         if fenced.info in _AMBIGUOUS:
-            msg = f"{where}: a {fenced.info!r} block in a tested page; use bash (run) or text (shown)"
+            msg = (
+                f"{where}: a {fenced.info!r} block in a tested page; use bash (run) or text (shown)"
+            )
             raise BlockSyntaxError(msg)
         if fenced.marker == "output":
             blocks[-1:] = [_with_output(blocks, fenced, where)]

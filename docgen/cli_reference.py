@@ -30,7 +30,7 @@ Generated from the argument parsers, so it lists exactly what the installed
 `ocr` accepts. Every command prints one line, `ocr: error: <cause>. <fix>`,
 and exits 2 on bad input; `OCR_FULL_ERROR=1` shows the traceback instead.
 `ROOT` is an output root (the folder that holds the date folders), `./outputs`
-when left out.
+when left out. Every command also takes `-h`/`--help`.
 """
 
 
@@ -92,7 +92,9 @@ def _usage(name: str, parser: argparse.ArgumentParser) -> str:
             done.update(id(member) for member in members)
             words.append("[" + " | ".join(_spelling(member) for member in members) + "]")
         elif action.option_strings:
-            words.append(f"{{{_spelling(action)}}}" if action.required else f"[{_spelling(action)}]")
+            words.append(
+                f"{{{_spelling(action)}}}" if action.required else f"[{_spelling(action)}]"
+            )
         else:
             words.append(_positional(action))
     return " ".join(words).replace("{", "").replace("}", "")

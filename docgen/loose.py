@@ -1,14 +1,15 @@
 """Comparing a command's real output with the output a page shows, loosely.
 
 Times, dates, IDs, hashes, numbers and column padding change from run to run,
-so both sides are normalised before they are compared, and the page's lines
-must appear in the real output in order (the real output may hold more lines,
-such as warnings). The folder a page ran in is shown as :data:`DISPLAY_DIR`.
+so both sides are normalised before they are compared, and every line the
+page shows must appear in the real output (which may hold more lines, such as
+warnings, and in another order). The folder a page ran in is shown as :data:`DISPLAY_DIR`.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Final
 
 __all__ = ["DISPLAY_DIR", "as_shown", "loosen", "missing_lines"]
@@ -18,7 +19,10 @@ DISPLAY_DIR: Final = "/home/you/ocr-demo"
 
 _ANSI: Final = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _LOOSE: Final = (
-    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"), "<when>"),
+    (
+        re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"),
+        "<when>",
+    ),
     (re.compile(r"\d{4}-\d{2}-\d{2}"), "<date>"),
     (re.compile(r"\d{8}T\d{6}Z?(-[0-9a-z]+)?"), "<when>"),
     (re.compile(r"\d{2}-\d{2}-\d{2}(_\d+)?"), "<time>"),
@@ -33,8 +37,8 @@ _LOOSE: Final = (
 def as_shown(output: str, workdir: str) -> str:
     """A command's output as a page shows it.
 
-    The progress a terminal overwrites (``\\r``) and colour codes are dropped,
-    and the page's folder is shown as :data:`DISPLAY_DIR`.
+    What a terminal overwrites (progress after a carriage return) and colour
+    codes are dropped, and the page's folder is shown as :data:`DISPLAY_DIR`.
 
     Args:
         output: The real output (stdout and stderr together).
@@ -67,24 +71,28 @@ def loosen(line: str) -> str:
 
 
 def missing_lines(shown: str, real: str) -> list[str]:
-    """The shown lines the real output lacks, in the order shown (loosely compared).
+    """The shown lines the real output lacks (loosely compared).
+
+    Each line shown must match a line of its own in the real output; the
+    order is not compared, since jobs that run side by side finish in either
+    order.
 
     Args:
         shown: The output block of the page.
         real: The real output, as :func:`as_shown` gives it.
 
     Returns:
-        The page's lines (as written) that do not appear, in order, in the real
-        output; empty when the page is true.
+        The page's lines (as written) without a match in the real output;
+        empty when the page is true.
     """
-    wanted = [line for line in shown.splitlines() if line.strip()]
-    have = [loosen(line) for line in real.splitlines() if line.strip()]
-    position = 0
+    unmatched = Counter(loosen(line) for line in real.splitlines() if line.strip())
     missing = []
-    for line in wanted:
+    for line in shown.splitlines():
         loose = loosen(line)
-        try:
-            position = have.index(loose, position) + 1
-        except ValueError:
+        if not loose:
+            continue
+        if unmatched[loose] > 0:
+            unmatched[loose] -= 1
+        else:
             missing.append(line)
     return missing

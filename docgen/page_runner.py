@@ -2,7 +2,7 @@
 
 Every runnable block of a page runs in order in one fresh temporary folder (so
 a page can build a tree, then query it), with ``OCR_REPO`` set to the
-repository. A block fails when it exits with another code than it expects,
+repository, ``TZ=UTC`` and, unless set, ``OMP_NUM_THREADS=1``. A block fails when it exits with another code than it expects,
 or when its output holds a traceback or, unless it expects to fail, an
 ``ocr: error:`` line. A block's output block must match its real output
 loosely (:mod:`docgen.loose`); ``--update`` rewrites output blocks instead.
@@ -24,7 +24,7 @@ from typing import Final
 from docgen.blocks import Block, parse_blocks
 from docgen.loose import as_shown, missing_lines
 
-__all__ = ["REPO", "TESTED_PAGES", "PageResult", "block_failure", "run_page"]
+__all__ = ["BLOCK_TIMEOUT", "REPO", "TESTED_PAGES", "PageResult", "block_failure", "run_page"]
 
 REPO: Final = Path(__file__).resolve().parents[1]
 TESTED_PAGES: Final = (
@@ -37,6 +37,7 @@ TESTED_PAGES: Final = (
 """The pages whose blocks ``nox -s docs`` runs, relative to the repository."""
 
 BLOCK_TIMEOUT: Final = 600.0
+"""Seconds a block may take by default (`run-pages --block-timeout` changes it)."""
 _ALWAYS_WRONG: Final = re.compile(
     r"Traceback \(most recent call last\)|^(SyntaxError|IndentationError): |^Error executing job",
     re.M,
@@ -66,13 +67,16 @@ class PageResult:
     updated: bool = False
 
 
-def run_page(page: str, *, update: bool = False, repo: Path = REPO) -> PageResult:
+def run_page(
+    page: str, *, update: bool = False, repo: Path = REPO, timeout: float = BLOCK_TIMEOUT
+) -> PageResult:
     """Run one page's blocks in a fresh folder; check (or rewrite) their output blocks.
 
     Args:
         page: The page, relative to ``repo``.
         update: Rewrite the output blocks with the real output instead of checking them.
         repo: The repository the page belongs to.
+        timeout: Seconds a block may take.
 
     Returns:
         What happened. The folder is removed when every block passed.
@@ -89,7 +93,7 @@ def run_page(page: str, *, update: bool = False, repo: Path = REPO) -> PageResul
             result.skipped += 1
             continue
         result.ran += 1
-        code, output = _execute(block, workdir, env)
+        code, output = _execute(block, workdir, env, timeout)
         shown = as_shown(output, str(workdir))
         failure = block_failure(block, code, output, shown, check_output=not update)
         if failure is not None:
@@ -142,6 +146,9 @@ def block_failure(
 def _environment(repo: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in _CLEAN_ENV}
     bin_dir = str(Path(sys.executable).parent)
+    # One thread per training: the pages' trainings are tiny, and parallel sweep
+    # jobs with two OpenMP threads each spin-wait for one another on two cores.
+    env.setdefault("OMP_NUM_THREADS", "1")
     env.update(
         OCR_REPO=str(repo),
         PATH=os.pathsep.join([bin_dir, env.get("PATH", "")]),
@@ -152,7 +159,7 @@ def _environment(repo: Path) -> dict[str, str]:
     return env
 
 
-def _execute(block: Block, workdir: Path, env: dict[str, str]) -> tuple[int, str]:
+def _execute(block: Block, workdir: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
     if block.language == "bash":
         command = ["bash", "-e", "-o", "pipefail", "-c", block.code]
     else:
@@ -165,12 +172,12 @@ def _execute(block: Block, workdir: Path, env: dict[str, str]) -> tuple[int, str
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            timeout=BLOCK_TIMEOUT,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
         partial = exc.output.decode(errors="replace") if isinstance(exc.output, bytes) else ""
-        return -1, partial + f"\n(stopped after {BLOCK_TIMEOUT:.0f} s)"
+        return -1, partial + f"\n(stopped after {timeout:.0f} s)"
     return done.returncode, done.stdout.decode(errors="replace")
 
 

@@ -106,8 +106,10 @@ def _type(field: _Schema, defs: _Schema) -> str:
     if "anyOf" in field:
         return " or ".join(_type(option, defs) for option in field["anyOf"])
     target = _referenced(field, defs)
-    if target is not None:
-        return _type(target, defs)
+    return _plain_type(field, defs) if target is None else _type(target, defs)
+
+
+def _plain_type(field: _Schema, defs: _Schema) -> str:
     if "const" in field:
         return f"`{field['const']}`"
     if "enum" in field:
@@ -117,9 +119,7 @@ def _type(field: _Schema, defs: _Schema) -> str:
         return f"list of {_type(field.get('items', {}), defs)}"
     if kind == "object":
         return f"map of {_type(field.get('additionalProperties', {}), defs)}"
-    if field.get("format") == "date-time":
-        return "date-time"
-    return str(kind)
+    return "date-time" if field.get("format") == "date-time" else str(kind)
 
 
 def _rules(field: _Schema) -> str:

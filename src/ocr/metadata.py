@@ -127,7 +127,7 @@ class TrainingInfo(_Frozen):
     score: float | None = Field(default=None, description="The monitored metric at saving.")
     metrics: dict[str, float] = Field(
         default_factory=dict,
-        description="Every metric logged at saving; NaN is the string `\"NaN\"`.",
+        description='Every metric logged at saving; NaN is the string `"NaN"`.',
     )
     is_best: bool = Field(default=False, description="It was the best checkpoint when saved.")
     is_last: bool = Field(default=False, description="It is `last.ckpt`.")
@@ -178,7 +178,8 @@ class CheckpointMetadata(_Frozen):
     """Everything known about one checkpoint; the sidecar's content."""
 
     schema_version: Literal[2] = Field(
-        default=SCHEMA_VERSION, description="The sidecar format's version; readers upgrade older ones."
+        default=SCHEMA_VERSION,
+        description="The sidecar format's version; readers upgrade older ones.",
     )
     checkpoint: CheckpointInfo
     experiment: ExperimentInfo

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from docgen.blocks import Block, BlockSyntaxError, OutputBlock, parse_blocks
 from docgen.loose import DISPLAY_DIR, as_shown, loosen, missing_lines
 from docgen.page_runner import block_failure, run_page
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PAGE = """\
 # A page
@@ -101,8 +104,8 @@ def test_a_malformed_page_is_refused_with_its_line_when_parsed(page: str, messag
 
 
 def test_output_is_shown_as_a_terminal_shows_it_when_it_has_progress_and_colours() -> None:
-    real = "\x1b[1mtitle\x1b[0m\nstep 1\rstep 2\n/tmp/ocr-docs-x1/outputs/a  \n\n"
-    assert as_shown(real, "/tmp/ocr-docs-x1") == f"title\nstep 2\n{DISPLAY_DIR}/outputs/a\n"
+    real = "\x1b[1mtitle\x1b[0m\nstep 1\rstep 2\n/scratch/ocr-docs-x1/outputs/a  \n\n"
+    assert as_shown(real, "/scratch/ocr-docs-x1") == f"title\nstep 2\n{DISPLAY_DIR}/outputs/a\n"
 
 
 @pytest.mark.parametrize(
@@ -134,11 +137,12 @@ def test_what_varies_between_runs_is_loosened_when_compared(line: str, loose: st
     assert loosen(line) == loose
 
 
-def test_missing_lines_are_those_shown_but_not_printed_in_order_when_checked() -> None:
-    shown = "a 1\n\nb 2\nc 3\n"
-    assert missing_lines(shown, "warning\na 7\nb   8\nc 9\n") == []
-    assert missing_lines(shown, "b 2\na 1\nc 3\n") == ["b 2"]
-    assert missing_lines(shown, "a 1\nc 3\n") == ["b 2"]
+def test_missing_lines_are_those_shown_but_not_printed_when_checked() -> None:
+    shown = "a 1\n\nb 2\nb 2\nc 3\n"
+    assert missing_lines(shown, "warning\na 7\nb   8\nb 9\nc 9\n") == []
+    assert missing_lines(shown, "c 3\nb 2\na 1\nb 4\n") == []  # jobs side by side: any order
+    assert missing_lines(shown, "a 1\nb 2\nc 3\n") == ["b 2"]
+    assert missing_lines(shown, "a 1\nc 3\nd 2\n") == ["b 2", "b 2"]
 
 
 def _block(expected_exit: int = 0, shown: str | None = None) -> Block:
@@ -213,3 +217,18 @@ def test_a_page_stops_at_its_first_failing_block_when_run(tmp_path: Path) -> Non
     result = run_page("page.md", repo=tmp_path)
     assert result.ran == 1
     assert result.failures[0].startswith("page.md:1: exit code 1, expected 0")
+
+
+def test_the_sites_contributing_page_is_contributing_md_with_its_links_made_relative() -> None:
+    from types import SimpleNamespace
+
+    from docgen.mkdocs_hooks import on_page_markdown
+
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="contributing.md"))
+    text = on_page_markdown("placeholder", page)
+    assert text.startswith("# Contributing to ocr\n")
+    assert "](docs/" not in text
+    assert "[House style](style.md)" in text
+    assert "[README](index.md)" in text
+    other = SimpleNamespace(file=SimpleNamespace(src_uri="index.md"))
+    assert on_page_markdown("as it is", other) == "as it is"

@@ -109,7 +109,9 @@ def test_every_error_the_migrator_and_validate_print_is_in_the_troubleshooting_t
         for where, pieces in messages
         if not any(_has_in_order(row, pieces) for row in rows)
     ]
-    assert missing == [], "add a row for each to the troubleshooting table of docs/migration-guide.md"
+    assert missing == [], (
+        "add a row for each to the troubleshooting table of docs/migration-guide.md"
+    )
 
 
 def test_every_validate_problem_kind_is_in_the_troubleshooting_table() -> None:

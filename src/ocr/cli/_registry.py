@@ -28,7 +28,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     listing = actions.add_parser("list", help="list runs, newest first")
     add_root(listing)
-    listing.add_argument("--status", choices=[s.value for s in Status], help="only runs in this status")
+    listing.add_argument(
+        "--status", choices=[s.value for s in Status], help="only runs in this status"
+    )
     listing.add_argument("--name", help="only names containing this text")
     listing.add_argument("--tag", help="only runs with this tag")
     listing.add_argument("--sweep", help="only jobs of this sweep ID")

@@ -132,7 +132,8 @@ class ExperimentRecord(_Record):
     tags: list[str] = Field(default_factory=list, description="Tags given to the recorder.")
     best_checkpoint: str | None = Field(default=None, description="Relative to the run folder.")
     best_metrics: dict[str, float] = Field(
-        default_factory=dict, description="The monitored metric's best score so far: `{monitor: score}`."
+        default_factory=dict,
+        description="The monitored metric's best score so far: `{monitor: score}`.",
     )
     metrics: dict[str, float] = Field(
         default_factory=dict, description="The metrics logged at the latest validation."
