@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -164,21 +165,25 @@ def _execute(block: Block, workdir: Path, env: dict[str, str], timeout: float) -
         command = ["bash", "-e", "-o", "pipefail", "-c", block.code]
     else:
         command = [sys.executable, "-c", block.code]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        partial = exc.output.decode(errors="replace") if isinstance(exc.output, bytes) else ""
-        return -1, partial + f"\n(stopped after {timeout:.0f} s)"
-    return done.returncode, done.stdout.decode(errors="replace")
+    # A session of its own, so that a block that times out is stopped with every
+    # process it started (a sweep's launcher workers too).
+    with subprocess.Popen(
+        command,
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    ) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+            text = output.decode(errors="replace")
+            return -1, f"{text}\n(stopped after {timeout:g} s)"
+    return process.returncode, output.decode(errors="replace")
 
 
 def _indented(shown: str, indent: str) -> list[str]:

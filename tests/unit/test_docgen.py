@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -232,3 +233,15 @@ def test_the_sites_contributing_page_is_contributing_md_with_its_links_made_rela
     assert "[README](index.md)" in text
     other = SimpleNamespace(file=SimpleNamespace(src_uri="index.md"))
     assert on_page_markdown("as it is", other) == "as it is"
+
+
+def test_a_block_that_runs_too_long_is_stopped_with_its_processes_when_timed_out(
+    tmp_path: Path,
+) -> None:
+    page = '```bash\n(sleep 1; touch "$OCR_REPO/late") &\nsleep 30\n```\n'
+    (tmp_path / "page.md").write_text(page)
+    result = run_page("page.md", repo=tmp_path, timeout=0.3)
+    assert result.failures[0].startswith("page.md:1: exit code -1, expected 0; the output ends:")
+    assert "(stopped after 0.3 s)" in result.failures[0]
+    time.sleep(1.5)
+    assert not (tmp_path / "late").exists()  # the background process was stopped too
