@@ -129,3 +129,17 @@ def test_a_tested_page_has_well_formed_blocks_and_reasons_when_committed(page: s
         assert block.output is None or block.output.text.strip(), (
             f"{page}:{block.line}: an empty output block; fill it with: nox -s docs -- --update"
         )
+
+
+@pytest.mark.parametrize(
+    "page",
+    [pytest.param("README.md", id="readme"), pytest.param("CONTRIBUTING.md", id="contributing")],
+)
+def test_every_relative_link_points_at_a_file_of_the_repository_when_read_on_its_own(
+    page: str,
+) -> None:
+    text = (REPO / page).read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    relative = [target for target in targets if "://" not in target]
+    assert relative
+    assert [target for target in relative if not (REPO / target).exists()] == []
