@@ -86,7 +86,7 @@ def run_page(
     text = path.read_text(encoding="utf-8")
     result = PageResult(page)
     started = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="ocr-docs-"))
+    workdir = Path(tempfile.mkdtemp(prefix="ocr-docs-")).resolve()  # as the commands print it
     env = _environment(repo)
     rewrites: dict[int, tuple[int, list[str]]] = {}
     for block in parse_blocks(text, page=page):
