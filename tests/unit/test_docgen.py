@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,13 @@ from docgen.page_runner import block_failure, run_page
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+
+@pytest.fixture(autouse=True)
+def _pages_run_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page that fails keeps its folder for inspection; keep those out of /tmp.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
 
 PAGE = """\
 # A page
