@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunContext",
     "capture_environment",
+    "job_log_file",
     "resolve_run_dir",
     "scalar_metrics",
 ]
@@ -163,6 +164,30 @@ def resolve_run_dir(run_dir: StrPath | None, *, user: str) -> Path:
             fix="Pass run_dir=... or create the callback inside a Hydra job",
         )
     return found
+
+
+def job_log_file(run_dir: Path) -> str | None:
+    """The log file this process writes, as Hydra's job logging really set it up.
+
+    Hydra's ``job_logging`` names the file (``<job name>.log`` by default, a
+    project's ``<task_name>.log``, or none at all); the file handler on the
+    root logger is what was actually opened.
+
+    Args:
+        run_dir: The run folder.
+
+    Returns:
+        The file relative to ``run_dir`` when it is inside, else its absolute
+        path; ``None`` when nothing logs to a file.
+    """
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            written = Path(handler.baseFilename)
+            try:
+                return written.relative_to(run_dir).as_posix()
+            except ValueError:
+                return str(written)
+    return None
 
 
 def scalar_metrics(trainer: lightning.Trainer) -> dict[str, float]:

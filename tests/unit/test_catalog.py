@@ -472,6 +472,7 @@ def test_sidecar_entries_hold_every_field_of_the_sidecar_when_valid(new_tree: Pa
         "sources": dict.fromkeys(("architecture", "encoder", "decoder", "head"), "sidecar"),
         "problems": (),
         "monitor": "val/hmean",
+        "task": None,
     }
 
 

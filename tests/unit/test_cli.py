@@ -37,7 +37,7 @@ def test_registry_list_prints_a_table_when_asked(
 ) -> None:
     assert main(["registry", "list", str(run_root)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "status", "name", "started", "best", "run_dir"]
+    assert lines[0].split() == ["id", "status", "name", "task", "started", "best", "run_dir"]
     assert lines[2].split()[:3] == [populated[1], "running", "beta"]
     assert "val/hmean=0.9300" in lines[3]
 

@@ -23,6 +23,7 @@ from ocr.layout import (
     classify_folder,
     format_job_name,
     free_run_path,
+    ConfigSet,
     packaged_config_dir,
     parse_run_path,
     register_resolvers,
@@ -230,20 +231,34 @@ def test_launch_resolver_allocates_once_when_read_many_times(
     assert len(list(run_root.glob("*/*"))) == 1
 
 
-def test_packaged_config_dir_finds_the_checkout_configs() -> None:
-    assert (packaged_config_dir() / "train.yaml").is_file()
+@pytest.mark.parametrize(
+    ("which", "marker"),
+    [pytest.param("searchpath", "ocr.yaml", id="searchpath"), pytest.param("train", "train.yaml", id="train")],
+)
+def test_packaged_config_dir_finds_the_checkout_configs_when_asked(
+    which: ConfigSet, marker: str
+) -> None:
+    folder = packaged_config_dir(which)
+    assert folder.name == which
+    assert (folder / marker).is_file()
+
+
+def test_the_trainer_groups_stay_off_the_search_path_when_packaged() -> None:
+    searchpath = packaged_config_dir("searchpath")
+    shipped = sorted(p.relative_to(searchpath).as_posix() for p in searchpath.rglob("*.yaml"))
+    assert shipped == ["hydra/ocr_layout.yaml", "ocr.yaml"]
 
 
 def test_packaged_config_dir_fails_with_one_line_when_configs_are_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(layout_hydra, "__file__", os.fspath(tmp_path / "a" / "b" / "c" / "d.py"))
-    monkeypatch.setattr("importlib.resources.files", lambda _: tmp_path)
     with pytest.raises(ConfigDirNotFoundError) as info:
-        packaged_config_dir()
+        packaged_config_dir("train")
+    installed, checkout = tmp_path / "a" / "b" / "configs" / "train", tmp_path / "configs" / "train"
     assert str(info.value) == (
-        f"ocr's Hydra configs are missing: neither {str(tmp_path / 'configs')!r} nor "
-        f"{str(tmp_path / 'configs')!r} holds train.yaml. "
+        f"ocr's Hydra configs are missing: neither {str(installed)!r} nor "
+        f"{str(checkout)!r} holds train.yaml. "
         "Reinstall ocr (pip install --force-reinstall ocr)"
     )
 

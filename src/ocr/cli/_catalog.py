@@ -70,6 +70,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--until", type=parse_when, help="created before (YYYY-MM-DD[THH:MM])")
     parser.add_argument("--min", action="append", default=[], type=_threshold, metavar="METRIC=V")
     parser.add_argument("--status", help="the run's registry status")
+    parser.add_argument("--task", help="the run's task (task_name: train, eval, ...)")
     parser.add_argument("--tag", action="append", default=[], help="a tag the run must have")
     parser.add_argument("--search", help="text in the path, name or model names")
     parser.add_argument(
@@ -119,6 +120,7 @@ def _catalog(args: argparse.Namespace) -> int:
             until=args.until,
             min_metrics=dict(args.min),
             status=args.status,
+            task=args.task,
             tags=tuple(args.tag),
             search=args.search,
         ),
