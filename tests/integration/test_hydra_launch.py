@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ocr.layout import FolderKind, RootLayout, SweepLayout, classify_folder
+from ocr.layout import FolderKind, RootLayout, SweepLayout, classify_folder, is_date_name
 
 APP = Path(__file__).parent / "hydra_app" / "app.py"
 
@@ -43,7 +43,7 @@ def _probe(folder: Path) -> dict[str, Any]:
 
 
 def _launch_dirs(root: Path) -> list[Path]:
-    return sorted(root.glob("*/*"))
+    return sorted(p for p in root.glob("*/*") if is_date_name(p.parent.name))
 
 
 @pytest.mark.parametrize(
