@@ -28,7 +28,8 @@ __all__ = [
     "one_line",
 ]
 
-REPORT_SCHEMA_VERSION: Final = 1
+REPORT_SCHEMA_VERSION: Final = 2
+"""2: the ``record-log-missing`` kind."""
 
 
 class Check(enum.StrEnum):
@@ -57,6 +58,7 @@ class ProblemKind(enum.StrEnum):
     RECORD_INVALID = "record-invalid"
     RECORD_MISPLACED = "record-misplaced"
     RECORD_DUPLICATE_ID = "record-duplicate-id"
+    RECORD_LOG_MISSING = "record-log-missing"
     MAPPING_INVALID = "mapping-invalid"
     MAPPING_TARGET_MISSING = "mapping-target-missing"
 
@@ -75,6 +77,7 @@ CHECK_OF: Final[dict[ProblemKind, Check]] = {
     ProblemKind.RECORD_INVALID: Check.RECORDS,
     ProblemKind.RECORD_MISPLACED: Check.RECORDS,
     ProblemKind.RECORD_DUPLICATE_ID: Check.RECORDS,
+    ProblemKind.RECORD_LOG_MISSING: Check.RECORDS,
     ProblemKind.MAPPING_INVALID: Check.MAPPINGS,
     ProblemKind.MAPPING_TARGET_MISSING: Check.MAPPINGS,
 }
@@ -137,7 +140,7 @@ class Counts(_Frozen):
 class ValidationReport(_Frozen):
     """The outcome of validating one output root; ``ok`` when there is no problem."""
 
-    schema_version: Literal[1] = REPORT_SCHEMA_VERSION
+    schema_version: Literal[2] = REPORT_SCHEMA_VERSION
     root: str = Field(description="The output root, absolute (POSIX).")
     ok: bool
     checks: list[Check]
