@@ -1,11 +1,14 @@
 """The Hydra side of the layout: resolvers that put a launch in its folder.
 
 ``hydra.run.dir`` (and through it ``hydra.sweep.dir``) is
-``${ocr_launch_dir:${ocr_output_root:}}``. The launch-folder resolver is
-registered with OmegaConf's cache, and Hydra copies that cache into every job
-config of a sweep, so the folder is allocated once per launch however often it
-is read; a second composition in the same process gets the same folder while
-it is still empty, and a folder never used is removed at exit
+``${ocr_launch_dir:${ocr_output_root:}}``. The launch folder is allocated once
+per config and output root: the resolver keeps it in the config's own resolver
+cache under the resolved root (OmegaConf's cache would key it by the argument
+as written, and a config merged over ``hydra.run.dir`` makes OmegaConf resolve
+it mid-composition, before the command-line overrides that choose the root).
+Hydra copies that cache into every job config of a sweep, so a launch reads
+one folder however often and wherever it asks. A folder claimed but never used
+(a composition that was thrown away, a root that changed) is removed at exit
 (:mod:`ocr.layout._claims`).
 """
 
@@ -63,7 +66,7 @@ def register_resolvers() -> None:
     :class:`RunLayout`, e.g. ``checkpoint_dir``.
     """
     if not OmegaConf.has_resolver(LAUNCH_DIR_RESOLVER):
-        OmegaConf.register_new_resolver(LAUNCH_DIR_RESOLVER, _resolve_launch_dir, use_cache=True)
+        OmegaConf.register_new_resolver(LAUNCH_DIR_RESOLVER, _resolve_launch_dir)
     if not OmegaConf.has_resolver(OUTPUT_ROOT_RESOLVER):
         OmegaConf.register_new_resolver(OUTPUT_ROOT_RESOLVER, _resolve_output_root)
     if not OmegaConf.has_resolver(ROOT_RESOLVER):
@@ -72,8 +75,13 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver(RUN_PATH_RESOLVER, _resolve_run_path)
 
 
-def _resolve_launch_dir(root: str) -> str:
-    return str(claim_launch_dir(Path(_resolve_root(root))))
+def _resolve_launch_dir(output_root: str, *, _root_: Container) -> str:
+    root = _resolve_root(output_root)
+    # The config's own cache, keyed by the root as resolved (see the module's docstring).
+    claimed: dict[str, str] = OmegaConf.get_cache(_root_).setdefault(LAUNCH_DIR_RESOLVER, {})
+    if root not in claimed:
+        claimed[root] = str(claim_launch_dir(Path(root)))
+    return claimed[root]
 
 
 def _resolve_root(root: str) -> str:
