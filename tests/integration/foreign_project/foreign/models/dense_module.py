@@ -20,7 +20,7 @@ class DenseLitModule(LightningModule):
         self, net: nn.Module, optimizer: Callable[..., torch.optim.Optimizer]
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(logger=False, ignore=["net"])
+        self.save_hyperparameters(logger=False, ignore=["net", "optimizer"])
         self.net = net
         self.optimizer_factory = optimizer
         self.criterion = torch.nn.CrossEntropyLoss()
