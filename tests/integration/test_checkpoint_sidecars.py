@@ -239,3 +239,55 @@ def test_callback_needs_a_run_folder_when_outside_hydra() -> None:
         "UniqueModelCheckpoint has no run folder: run_dir was not given and no Hydra job is "
         "running. Pass run_dir=... or create the callback inside a Hydra job"
     )
+
+
+def test_callback_refuses_an_unknown_name_format_when_given(tmp_path: Path) -> None:
+    odd: Any = "dashes"
+    with pytest.raises(ocr.errors.CallbackConfigError) as info:
+        UniqueModelCheckpoint(run_dir=tmp_path, name_format=odd)
+    assert str(info.value) == (
+        "unknown checkpoint name format 'dashes'. Use one of 'equals', 'underscore'"
+    )
+
+
+def test_sidecars_carry_the_declared_identity_and_names_hold_no_equals_when_asked(
+    tmp_path: Path,
+) -> None:
+    run_dir = allocate_launch_dir(tmp_path / "outputs")
+    callback = UniqueModelCheckpoint(
+        run_dir=run_dir,
+        monitor="val/hmean",
+        name_format="underscore",
+        identity={"architecture": "receipt-dbnet", "encoder": None},
+    )
+    _fit(callback, run_dir, epochs=1)
+    sidecars = _sidecars(RunLayout(run_dir).checkpoint_dir)
+    assert sorted(sidecars) == ["epoch_00-step_000002-val_hmean_0.0000.ckpt", "last.ckpt"]
+    assert {(s.model.architecture, s.model.encoder) for s in sidecars.values()} == {
+        ("receipt-dbnet", "tiny_cnn")
+    }
+
+
+def test_training_stops_before_it_starts_when_a_plain_model_checkpoint_sits_beside_ours(
+    tmp_path: Path,
+) -> None:
+    run_dir = allocate_launch_dir(tmp_path / "outputs")
+    trainer = lightning.Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=False,
+        default_root_dir=run_dir,
+        enable_progress_bar=False,
+        callbacks=[
+            UniqueModelCheckpoint(run_dir=run_dir, monitor="val/hmean"),
+            lightning.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "old", monitor="val/loss"),
+        ],
+    )
+    with pytest.raises(ocr.errors.CallbackConfigError) as info:
+        trainer.fit(DetectorModule(**TINY_MODEL), datamodule=ReceiptDataModule(**TINY_DATA))
+    assert str(info.value) == (
+        "the trainer has another ModelCheckpoint (ModelCheckpoint) beside UniqueModelCheckpoint; "
+        "it would save checkpoints without sidecars, outside the run layout. Remove it and give "
+        "its monitor, mode, save_top_k and save_last to UniqueModelCheckpoint"
+    )
+    assert not (tmp_path / "old").exists() and not RunLayout(run_dir).checkpoint_dir.exists()
