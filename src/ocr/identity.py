@@ -68,8 +68,7 @@ def describe_model(
     """
     network = _network_of(module)
     found = {
-        "architecture": _declared_name(network, _ARCHITECTURE_ATTRIBUTES)
-        or type(network).__name__,
+        "architecture": _declared_name(network, _ARCHITECTURE_ATTRIBUTES) or type(network).__name__,
         **{part: _component_name(network, part) for part in _COMPONENTS},
     }
     on_module = {field: _declared_name(module, (field,)) for field in IDENTITY_FIELDS}

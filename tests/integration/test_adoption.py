@@ -34,7 +34,9 @@ def project(tmp_path: Path) -> Path:
     return copy
 
 
-def _launch(project: Path, *overrides: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _launch(
+    project: Path, *overrides: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(project / "foreign" / "train.py"), *overrides],
         cwd=cwd or project,
@@ -104,7 +106,9 @@ def test_a_launch_from_a_subfolder_lands_in_the_project_layout_when_adopted_with
     assert best.name.startswith("epoch=") and "-val_acc=" in best.name
     assert record.best_checkpoint == f"checkpoints/{best.name}"
     sidecars = {p.name: read_metadata(sidecar_path(p)) for p in checkpoints}
-    assert sidecars[best.name].training.is_best and sidecars[best.name].training.monitor == "val/acc"
+    assert (
+        sidecars[best.name].training.is_best and sidecars[best.name].training.monitor == "val/acc"
+    )
     assert {s.model.architecture for s in sidecars.values()} == {"SimpleDenseNet"}
     assert {s.experiment.id for s in sidecars.values()} == {record.id}
     assert _lock_files(root) == []
@@ -117,11 +121,30 @@ def test_the_catalog_and_registry_know_the_task_and_metric_when_adopted(project:
     assert table.returncode == 0, table.stderr
     header = table.stdout.splitlines()[0].split()
     assert "val/acc" in header and "val/hmean" not in header
-    found = _ocr("catalog", "outputs", "--task", "train", "--where", "val/acc >= 0 and is_best = true", "--format", "json", cwd=project)
+    found = _ocr(
+        "catalog",
+        "outputs",
+        "--task",
+        "train",
+        "--where",
+        "val/acc >= 0 and is_best = true",
+        "--format",
+        "json",
+        cwd=project,
+    )
     assert found.returncode == 0, found.stderr
     (entry,) = json.loads(found.stdout)
-    assert (entry["task"], entry["monitor"], entry["architecture"]) == ("train", "val/acc", "SimpleDenseNet")
-    assert json.loads(_ocr("catalog", "outputs", "--task", "eval", "--format", "json", cwd=project).stdout) == []
+    assert (entry["task"], entry["monitor"], entry["architecture"]) == (
+        "train",
+        "val/acc",
+        "SimpleDenseNet",
+    )
+    assert (
+        json.loads(
+            _ocr("catalog", "outputs", "--task", "eval", "--format", "json", cwd=project).stdout
+        )
+        == []
+    )
     listed = _ocr("registry", "list", "outputs", "--task", "train", "--format", "json", cwd=project)
     assert [run["task_name"] for run in json.loads(listed.stdout)] == ["train"]
 
@@ -129,7 +152,9 @@ def test_the_catalog_and_registry_know_the_task_and_metric_when_adopted(project:
 def test_a_two_job_sweep_lands_in_one_sweep_folder_when_launched_with_joblib(
     project: Path,
 ) -> None:
-    done = _launch(project, "-m", "seed=1,2", "hydra/launcher=joblib", "ocr.checkpoint_names=underscore")
+    done = _launch(
+        project, "-m", "seed=1,2", "hydra/launcher=joblib", "ocr.checkpoint_names=underscore"
+    )
     assert done.returncode == 0, done.stderr
     root = project / "outputs"
     (sweep_dir,) = _launch_folders(root)
@@ -155,10 +180,14 @@ def test_a_checkpoint_name_without_equals_passes_back_unquoted_when_resuming(
     assert _launch(project, "ocr.checkpoint_names=underscore").returncode == 0
     (run_dir,) = RootLayout(project / "outputs").run_dirs()
     best = _checkpoints(run_dir)[0]
-    resumed = _launch(project, f"ckpt_path={best}", "trainer.max_epochs=4", "ocr.checkpoint_names=underscore")
+    resumed = _launch(
+        project, f"ckpt_path={best}", "trainer.max_epochs=4", "ocr.checkpoint_names=underscore"
+    )
     assert resumed.returncode == 0, resumed.stderr
     (again,) = [p for p in RootLayout(project / "outputs").run_dirs() if p != run_dir]
-    assert f"Restoring states from the checkpoint path at {best}" in (again / "train.log").read_text()
+    assert (
+        f"Restoring states from the checkpoint path at {best}" in (again / "train.log").read_text()
+    )
     assert read_record(RunLayout(again).record_file).status is Status.COMPLETED
 
 
@@ -192,7 +221,11 @@ def test_a_debug_launch_without_callbacks_keeps_its_record_and_sidecars(project:
     assert "ocr keeps its own (ocr_recorder, ocr_checkpoint)" in done.stdout
     (run_dir,) = RootLayout(project / "outputs").run_dirs()
     record = read_record(RunLayout(run_dir).record_file)
-    assert (record.status, record.task_name, record.log_file) == (Status.COMPLETED, "debug", "debug.log")
+    assert (record.status, record.task_name, record.log_file) == (
+        Status.COMPLETED,
+        "debug",
+        "debug.log",
+    )
     assert _checkpoints(run_dir) and all(sidecar_path(p).is_file() for p in _checkpoints(run_dir))
     assert _ocr("validate", "outputs", cwd=project).returncode == 0
 

@@ -208,7 +208,11 @@ def test_callback_refuses_a_folder_outside_the_run_when_given_one(tmp_path: Path
             {"dirpath": None, "filename": None, "auto_insert_metric_name": None}, id="nulls"
         ),
         pytest.param(
-            {"dirpath": "checkpoints", "filename": "epoch_{epoch:03d}", "auto_insert_metric_name": True},
+            {
+                "dirpath": "checkpoints",
+                "filename": "epoch_{epoch:03d}",
+                "auto_insert_metric_name": True,
+            },
             id="a-project-entry",
         ),
     ],
@@ -280,7 +284,9 @@ def test_training_stops_before_it_starts_when_a_plain_model_checkpoint_sits_besi
         enable_progress_bar=False,
         callbacks=[
             UniqueModelCheckpoint(run_dir=run_dir, monitor="val/hmean"),
-            lightning.pytorch.callbacks.ModelCheckpoint(dirpath=tmp_path / "old", monitor="val/loss"),
+            lightning.pytorch.callbacks.ModelCheckpoint(
+                dirpath=tmp_path / "old", monitor="val/loss"
+            ),
         ],
     )
     with pytest.raises(ocr.errors.CallbackConfigError) as info:

@@ -51,7 +51,9 @@ def test_no_record_is_lost_when_64_processes_register_and_update_at_once(run_roo
     # The record locks live in the state folder, one per run; run folders hold none.
     locks = RootLayout(run_root).lock_dir
     assert len(list(locks.rglob("run.json.lock"))) == PROCESSES
-    assert [p for p in run_root.rglob("*.lock") if locks not in p.parents and p.parent.name != ".ocr"] == []
+    assert [
+        p for p in run_root.rglob("*.lock") if locks not in p.parents and p.parent.name != ".ocr"
+    ] == []
 
 
 def _join_a_sweep(root: str, sweep_dir: str, job: int, barrier: Any) -> str:
@@ -73,7 +75,8 @@ def test_one_sweep_record_is_made_when_its_jobs_register_at_once(run_root: Path)
         barrier = manager.Barrier(jobs)
         with context.Pool(jobs) as pool:
             sweep_ids = pool.starmap(
-                _join_a_sweep, [(str(run_root), str(sweep_dir), job, barrier) for job in range(jobs)]
+                _join_a_sweep,
+                [(str(run_root), str(sweep_dir), job, barrier) for job in range(jobs)],
             )
     assert len(set(sweep_ids)) == 1
     assert sorted(p.name for p in sweep_dir.iterdir()) == sorted(

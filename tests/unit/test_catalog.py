@@ -622,7 +622,9 @@ def test_legacy_entries_carry_the_monitor_their_legacy_sidecar_names_when_found(
 def test_a_bare_metric_name_selects_like_its_prefixed_key_when_unambiguous(new_tree: Path) -> None:
     catalog = CheckpointCatalog([new_tree])
     bare = catalog.find(CheckpointQuery(where="val/hmean > 0.6", best="best(val/hmean)"))
-    prefixed = catalog.find(CheckpointQuery(where="metrics.val/hmean > 0.6", best="best(metrics.val/hmean)"))
+    prefixed = catalog.find(
+        CheckpointQuery(where="metrics.val/hmean > 0.6", best="best(metrics.val/hmean)")
+    )
     assert bare == prefixed and [e.epoch for e in bare.entries] == [1]
 
 
@@ -640,6 +642,12 @@ def test_the_task_of_a_run_comes_from_its_record_when_filtered(new_tree: Path) -
     ExperimentRegistry(new_tree).update_run(first, task_name="train")
     catalog = CheckpointCatalog([new_tree])
     tasks = {Path(e.path).name: e.task for e in catalog.scan(rescan=True)}
-    assert tasks == {"epoch=00-step=000000.ckpt": "train", "epoch=01-step=000010.ckpt": "train", "last.ckpt": None}
-    found = catalog.find(CheckpointQuery(filters=CatalogFilter(task="train"), where="task = 'train'"))
+    assert tasks == {
+        "epoch=00-step=000000.ckpt": "train",
+        "epoch=01-step=000010.ckpt": "train",
+        "last.ckpt": None,
+    }
+    found = catalog.find(
+        CheckpointQuery(filters=CatalogFilter(task="train"), where="task = 'train'")
+    )
     assert len(found.entries) == 2

@@ -119,5 +119,8 @@ def test_a_declared_identity_is_refused_when_it_is_not_names(
 
 
 def test_a_declared_identity_passes_through_when_valid() -> None:
-    assert check_declared_identity({"encoder": "r18", "head": None}) == {"encoder": "r18", "head": None}
+    assert check_declared_identity({"encoder": "r18", "head": None}) == {
+        "encoder": "r18",
+        "head": None,
+    }
     assert check_declared_identity(None) == {}

@@ -13,6 +13,7 @@ from omegaconf.errors import InterpolationResolutionError
 
 from ocr.errors import ConfigDirNotFoundError, LaunchDirAllocationError, RunPathParseError
 from ocr.layout import (
+    ConfigSet,
     FolderKind,
     RootLayout,
     RunLayout,
@@ -23,7 +24,6 @@ from ocr.layout import (
     classify_folder,
     format_job_name,
     free_run_path,
-    ConfigSet,
     output_root_of,
     packaged_config_dir,
     parse_run_path,
@@ -235,7 +235,10 @@ def test_launch_resolver_allocates_once_when_read_many_times(
 
 @pytest.mark.parametrize(
     ("which", "marker"),
-    [pytest.param("searchpath", "ocr.yaml", id="searchpath"), pytest.param("train", "train.yaml", id="train")],
+    [
+        pytest.param("searchpath", "ocr.yaml", id="searchpath"),
+        pytest.param("train", "train.yaml", id="train"),
+    ],
 )
 def test_packaged_config_dir_finds_the_checkout_configs_when_asked(
     which: ConfigSet, marker: str
@@ -283,17 +286,23 @@ def test_free_run_path_skips_existing_and_taken_folders(tmp_path: Path) -> None:
         pytest.param({}, "{launch}/outputs", id="default"),
         pytest.param({"paths": {"output_root": "runs"}}, "{launch}/runs", id="paths-output-root"),
         pytest.param(
-            {"ocr": {"output_root": "a"}, "paths": {"output_root": "b"}}, "{launch}/a", id="ocr-first"
+            {"ocr": {"output_root": "a"}, "paths": {"output_root": "b"}},
+            "{launch}/a",
+            id="ocr-first",
         ),
         pytest.param({"paths": {"root_dir": "/project"}}, "/project/outputs", id="project-root"),
-        pytest.param({"paths": {"root_dir": "project"}}, "{launch}/project/outputs", id="relative-project"),
+        pytest.param(
+            {"paths": {"root_dir": "project"}}, "{launch}/project/outputs", id="relative-project"
+        ),
         pytest.param(
             {"ocr": {"output_root": "/data/runs"}, "paths": {"root_dir": "/project"}},
             "/data/runs",
             id="absolute",
         ),
         pytest.param(
-            {"ocr": {"task_trees": True, "task_name": "eval"}}, "{launch}/outputs/eval", id="task-tree"
+            {"ocr": {"task_trees": True, "task_name": "eval"}},
+            "{launch}/outputs/eval",
+            id="task-tree",
         ),
     ],
 )
@@ -325,7 +334,10 @@ def test_the_launch_folder_follows_the_resolved_root_when_the_config_changes_it(
     # before the overrides that choose the root are in.
     register_resolvers()
     cfg = OmegaConf.create(
-        {"ocr": {"output_root": str(tmp_path / "a")}, "dir": "${ocr_launch_dir:${ocr_output_root:}}"}
+        {
+            "ocr": {"output_root": str(tmp_path / "a")},
+            "dir": "${ocr_launch_dir:${ocr_output_root:}}",
+        }
     )
     first = Path(cfg.dir)
     cfg.ocr.output_root = str(tmp_path / "b")
@@ -366,7 +378,10 @@ def test_allocation_makes_the_date_folder_again_when_another_process_removed_it(
 def test_record_locks_live_in_the_state_folder_when_named(tmp_path: Path) -> None:
     layout = RootLayout(tmp_path)
     record = tmp_path / "2025-10-18" / "14-03-22" / "run.json"
-    assert layout.lock_file_of(record) == tmp_path / ".ocr" / "locks" / "2025-10-18" / "14-03-22" / "run.json.lock"
+    assert (
+        layout.lock_file_of(record)
+        == tmp_path / ".ocr" / "locks" / "2025-10-18" / "14-03-22" / "run.json.lock"
+    )
     with pytest.raises(RunPathParseError) as info:
         layout.lock_file_of(Path("/elsewhere/run.json"))
     assert str(info.value) == (

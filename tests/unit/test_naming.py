@@ -98,9 +98,13 @@ def test_sidecar_names_pair_with_their_checkpoint_when_built(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("override", "parses"),
     [
-        pytest.param("ckpt_path=outputs/d/t/checkpoints/epoch=03-step=000120.ckpt", False, id="equals"),
         pytest.param(
-            "ckpt_path='outputs/d/t/checkpoints/epoch=03-step=000120.ckpt'", True, id="equals-quoted"
+            "ckpt_path=outputs/d/t/checkpoints/epoch=03-step=000120.ckpt", False, id="equals"
+        ),
+        pytest.param(
+            "ckpt_path='outputs/d/t/checkpoints/epoch=03-step=000120.ckpt'",
+            True,
+            id="equals-quoted",
         ),
         pytest.param(
             "ckpt_path=outputs/d/t/checkpoints/epoch_03-step_000120-val_acc_0.8123.ckpt",

@@ -289,7 +289,7 @@ def test_queries_filter_by_task_when_asked(registry: ExperimentRegistry) -> None
 def test_a_version_1_record_is_read_and_written_back_as_version_2_when_updated(
     registry: ExperimentRegistry,
 ) -> None:
-    run_dir, record = _new_run(registry)
+    run_dir, _ = _new_run(registry)
     record_file = RunLayout(run_dir).record_file
     old = json.loads(record_file.read_text())
     del old["task_name"]

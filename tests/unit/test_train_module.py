@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightning
 import pytest
@@ -18,6 +17,9 @@ from ocr.layout import packaged_config_dir
 from ocr.train.data import ReceiptDataModule
 from ocr.train.model import DBNet
 from ocr.train.module import DetectorModule
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__: list[str] = []
 

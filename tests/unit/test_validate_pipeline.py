@@ -29,7 +29,9 @@ def _failed(report_results: list[tuple[PipelineCheck, bool, str]]) -> dict[str, 
     return {check.value: message for check, ok, message in report_results if not ok}
 
 
-def _results(behaviour: str, project: Path, **options: object) -> list[tuple[PipelineCheck, bool, str]]:
+def _results(
+    behaviour: str, project: Path, **options: object
+) -> list[tuple[PipelineCheck, bool, str]]:
     report = validate_pipeline(_fake(behaviour), cwd=project, **options)  # type: ignore[arg-type]
     return [(r.check, r.ok, r.message) for r in report.results]
 
@@ -135,7 +137,9 @@ def test_the_command_line_prints_stable_json_when_asked(
     assert main(["validate", "--format", "json", "--pipeline", "--", *_fake("good")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert list(data) == ["schema_version", "command", "output_root", "results", "ok"]
-    assert data["ok"] is True and [r["check"] for r in data["results"]] == [c.value for c in PipelineCheck]
+    assert data["ok"] is True and [r["check"] for r in data["results"]] == [
+        c.value for c in PipelineCheck
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from omegaconf import DictConfig
+from typing import TYPE_CHECKING
 
 from ocr.adopt._checkpoints import adopt_checkpoint_entries
 from ocr.adopt._dirs import adopt_launch_dirs
 from ocr.layout import SweepLayout
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 __all__ = ["adopt_config"]
 

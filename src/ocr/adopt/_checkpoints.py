@@ -178,4 +178,3 @@ def _resolved_in_run(config: DictConfig, key: str, run_dir: Path) -> Any:
         return OmegaConf.select(probe, key, throw_on_resolution_failure=False)
     finally:
         hydra_config.cfg = saved
-

@@ -94,7 +94,7 @@ def raw_value(node: DictConfig, key: str) -> str | None:
     """
     *parents, leaf = key.split(".")
     for parent in parents:
-        child = node.get(parent) if isinstance(node, DictConfig) else None
+        child = node.get(parent)
         if not isinstance(child, DictConfig):
             return None
         node = child
@@ -110,14 +110,19 @@ def _is_ours(key: str, current: str | None, config: DictConfig) -> bool:
     if LAUNCH_DIR_RESOLVER in current or _is_run_folder(current):
         return True
     # hydra.sweep.dir: ${hydra.run.dir}, when run.dir is ocr's.
-    return key == "sweep.dir" and current == _layout_values()[key] and _is_ours(
-        "run.dir", raw_value(config.hydra, "run.dir"), config
+    return (
+        key == "sweep.dir"
+        and current == _layout_values()[key]
+        and _is_ours("run.dir", raw_value(config.hydra, "run.dir"), config)
     )
 
 
 def _is_run_folder(value: str) -> bool:
-    """An existing folder of the layout, named outright (Lightning's DDP workers re-launch
-    the script with ``hydra.run.dir=<rank zero's run folder>``)."""
+    """Whether ``value`` names an existing folder of the layout outright.
+
+    Lightning's DDP workers re-launch the script with ``hydra.run.dir=<rank
+    zero's run folder>``.
+    """
     folder = Path(value).expanduser()
     return "${" not in value and folder.is_dir() and RootLayout.of_run(folder.resolve()) is not None
 
@@ -126,6 +131,8 @@ def _is_run_folder(value: str) -> bool:
 def _layout_values() -> dict[str, str]:
     """The folder settings as ``hydra/ocr_layout.yaml`` writes them (read once)."""
     # The layout file is a mapping by construction.
-    loaded = cast("DictConfig", OmegaConf.load(packaged_config_dir("searchpath").joinpath(*_LAYOUT_CONFIG)))
+    loaded = cast(
+        "DictConfig", OmegaConf.load(packaged_config_dir("searchpath").joinpath(*_LAYOUT_CONFIG))
+    )
     values = {key: raw_value(loaded, key) for key in _FOLDER_KEYS}
     return {key: value for key, value in values.items() if value is not None}

@@ -79,7 +79,7 @@ def finish_job(config: DictConfig, job_return: JobReturn) -> None:
             return  # the ExperimentRecorder finished it; that is final
         registry = ExperimentRegistry(found[0].root)
         if job_return.status is JobStatus.FAILED:
-            error = job_return._return_value  # noqa: SLF001 (return_value re-raises the error)
+            error = job_return._return_value
             registry.update_run(
                 run_dir, status=Status.FAILED, error=f"{type(error).__name__}: {error}"
             )

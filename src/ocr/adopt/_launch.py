@@ -79,7 +79,7 @@ def _adopt_or_exit(config: DictConfig, *, sweep: bool) -> bool:
         # Bad configuration: one line and exit code 2, like the ocr command.
         sys.stderr.write(f"ocr: error: {err}\n")
         raise SystemExit(2) from None
-    except Exception:
+    except Exception:  # noqa: BLE001 (any failure must stop the launch; logged with its traceback)
         _log.exception("ocr: adopting this launch failed; this is a bug in ocr, please report it")
         raise SystemExit(1) from None
     for note in notes:

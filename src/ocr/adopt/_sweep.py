@@ -50,8 +50,8 @@ class AdoptingConfigLoader(ConfigLoader):
         config_name: str | None,
         overrides: list[str],
         run_mode: RunMode,
-        from_shell: bool = True,  # noqa: FBT001, FBT002 (Hydra's signature)
-        validate_sweep_overrides: bool = True,  # noqa: FBT001, FBT002 (Hydra's signature)
+        from_shell: bool = True,
+        validate_sweep_overrides: bool = True,
     ) -> DictConfig:
         """Hydra's loader's answer."""
         return self.inner.load_configuration(

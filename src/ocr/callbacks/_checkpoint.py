@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["UniqueModelCheckpoint"]
 
 
-
 class UniqueModelCheckpoint(ModelCheckpoint):
     """``ModelCheckpoint`` that saves into the run folder and writes a sidecar per checkpoint.
 

@@ -124,7 +124,9 @@ class ExperimentRecorder(Callback):
                 **progress,
             )
         else:
-            self._finish(Status.FAILED, error=f"{type(exception).__name__}: {exception}", **progress)
+            self._finish(
+                Status.FAILED, error=f"{type(exception).__name__}: {exception}", **progress
+            )
 
     def teardown(
         self, trainer: lightning.Trainer, pl_module: lightning.LightningModule, stage: str

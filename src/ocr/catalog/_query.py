@@ -211,7 +211,7 @@ class _Parser:
             raise self.fail(token, f"expected {shown}", lexis.BEST_HELP)
 
 
-def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> Predicate:
+def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> tree.Where:
     """Parse a ``--where`` expression into a predicate over catalog entries.
 
     Args:

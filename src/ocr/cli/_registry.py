@@ -91,7 +91,9 @@ def _list(args: argparse.Namespace) -> int:
         ]
         for run in runs
     ]
-    sys.stdout.write(render_table(["id", "status", "name", "task", "started", "best", "run_dir"], rows))
+    sys.stdout.write(
+        render_table(["id", "status", "name", "task", "started", "best", "run_dir"], rows)
+    )
     return 0
 
 

@@ -25,6 +25,7 @@ from ocr.layout._paths import RunLayout
 
 if TYPE_CHECKING:
     from omegaconf import Container
+    from omegaconf.basecontainer import BaseContainer
 
 __all__ = [
     "DEFAULT_OUTPUT_ROOT",
@@ -75,7 +76,7 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver(RUN_PATH_RESOLVER, _resolve_run_path)
 
 
-def _resolve_launch_dir(output_root: str, *, _root_: Container) -> str:
+def _resolve_launch_dir(output_root: str, *, _root_: BaseContainer) -> str:
     root = _resolve_root(output_root)
     # The config's own cache, keyed by the root as resolved (see the module's docstring).
     claimed: dict[str, str] = OmegaConf.get_cache(_root_).setdefault(LAUNCH_DIR_RESOLVER, {})

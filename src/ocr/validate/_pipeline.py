@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Final, Literal
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from ocr._markdown import escaped
-
 from ocr.errors import InputPathError
 from ocr.validate._pipeline_checks import PipelineCheck, PipelineResult, check_launch, snapshot
 
@@ -123,13 +122,17 @@ def validate_pipeline(
     return PipelineReport(command=launched, output_root=str(root), results=results)
 
 
-def _run(command: list[str], workdir: Path, timeout: float | None) -> subprocess.CompletedProcess[str]:
+def _run(
+    command: list[str], workdir: Path, timeout: float | None
+) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
             command, cwd=workdir, capture_output=True, text=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired as exc:
-        return subprocess.CompletedProcess(command, -1, "", f"did not finish within {exc.timeout:g} s")
+        return subprocess.CompletedProcess(
+            command, -1, "", f"did not finish within {exc.timeout:g} s"
+        )
     except OSError as exc:
         raise InputPathError(
             f"cannot start the training command {command[0]!r}: {exc.strerror}",

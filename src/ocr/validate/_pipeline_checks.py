@@ -169,7 +169,9 @@ def _record(runs: list[Path]) -> PipelineResult:
 
 
 def _checkpoints(runs: list[Path]) -> PipelineResult:
-    checkpoints = [p for run in runs for p in _files(RunLayout(run).checkpoint_dir) if is_checkpoint_file(p)]
+    checkpoints = [
+        p for run in runs for p in _files(RunLayout(run).checkpoint_dir) if is_checkpoint_file(p)
+    ]
     if not checkpoints:
         return _fail(
             PipelineCheck.CHECKPOINTS,
@@ -184,7 +186,9 @@ def _checkpoints(runs: list[Path]) -> PipelineResult:
             f"{len(missing)} of {len(checkpoints)} checkpoint(s) have no valid sidecar "
             f"({', '.join(missing[:_SHOWN])}). Save them with ocr's UniqueModelCheckpoint ({_ADOPT})",
         )
-    return _ok(PipelineCheck.CHECKPOINTS, f"{len(checkpoints)} checkpoint(s), each with a valid sidecar")
+    return _ok(
+        PipelineCheck.CHECKPOINTS, f"{len(checkpoints)} checkpoint(s), each with a valid sidecar"
+    )
 
 
 def _validate(root: Path) -> PipelineResult:

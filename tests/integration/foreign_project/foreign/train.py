@@ -27,9 +27,9 @@ def setup_root(indicator: str = ".project-root") -> Path:
 
 def train(cfg: DictConfig) -> dict[str, float]:
     """Instantiate everything from the config, fit, test; return the metrics."""
-    import lightning  # noqa: PLC0415
+    import lightning
 
-    from foreign.utils.instantiators import instantiate_entries  # noqa: PLC0415
+    from foreign.utils.instantiators import instantiate_entries
 
     if cfg.get("seed"):
         lightning.seed_everything(cfg.seed, workers=True)

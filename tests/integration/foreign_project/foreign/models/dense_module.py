@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 class DenseLitModule(LightningModule):
     """Classify feature vectors; logs ``train/loss``, ``val/loss``, ``val/acc``, ``test/acc``."""
 
-    def __init__(
-        self, net: nn.Module, optimizer: Callable[..., torch.optim.Optimizer]
-    ) -> None:
+    def __init__(self, net: nn.Module, optimizer: Callable[..., torch.optim.Optimizer]) -> None:
         super().__init__()
         self.save_hyperparameters(logger=False, ignore=["net", "optimizer"])
         self.net = net
