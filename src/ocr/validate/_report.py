@@ -28,8 +28,7 @@ __all__ = [
     "one_line",
 ]
 
-REPORT_SCHEMA_VERSION: Final = 2
-"""2: the ``record-log-missing`` kind."""
+REPORT_SCHEMA_VERSION: Final = 1
 
 
 class Check(enum.StrEnum):
@@ -140,7 +139,7 @@ class Counts(_Frozen):
 class ValidationReport(_Frozen):
     """The outcome of validating one output root; ``ok`` when there is no problem."""
 
-    schema_version: Literal[2] = REPORT_SCHEMA_VERSION
+    schema_version: Literal[1] = REPORT_SCHEMA_VERSION
     root: str = Field(description="The output root, absolute (POSIX).")
     ok: bool
     checks: list[Check]
