@@ -146,12 +146,6 @@ def test_the_command_line_prints_stable_json_when_asked(
     ("argv", "message"),
     [
         pytest.param(
-            ["validate"],
-            "ocr: error: ocr validate takes one ROOT, got 0. Pass the output root (ocr validate "
-            "outputs), or check a training command with ocr validate --pipeline -- python train.py\n",
-            id="no-root",
-        ),
-        pytest.param(
             ["validate", "a", "b"],
             "ocr: error: ocr validate takes one ROOT, got 2. Pass the output root (ocr validate "
             "outputs), or check a training command with ocr validate --pipeline -- python train.py\n",
