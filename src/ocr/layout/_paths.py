@@ -202,14 +202,7 @@ class RootLayout:
         Raises:
             RunPathParseError: The record is not under the root.
         """
-        try:
-            relative = record_file.relative_to(self.root)
-        except ValueError as exc:
-            raise RunPathParseError(
-                f"{str(record_file)!r} is not under the output root {str(self.root)!r}",
-                fix="Pass a record inside the output root",
-                path=record_file,
-            ) from exc
+        relative = self._relative(record_file, "record")
         return self.lock_dir / relative.with_name(relative.name + LOCK_SUFFIX)
 
     def run_dirs(self) -> Iterator[Path]:
@@ -267,15 +260,17 @@ class RootLayout:
         Raises:
             RunPathParseError: The folder is not under the root or not one of ours.
         """
+        return parse_run_path(self._relative(folder, "folder"))
+
+    def _relative(self, path: Path, what: str) -> Path:
         try:
-            relative = folder.relative_to(self.root)
+            return path.relative_to(self.root)
         except ValueError as exc:
             raise RunPathParseError(
-                f"{str(folder)!r} is not under the output root {str(self.root)!r}",
-                fix="Pass a folder inside the output root",
-                path=folder,
+                f"{str(path)!r} is not under the output root {str(self.root)!r}",
+                fix=f"Pass a {what} inside the output root",
+                path=path,
             ) from exc
-        return parse_run_path(relative)
 
 
 class FolderKind(enum.Enum):
