@@ -177,17 +177,18 @@ def job_log_file(run_dir: Path) -> str | None:
         run_dir: The run folder.
 
     Returns:
-        The file relative to ``run_dir`` when it is inside, else its absolute
-        path; ``None`` when nothing logs to a file.
+        The file relative to ``run_dir`` (the first file handler inside it),
+        else the first file's absolute path; ``None`` when nothing logs to a file.
     """
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.FileHandler):
-            written = Path(handler.baseFilename)
-            try:
-                return written.relative_to(run_dir).as_posix()
-            except ValueError:
-                return str(written)
-    return None
+    files = [
+        Path(handler.baseFilename)
+        for handler in logging.getLogger().handlers
+        if isinstance(handler, logging.FileHandler)
+    ]
+    inside = [path for path in files if RunLayout(run_dir).holds(path)]
+    if inside:
+        return inside[0].resolve().relative_to(run_dir.resolve()).as_posix()
+    return str(files[0]) if files else None
 
 
 def scalar_metrics(trainer: lightning.Trainer) -> dict[str, float]:

@@ -235,8 +235,8 @@ def test_a_debug_launch_without_callbacks_keeps_its_record_and_sidecars(project:
     [
         pytest.param(
             ("hydra.run.dir=/tmp/elsewhere",),
-            "ocr: error: hydra.run.dir is set on the command line to '/tmp/elsewhere', but `- ocr` "
-            "keeps every launch in its layout under '{root}'. Drop the hydra.run.dir override, "
+            "ocr: error: hydra.run.dir is set on the command line to '/tmp/elsewhere', but ocr's "
+            "layout keeps every launch under '{root}'. Drop the hydra.run.dir override, "
             "and choose the root with ocr.output_root=...",
             id="run-dir-on-the-command-line",
         ),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from ocr.errors import AdoptionError
 from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
 from ocr.registry import ExperimentRegistry, Status, read_record
 from ocr.resolvers import register_resolvers
+from ocr.run_context import job_log_file
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -129,15 +131,15 @@ def test_nothing_is_taken_over_when_ocr_composes_last(project: Path) -> None:
     [
         pytest.param(
             "hydra.run.dir=/somewhere",
-            "hydra.run.dir is set on the command line to '/somewhere', but `- ocr` keeps every "
-            "launch in its layout under '{root}'. Drop the hydra.run.dir override, and choose "
+            "hydra.run.dir is set on the command line to '/somewhere', but ocr's layout keeps "
+            "every launch under '{root}'. Drop the hydra.run.dir override, and choose "
             "the root with ocr.output_root=...",
             id="run-dir",
         ),
         pytest.param(
             "hydra.sweep.subdir=job",
-            "hydra.sweep.subdir is set on the command line to 'job', but `- ocr` keeps every "
-            "launch in its layout under '{root}'. Drop the hydra.sweep.subdir override, and "
+            "hydra.sweep.subdir is set on the command line to 'job', but ocr's layout keeps "
+            "every launch under '{root}'. Drop the hydra.sweep.subdir override, and "
             "choose the root with ocr.output_root=...",
             id="sweep-subdir",
         ),
@@ -325,3 +327,27 @@ def test_the_launch_callback_exits_2_with_one_line_when_adoption_is_refused(
     assert capsys.readouterr().err.startswith(
         "ocr: error: hydra.sweep.dir is set on the command line"
     )
+
+
+def test_the_log_file_is_the_one_the_root_logger_writes_when_a_job_logs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    root_logger = logging.getLogger()
+    monkeypatch.setattr(root_logger, "handlers", [])  # whatever earlier tests left there
+    assert job_log_file(run_dir) is None
+    elsewhere = logging.FileHandler(tmp_path / "elsewhere.log")
+    root_logger.addHandler(elsewhere)
+    try:
+        assert job_log_file(run_dir) == str(tmp_path / "elsewhere.log")
+        inside = logging.FileHandler(run_dir / "train.log")
+        root_logger.addHandler(inside)
+        try:
+            assert job_log_file(run_dir) == "train.log"
+        finally:
+            root_logger.removeHandler(inside)
+            inside.close()
+    finally:
+        root_logger.removeHandler(elsewhere)
+        elsewhere.close()

@@ -137,7 +137,8 @@ def _take_over(config: DictConfig, key: str, run_dir: Path) -> str:
         for option in ("name_format", "identity"):
             if option not in entry and isinstance(settings, dict) and option in settings:
                 entry[option] = settings[option]
-    kept = ", ".join(f"{option}={entry.get(option)!r}" for option in _KEPT if option in entry)
+    written = cast("dict[str, Any]", OmegaConf.to_container(entry, resolve=False))
+    kept = ", ".join(f"{option}={written[option]!r}" for option in _KEPT if option in written)
     return (
         f"ocr: callbacks.{key} ({target}) is now ocr's UniqueModelCheckpoint: its checkpoints "
         f"and their sidecars go to <run folder>/checkpoints, keeping {kept or 'its options'}"

@@ -49,8 +49,8 @@ def adopt_launch_dirs(config: DictConfig) -> str | None:
             continue
         if f"hydra.{key}" in fixed:
             raise AdoptionError(
-                f"hydra.{key} is set on the command line to {current!r}, but `- ocr` keeps every "
-                f"launch in its layout under {str(output_root_of(config))!r}",
+                f"hydra.{key} is set on the command line to {current!r}, but ocr's layout keeps "
+                f"every launch under {str(output_root_of(config))!r}",
                 fix=f"Drop the hydra.{key} override, and choose the root with ocr.output_root=...",
                 value=current,
             )
