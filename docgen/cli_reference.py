@@ -43,7 +43,7 @@ def render_cli_reference() -> str:
     sections = [_HEADER]
     for name, parser, summary in _commands(build_parser(), "ocr", None):
         sections.append(_command_section(name, parser, summary))
-    sections.append(_train_section(packaged_config_dir()))
+    sections.append(_train_section(packaged_config_dir("train")))
     return "\n".join(sections)
 
 

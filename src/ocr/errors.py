@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "AdoptionError",
     "CallbackConfigError",
     "CatalogQueryError",
     "ConfigDirNotFoundError",
@@ -109,6 +110,14 @@ class MetadataVersionError(OcrError, ValueError):
 
 class CallbackConfigError(OcrError, ValueError):
     """A Lightning callback of ocr was configured wrongly (e.g. against the run layout)."""
+
+
+class AdoptionError(OcrError, ValueError):
+    """A Hydra launch cannot be put into ocr's layout as it is configured.
+
+    A launch folder fixed on the command line, two ModelCheckpoints, a
+    checkpoint folder outside the run, ...
+    """
 
 
 class RegistryLockTimeoutError(OcrError, TimeoutError):

@@ -108,6 +108,33 @@ def test_the_record_says_failed_with_the_error_when_a_step_raises(tmp_path: Path
 
 
 @pytest.mark.timeout(300)
+def test_the_record_names_the_newest_best_checkpoint_when_interrupted_after_it(
+    tmp_path: Path,
+) -> None:
+    # Issue #11 item 20: the record lagged one validation behind the checkpoints.
+    done = _train(
+        tmp_path,
+        "model._target_=tests.integration.failing_module.InterruptedModule",
+        "checkpoint.monitor=val/score",
+        "checkpoint.save_top_k=1",
+        "trainer.max_epochs=5",
+        *TINY,
+    )
+    assert done.returncode != 0
+    (run_dir,) = RootLayout(tmp_path / "outputs").run_dirs()
+    record = read_record(RunLayout(run_dir).record_file)
+    assert record.status is Status.INTERRUPTED
+    best = [
+        path.name
+        for path in RunLayout(run_dir).checkpoint_dir.iterdir()
+        if is_checkpoint_file(path) and read_metadata(sidecar_path(path)).training.is_best
+    ]
+    assert best == ["epoch=01-step=000004-val_score=2.0000.ckpt"]
+    assert record.best_checkpoint == f"checkpoints/{best[0]}"
+    assert record.best_metrics == {"val/score": 2.0}
+
+
+@pytest.mark.timeout(300)
 def test_mark_stale_interrupts_a_run_when_its_process_was_killed(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "ocr.train", "trainer.max_epochs=10000", *TINY],

@@ -59,7 +59,7 @@ class _IndexHeader(BaseModel):
     """The first line of the index file: its version and the payload's checksum."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    schema_version: Literal[2] = 2  # 2: entries gained ``monitor``
+    schema_version: Literal[3] = 3  # 2: entries gained ``monitor``; 3: ``task``
     sha256: str
     python: str  # marshal's format belongs to one Python version
 

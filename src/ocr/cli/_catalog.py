@@ -80,6 +80,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="only checkpoints whose METRIC is at least V",
     )
     parser.add_argument("--status", help="the run's registry status")
+    parser.add_argument("--task", help="the run's task (task_name: train, eval, ...)")
     parser.add_argument("--tag", action="append", default=[], help="a tag the run must have")
     parser.add_argument("--search", help="text in the path, name or model names")
     parser.add_argument(
@@ -129,6 +130,7 @@ def _catalog(args: argparse.Namespace) -> int:
             until=args.until,
             min_metrics=dict(args.min),
             status=args.status,
+            task=args.task,
             tags=tuple(args.tag),
             search=args.search,
         ),

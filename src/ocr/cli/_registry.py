@@ -33,6 +33,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     listing.add_argument("--name", help="only names containing this text")
     listing.add_argument("--tag", help="only runs with this tag")
+    listing.add_argument("--task", help="only runs of this task (the launch's task_name)")
     listing.add_argument("--sweep", help="only jobs of this sweep ID")
     listing.add_argument(
         "--since", type=parse_when, help="started at or after (YYYY-MM-DD[THH:MM])"
@@ -72,6 +73,7 @@ def _list(args: argparse.Namespace) -> int:
         status=Status(args.status) if args.status else None,
         name=args.name,
         tag=args.tag,
+        task=args.task,
         sweep_id=args.sweep,
         since=args.since,
         until=args.until,
@@ -84,13 +86,16 @@ def _list(args: argparse.Namespace) -> int:
             run.record.id,
             run.record.status.value,
             run.record.name or "-",
+            run.record.task_name or "-",
             run.record.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             _best(run),
             str(run.run_dir),
         ]
         for run in runs
     ]
-    sys.stdout.write(render_table(["id", "status", "name", "started", "best", "run_dir"], rows))
+    sys.stdout.write(
+        render_table(["id", "status", "name", "task", "started", "best", "run_dir"], rows)
+    )
     return 0
 
 

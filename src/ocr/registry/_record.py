@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECORD_SCHEMA_VERSION",
+    "SWEEP_SCHEMA_VERSION",
     "ExperimentRecord",
     "Status",
     "SweepRecord",
@@ -27,7 +28,9 @@ __all__ = [
     "read_sweep_record",
 ]
 
-RECORD_SCHEMA_VERSION: Final = 1
+RECORD_SCHEMA_VERSION: Final = 2
+"""The version of ``run.json`` this ocr writes (2: ``task_name``); 1 is still read."""
+SWEEP_SCHEMA_VERSION: Final = 1
 _ID_ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 _TIME_CHARS: Final = 9  # 45 bits of milliseconds: good until the year 3084
 _RANDOM_CHARS: Final = 7  # 35 random bits: collisions within one millisecond are ~never
@@ -106,7 +109,7 @@ _RecordT = TypeVar("_RecordT", bound=_Record)
 class ExperimentRecord(_Record):
     """One run's record, kept in ``run.json`` in its run folder."""
 
-    schema_version: Literal[1] = Field(
+    schema_version: Literal[1, 2] = Field(
         default=RECORD_SCHEMA_VERSION, description="The record format's version."
     )
     id: str = Field(min_length=1, description="The run's ID (16 characters, sortable by start).")
@@ -141,15 +144,18 @@ class ExperimentRecord(_Record):
     error: str | None = Field(
         default=None, description="Why the run failed or was interrupted (`Type: message`)."
     )
-    log_file: str | None = Field(default=None, description="Relative to the run folder.")
+    log_file: str | None = Field(
+        default=None, description="The log Hydra wrote: relative to the run folder when inside it."
+    )
     artifact_dir: str | None = Field(default=None, description="Relative to the run folder.")
+    task_name: str | None = Field(default=None, description="The launch's task: train, eval, ...")
 
 
 class SweepRecord(_Record):
     """One sweep's record, kept in ``sweep.json`` in its sweep folder."""
 
     schema_version: Literal[1] = Field(
-        default=RECORD_SCHEMA_VERSION, description="The record format's version."
+        default=SWEEP_SCHEMA_VERSION, description="The record format's version."
     )
     id: str = Field(min_length=1, description="The sweep's ID; each job's record names it.")
     created_at: AwareDatetime = Field(description="When the sweep started.")
@@ -170,7 +176,7 @@ def read_record(path: Path) -> ExperimentRecord:
         RecordInvalidError: The file is not a valid record, or is from a newer ocr.
         OSError: The file cannot be read.
     """
-    return parse_record(path, _load_versioned(path))
+    return parse_record(path, _load_versioned(path, RECORD_SCHEMA_VERSION))
 
 
 def parse_record(path: Path, raw: object) -> ExperimentRecord:
@@ -202,10 +208,10 @@ def read_sweep_record(path: Path) -> SweepRecord:
         RecordInvalidError: The file is not a valid sweep record.
         OSError: The file cannot be read.
     """
-    return _validate(path, SweepRecord, _load_versioned(path))
+    return _validate(path, SweepRecord, _load_versioned(path, SWEEP_SCHEMA_VERSION))
 
 
-def _load_versioned(path: Path) -> object:
+def _load_versioned(path: Path, newest: int) -> object:
     try:
         raw = json.loads(path.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -213,10 +219,10 @@ def _load_versioned(path: Path) -> object:
     version = raw.get("schema_version") if isinstance(raw, dict) else None
     if not isinstance(version, int) or version < 1:
         raise _invalid(path, f"field 'schema_version' must be an integer >= 1, got {version!r}")
-    if version > RECORD_SCHEMA_VERSION:
+    if version > newest:
         raise _invalid(
             path,
-            f"schema version {version} is newer than this ocr understands ({RECORD_SCHEMA_VERSION})",
+            f"schema version {version} is newer than this ocr understands ({newest})",
             fix="Upgrade ocr (pip install --upgrade ocr)",
         )
     return raw

@@ -25,10 +25,10 @@ from lightning.pytorch.loggers import CSVLogger
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
-from ocr import registry
 from ocr.callbacks import ExperimentRecorder, UniqueModelCheckpoint
 from ocr.errors import OcrError
-from ocr.layout import RunLayout, packaged_config_dir, register_resolvers
+from ocr.layout import RunLayout, packaged_config_dir
+from ocr.resolvers import register_resolvers
 from ocr.train.receipts import write_receipt_annotations
 
 __all__ = ["build_trainer", "main", "train", "write_predictions"]
@@ -149,8 +149,7 @@ def main() -> None:
     Hydra reads the overrides from the command line.
     """
     register_resolvers()
-    registry.register_resolvers()
     hydra_main = hydra.main(
-        version_base="1.3", config_path=str(packaged_config_dir()), config_name="train"
+        version_base="1.3", config_path=str(packaged_config_dir("train")), config_name="train"
     )
     hydra_main(_task)()
