@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+
 from ocr.cli._args import DEFAULT_ROOT, add_legacy_folders, legacy_folders, resolve_root
 
 __all__ = ["add_commands"]

@@ -120,9 +120,7 @@ def extract_boxes(
     # One pass over the map for every component's area and mean probability.
     flat = labels.ravel()
     areas = np.bincount(flat, minlength=count + 1)[1:]
-    scores = np.bincount(flat, weights=prob.ravel(), minlength=count + 1)[1:] / np.maximum(
-        areas, 1
-    )
+    scores = np.bincount(flat, weights=prob.ravel(), minlength=count + 1)[1:] / np.maximum(areas, 1)
     kept = np.flatnonzero((areas >= min_area) & (scores >= box_score))
     if max_candidates is not None and kept.size > max_candidates:
         best = np.argsort(-scores[kept], kind="stable")[:max_candidates]

@@ -54,7 +54,9 @@ def filters_from_state() -> PickerFilters:
     group_on = bool(_state("best_group", default=False)) and rank_by is not None
     minimum = _state("min_metric")
     dates = _state("dates", default=())
-    days = [day for day in (dates if isinstance(dates, tuple) else (dates,)) if isinstance(day, date)]
+    days = [
+        day for day in (dates if isinstance(dates, tuple) else (dates,)) if isinstance(day, date)
+    ]
     return PickerFilters(
         search=_state("search", default="") or "",
         where=_state("where", default="") or "",
@@ -65,7 +67,9 @@ def filters_from_state() -> PickerFilters:
         status=_state("status"),
         tags=tuple(_state("tags", default=[]) or ()),
         rank_by=rank_by,
-        higher_is_better=bool(_state(f"higher_{rank_by}", default=not is_lower_better(rank_by or ""))),
+        higher_is_better=bool(
+            _state(f"higher_{rank_by}", default=not is_lower_better(rank_by or ""))
+        ),
         best_per_run=bool(_state("best_run", default=False)) and rank_by is not None,
         group_by=tuple(_state("group_by", default=GROUP_KEYS[1:3])) if group_on else (),
     )
@@ -84,11 +88,15 @@ def draw_filters(
     bar = st.sidebar
     bar.header("Filters")
     bar.text_input("Search", key="f_search", placeholder="path, name or model part", **_KEEP)
-    bar.text_input("Where", key="f_where", help=_QUERY_DOCS, placeholder="metrics.val/hmean > 0.9", **_KEEP)
+    bar.text_input(
+        "Where", key="f_where", help=_QUERY_DOCS, placeholder="metrics.val/hmean > 0.9", **_KEEP
+    )
     if where_error is not None:
         bar.error(where_error)
     metrics = metric_names(shown)
-    rank_choices = _with(_state("rank"), [*dict.fromkeys([*filter(None, [usual_metric]), *metrics])])
+    rank_choices = _with(
+        _state("rank"), [*dict.fromkeys([*filter(None, [usual_metric]), *metrics])]
+    )
     rank = bar.selectbox(
         "Rank by",
         [ANY, *rank_choices],
@@ -98,20 +106,41 @@ def draw_filters(
         **_KEEP,
     )
     ranked = rank != ANY
-    bar.toggle("Higher is better", value=not is_lower_better(str(rank)), key=f"f_higher_{rank}", **_KEEP)
+    bar.toggle(
+        "Higher is better", value=not is_lower_better(str(rank)), key=f"f_higher_{rank}", **_KEEP
+    )
     bar.toggle("Best per run", key="f_best_run", disabled=not ranked, **_KEEP)
     if bar.toggle("Best per group", key="f_best_group", disabled=not ranked, **_KEEP):
-        bar.multiselect("Group by", GROUP_KEYS, default=list(GROUP_KEYS[1:3]), key="f_group_by", **_KEEP)
+        bar.multiselect(
+            "Group by", GROUP_KEYS, default=list(GROUP_KEYS[1:3]), key="f_group_by", **_KEEP
+        )
     with bar.expander("More filters"):
         for name in _PARTS:
             choices = [ANY, *facet_values(shown, name, keep=_state(name))]
             st.selectbox(name.capitalize(), choices, key=f"f_{name}", **_KEEP)
-        st.date_input("Created between", value=(), key="f_dates", format="YYYY-MM-DD", **_KEEP)
-        if st.selectbox("Minimum of", [ANY, *_with(_state("min_metric"), metrics)], key="f_min_metric", **_KEEP) != ANY:
-            st.number_input("Lowest value", value=0.0, step=0.01, format="%.4f", key="f_min_value", **_KEEP)
-        st.selectbox("Run status", [ANY, *(status.value for status in Status)], key="f_status", **_KEEP)
+        st.date_input("Created between", value=[], key="f_dates", format="YYYY-MM-DD", **_KEEP)
+        if (
+            st.selectbox(
+                "Minimum of",
+                [ANY, *_with(_state("min_metric"), metrics)],
+                key="f_min_metric",
+                **_KEEP,
+            )
+            != ANY
+        ):
+            st.number_input(
+                "Lowest value", value=0.0, step=0.01, format="%.4f", key="f_min_value", **_KEEP
+            )
+        st.selectbox(
+            "Run status", [ANY, *(status.value for status in Status)], key="f_status", **_KEEP
+        )
         tags = facet_values(shown, "tags")
-        st.multiselect("Tags (all of)", sorted({*tags, *(_state("tags", default=[]) or [])}), key="f_tags", **_KEEP)
+        st.multiselect(
+            "Tags (all of)",
+            sorted({*tags, *(_state("tags", default=[]) or [])}),
+            key="f_tags",
+            **_KEEP,
+        )
 
 
 def _with(current: str | None, choices: list[str]) -> list[str]:

@@ -20,7 +20,9 @@ __all__ = ["show_comparison", "show_details", "verdict_of"]
 def verdict_of(entry: CatalogEntry, configs: RunConfigLookup) -> Buildability:
     """Whether the entry's model can be built here, from its run's config alone."""
     config_file = configs.config_file(entry)
-    return check_buildable(configs(entry), config_file=None if config_file is None else str(config_file))
+    return check_buildable(
+        configs(entry), config_file=None if config_file is None else str(config_file)
+    )
 
 
 def show_details(entry: CatalogEntry, configs: RunConfigLookup) -> None:
@@ -35,7 +37,9 @@ def show_details(entry: CatalogEntry, configs: RunConfigLookup) -> None:
     st.subheader(entry.name or Path(entry.path).name)
     st.caption(f"`{entry.path}`")
     _show_verdict(verdict)
-    overview, config, metrics, sources = st.tabs(["Experiment", "Config", "Metrics", "Sources and problems"])
+    overview, config, metrics, sources = st.tabs(
+        ["Experiment", "Config", "Metrics", "Sources and problems"]
+    )
     with overview:
         st.table(_experiment_rows(details))
     with config:
@@ -59,7 +63,10 @@ def show_comparison(entries: list[CatalogEntry], configs: RunConfigLookup) -> No
     for label, value in (
         ("file", lambda e: Path(e.path).name),
         ("created", lambda e: e.created_at.strftime("%Y-%m-%d %H:%M") if e.created_at else None),
-        ("model", lambda e: " / ".join(p or "?" for p in (e.architecture, e.encoder, e.decoder, e.head))),
+        (
+            "model",
+            lambda e: " / ".join(p or "?" for p in (e.architecture, e.encoder, e.decoder, e.head)),
+        ),
         ("epoch / step", lambda e: f"{_dash(e.epoch)} / {_dash(e.step)}"),
         ("monitor", lambda e: e.monitor),
         ("score", monitored_score),
@@ -88,13 +95,22 @@ def _verdict_cell(verdict: Buildability) -> str:
 def _experiment_rows(details: CheckpointDetails) -> dict[str, list[str]]:
     entry, record = details.entry, details.record
     facts: list[tuple[str, object]] = [
-        ("created", entry.created_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if entry.created_at else None),
+        (
+            "created",
+            entry.created_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if entry.created_at else None,
+        ),
         ("run folder", entry.run_dir),
         ("experiment ID", entry.experiment_id or (record.id if record else None)),
         ("registry status", record.status.value if record else entry.status),
         ("origin", origin(entry)),
         ("sidecar", entry.sidecar),
-        ("model", " / ".join(p or "unknown" for p in (entry.architecture, entry.encoder, entry.decoder, entry.head))),
+        (
+            "model",
+            " / ".join(
+                p or "unknown"
+                for p in (entry.architecture, entry.encoder, entry.decoder, entry.head)
+            ),
+        ),
         ("epoch / step", f"{_dash(entry.epoch)} / {_dash(entry.step)}"),
         ("monitor", entry.monitor),
         ("config hash", entry.config_hash),

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 import streamlit as st
-from streamlit.navigation.page import StreamlitPage
+
+if TYPE_CHECKING:
+    from streamlit.navigation.page import StreamlitPage
 
 __all__ = ["VIEWS", "Pages", "pages"]
 

@@ -38,7 +38,9 @@ def render() -> None:
     scope = _session.scope()
     st.title("Checkpoints")
     for root in scope.missing_roots():
-        st.error(f"output root {str(root)!r} is not a folder (any more). Start `ocr ui` on an existing root")
+        st.error(
+            f"output root {str(root)!r} is not a folder (any more). Start `ocr ui` on an existing root"
+        )
     catalog = scope.catalog()
     filters = filters_from_state()
     where_error = None
@@ -66,8 +68,12 @@ def render() -> None:
 def _header(scope: AppScope, found: QueryResult) -> None:
     roots = ", ".join(f"`{root}`" for root in scope.present_roots()) or "none"
     left, right = st.columns([5, 1], vertical_alignment="bottom")
-    left.caption(f"{len(found.entries)} checkpoint(s) under {roots}. The list never loads a checkpoint.")
-    right.button("Refresh", icon=":material/refresh:", help="Scan the roots again for new checkpoints")
+    left.caption(
+        f"{len(found.entries)} checkpoint(s) under {roots}. The list never loads a checkpoint."
+    )
+    right.button(
+        "Refresh", icon=":material/refresh:", help="Scan the roots again for new checkpoints"
+    )
     for problem in found.problems:
         st.warning(problem)
 
@@ -124,4 +130,3 @@ def _link_of(path: str, scope: AppScope) -> str:
         if Path(path).is_relative_to(root):
             return Path(path).relative_to(root).as_posix()
     return path
-

@@ -29,7 +29,9 @@ def choose_receipts(config: Mapping[str, Any] | None) -> list[Receipt]:
         The receipts, in the order chosen; an upload that cannot be read is
         reported in the page and left out.
     """
-    source = st.segmented_control("Receipts", _SOURCES, default=_SOURCES[0], key="t_source", persist_state="session")
+    source = st.segmented_control(
+        "Receipts", _SOURCES, default=_SOURCES[0], key="t_source", persist_state="session"
+    )
     if source == _SOURCES[1]:
         return _uploads()
     dataset, description = validation_set(config)

@@ -72,7 +72,7 @@ def render() -> None:
     if not receipts:
         st.info("Choose validation pages or upload a receipt to run the checkpoints on it.")
         return
-    _results(candidates, receipts, mode or "trained")
+    _results(candidates, receipts, "original" if mode == "original" else "trained")
 
 
 def _candidate(entry: CatalogEntry, configs: RunConfigLookup, tops: Sequence[Path]) -> _Candidate:
@@ -88,7 +88,9 @@ def _candidate(entry: CatalogEntry, configs: RunConfigLookup, tops: Sequence[Pat
 def _results(candidates: list[_Candidate], receipts: list[Receipt], mode: InputMode) -> None:
     # A fragment: moving a slider reruns this part only, on the cached maps.
     settings = _sliders(next((c for c in candidates if c.verdict.buildable), candidates[0]))
-    show_truth = any(r.truth for r in receipts) and st.toggle("Show ground truth (green)", value=True)
+    show_truth = any(r.truth for r in receipts) and st.toggle(
+        "Show ground truth (green)", value=True
+    )
     found = {
         (i, j): _predict(candidate, receipt, settings, mode)
         for i, candidate in enumerate(candidates)
@@ -97,7 +99,9 @@ def _results(candidates: list[_Candidate], receipts: list[Receipt], mode: InputM
     _summary(candidates, receipts, found)
     for j, receipt in enumerate(receipts):
         st.subheader(f"{receipt.name} · {receipt.size[1]}x{receipt.size[0]}")
-        for column, (i, candidate) in zip(st.columns(len(candidates)), enumerate(candidates), strict=True):
+        for column, (i, candidate) in zip(
+            st.columns(len(candidates)), enumerate(candidates), strict=True
+        ):
             with column:
                 _show(candidate, receipt, found[i, j], show_truth=show_truth)
 
@@ -105,7 +109,9 @@ def _results(candidates: list[_Candidate], receipts: list[Receipt], mode: InputM
 _Outcome = tuple[ProbabilityMap, bool, Detection] | str
 
 
-def _predict(candidate: _Candidate, receipt: Receipt, settings: BoxSettings, mode: InputMode) -> _Outcome:
+def _predict(
+    candidate: _Candidate, receipt: Receipt, settings: BoxSettings, mode: InputMode
+) -> _Outcome:
     if candidate.problem is not None:
         return candidate.problem
     if not candidate.verdict.buildable or candidate.key is None:
@@ -144,16 +150,30 @@ def _caption(prob: ProbabilityMap, cached: bool, detection: Detection) -> str:
     parts = [f"{len(detection.boxes)} boxes"]
     score = detection.score
     if score is not None:
-        parts.append(f"P {score['precision']:.3f} · R {score['recall']:.3f} · H {score['hmean']:.3f}")
+        parts.append(
+            f"P {score['precision']:.3f} · R {score['recall']:.3f} · H {score['hmean']:.3f}"
+        )
     network = "cached" if cached else f"{prob.seconds * 1000:.0f} ms"
     parts.append(f"network {network} · boxes {detection.seconds * 1000:.0f} ms")
     return " · ".join(parts)
 
 
-def _summary(candidates: list[_Candidate], receipts: list[Receipt], found: Mapping[tuple[int, int], _Outcome]) -> None:
+def _summary(
+    candidates: list[_Candidate], receipts: list[Receipt], found: Mapping[tuple[int, int], _Outcome]
+) -> None:
     table: dict[str, list[str]] = {
         key: []
-        for key in ("checkpoint", "origin", "monitor", "catalog score", "boxes", "precision", "recall", "hmean", "status")
+        for key in (
+            "checkpoint",
+            "origin",
+            "monitor",
+            "catalog score",
+            "boxes",
+            "precision",
+            "recall",
+            "hmean",
+            "status",
+        )
     }
     for i, candidate in enumerate(candidates):
         outcomes = [found[i, j] for j in range(len(receipts))]
@@ -170,7 +190,9 @@ def _summary(candidates: list[_Candidate], receipts: list[Receipt], found: Mappi
             "ran" if not problems else "not run (see below)" if not detections else "partly run",
         )
         for column, value in zip(table.values(), values, strict=True):
-            column.append("-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value))
+            column.append(
+                "-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+            )
     st.table(table)
 
 

@@ -21,7 +21,9 @@ __all__ = ["main"]
 
 def main() -> None:
     """Run the app once (Streamlit runs the script again on every interaction)."""
-    st.set_page_config(page_title="ocr checkpoints", page_icon=":material/receipt_long:", layout="wide")
+    st.set_page_config(
+        page_title="ocr checkpoints", page_icon=":material/receipt_long:", layout="wide"
+    )
     page = st.navigation(list(pages()))
     try:
         page.run()

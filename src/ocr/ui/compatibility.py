@@ -58,7 +58,9 @@ class Buildability:
         return self.reason if self.fix is None else f"{self.reason}. {self.fix}"
 
 
-def check_buildable(config: Mapping[str, Any] | None, *, config_file: str | None = None) -> Buildability:
+def check_buildable(
+    config: Mapping[str, Any] | None, *, config_file: str | None = None
+) -> Buildability:
     """Decide from a run's saved config whether its model can be built here.
 
     Args:
@@ -104,7 +106,7 @@ def _resolve(config: Mapping[str, Any]) -> dict[str, Any]:
     # not know (ocr's own launch resolvers allocate folders) fail instead of running.
     container = OmegaConf.create(dict(config))
     model = OmegaConf.to_container(container.model, resolve=True)
-    return model if isinstance(model, dict) else {}
+    return {str(key): value for key, value in model.items()} if isinstance(model, dict) else {}
 
 
 def _targets(node: object, path: str = "model") -> list[tuple[str, str, bool]]:
@@ -152,8 +154,12 @@ def _missing_code(model: Mapping[str, Any]) -> Buildability | None:
 def _check_target(model: Mapping[str, Any], where: str) -> Buildability:
     target = model.get("_target_")
     if not isinstance(target, str):
-        return Buildability(False, f"its run config's model node{where} names no `_target_`", fix=_ADD_TARGET)
+        return Buildability(
+            False, f"its run config's model node{where} names no `_target_`", fix=_ADD_TARGET
+        )
     located = locate(target)
+    if not callable(located):  # _missing_code accepted only classes; this tells mypy so
+        return Buildability(False, f"{target!r} cannot be called", fix=_ADD_TARGET, target=target)
     arguments = {key: value for key, value in model.items() if not key.startswith("_")}
     try:
         inspect.signature(located).bind(*model.get("_args_", ()), **arguments)
@@ -167,12 +173,21 @@ def _check_target(model: Mapping[str, Any], where: str) -> Buildability:
     if target == REFERENCE_MODULE:
         from ocr.train.model import check_components  # noqa: PLC0415 (torch, on demand)
 
-        names = {key: arguments[key] for key in _COMPONENT_KEYS if isinstance(arguments.get(key), str)}
+        names = {
+            key: arguments[key] for key in _COMPONENT_KEYS if isinstance(arguments.get(key), str)
+        }
         try:
             check_components(**names)
         except UnknownComponentError as exc:
-            return Buildability(False, f"the reference trainer has no such part: {exc.cause}", fix=exc.fix, target=target)
-    return Buildability(True, f"built by {target} from its run's config", target=target, model_config=dict(model))
+            return Buildability(
+                False,
+                f"the reference trainer has no such part: {exc.cause}",
+                fix=exc.fix,
+                target=target,
+            )
+    return Buildability(
+        True, f"built by {target} from its run's config", target=target, model_config=dict(model)
+    )
 
 
 def locate(dotted: str) -> object:

@@ -29,10 +29,18 @@ if TYPE_CHECKING:
 
     from ocr.catalog import CatalogEntry, RunConfigLookup
 
-__all__ = ["MAX_CONFIG_BYTES", "CheckpointDetails", "annotate_overrides", "describe_checkpoint", "override_key"]
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "CheckpointDetails",
+    "annotate_overrides",
+    "describe_checkpoint",
+    "override_key",
+]
 
 MAX_CONFIG_BYTES: Final = 1_000_000
-_KEY_LINE: Final = re.compile(r"^(?P<indent> *)(?P<key>[^\s#:-][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)")
+_KEY_LINE: Final = re.compile(
+    r"^(?P<indent> *)(?P<key>[^\s#:-][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)"
+)
 _SIDECAR_STATES_WITH_FILE: Final = frozenset({"valid", "stale"})
 
 
@@ -160,7 +168,7 @@ def override_key(override: str) -> str | None:
 
 
 def annotate_overrides(config_text: str, overrides: Sequence[str]) -> str:
-    """A YAML config with a comment on each line an override set.
+    r"""A YAML config with a comment on each line an override set.
 
     Args:
         config_text: The saved config (Hydra's ``config.yaml``, block style).
@@ -170,7 +178,7 @@ def annotate_overrides(config_text: str, overrides: Sequence[str]) -> str:
         The same text; each line whose key (or group) an override set ends with
         ``  # <- override: <override>``.
 
-    >>> print(annotate_overrides("model:\\n  width: 4\\nseed: 0\\n", ["model.width=4"]), end="")
+    >>> print(annotate_overrides("model:\n  width: 4\nseed: 0\n", ["model.width=4"]), end="")
     model:
       width: 4  # <- override: model.width=4
     seed: 0

@@ -14,7 +14,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -29,6 +28,7 @@ from ocr.train.data import normalize_image, scale_image
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from numpy.typing import NDArray
 
@@ -102,7 +102,9 @@ class Detector:
     module: nn.Module
     target: str
 
-    def probability(self, image: NDArray[np.uint8], *, size: tuple[int, int]) -> NDArray[np.float32]:
+    def probability(
+        self, image: NDArray[np.uint8], *, size: tuple[int, int]
+    ) -> NDArray[np.float32]:
         """The text probability map of an image, at the network's input size.
 
         The image is resized and normalised as the reference trainer feeds

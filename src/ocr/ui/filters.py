@@ -152,7 +152,9 @@ def metric_names(entries: Iterable[CatalogEntry]) -> list[str]:
     return sorted({name for entry in entries for name in entry.metrics})
 
 
-def facet_values(entries: Sequence[CatalogEntry], name: str, *, keep: str | None = None) -> list[str]:
+def facet_values(
+    entries: Sequence[CatalogEntry], name: str, *, keep: str | None = None
+) -> list[str]:
     """The distinct known values of one entry field, sorted, for a filter's choices.
 
     Args:

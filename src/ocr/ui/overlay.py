@@ -55,9 +55,7 @@ def map_to_image(
     ...              map_size=(32, 24), image_size=(128, 96))[0].tolist()
     [[4.0, 8.0], [12.0, 8.0], [12.0, 16.0], [4.0, 16.0]]
     """
-    scale = np.array(
-        [image_size[1] / map_size[1], image_size[0] / map_size[0]], dtype=np.float64
-    )
+    scale = np.array([image_size[1] / map_size[1], image_size[0] / map_size[0]], dtype=np.float64)
     return [(box.astype(np.float64) * scale).astype(np.float32) for box in boxes]
 
 

@@ -68,7 +68,9 @@ def network_size(
     """
     if mode == "trained":
         data = config.get("data") if isinstance(config, Mapping) else None
-        sides = [data.get(key) if isinstance(data, Mapping) else None for key in ("height", "width")]
+        sides = [
+            data.get(key) if isinstance(data, Mapping) else None for key in ("height", "width")
+        ]
         if all(_is_side(side) for side in sides):
             return int(sides[0]), int(sides[1])  # type: ignore[arg-type]  # checked by _is_side
     height, width = image_size
@@ -111,7 +113,9 @@ class ProbabilityCache:
             OrderedDict()
         )
 
-    def get(self, detector: Detector, receipt: Receipt, size: tuple[int, int]) -> tuple[ProbabilityMap, bool]:
+    def get(
+        self, detector: Detector, receipt: Receipt, size: tuple[int, int]
+    ) -> tuple[ProbabilityMap, bool]:
         """The receipt's map from this detector at this size, made on first use.
 
         Args:
@@ -132,7 +136,10 @@ class ProbabilityCache:
         found = ProbabilityMap(values, time.perf_counter() - start)
         self.runs += 1
         self._maps[key] = found
-        while len(self._maps) > 1 and sum(m.values.nbytes for m in self._maps.values()) > self.budget_bytes:
+        while (
+            len(self._maps) > 1
+            and sum(m.values.nbytes for m in self._maps.values()) > self.budget_bytes
+        ):
             self._maps.popitem(last=False)
         return found, False
 

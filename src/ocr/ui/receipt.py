@@ -41,7 +41,12 @@ IMAGE_FORMATS: Final = ("PNG", "JPEG")
 MAX_PIXELS: Final = 80_000_000  # below Pillow's decompression-bomb warning (89.5 MP)
 REFERENCE_DATA: Final = "ocr.train.data.ReceiptDataModule"
 _PAPER: Final = (255, 255, 255)
-_VALIDATION_KEYS: Final = {"seed": (0, 2**32 - 1), "val_size": (1, 10_000), "height": (16, 4096), "width": (16, 4096)}
+_VALIDATION_KEYS: Final = {
+    "seed": (0, 2**32 - 1),
+    "val_size": (1, 10_000),
+    "height": (16, 4096),
+    "width": (16, 4096),
+}
 
 
 @dataclass(frozen=True)
@@ -91,9 +96,17 @@ def read_upload(name: str, data: bytes) -> Receipt:
                 _check_kind(name, image)
                 upright = ImageOps.exif_transpose(image)
                 pixels = _on_paper(upright)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise _unreadable(name, _first_line(exc)) from exc
-    except (OSError, SyntaxError, ValueError) as exc:  # Pillow's errors for truncated or corrupt data
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:  # Pillow's errors for truncated or corrupt data
         raise _unreadable(name, f"the file is cut short or corrupt: {_first_line(exc)}") from exc
     return Receipt(name, pixels)
 
@@ -118,7 +131,9 @@ def _on_paper(image: Image.Image) -> NDArray[np.uint8]:
         paper = Image.new("RGBA", rgba.size, (*_PAPER, 255))
         image = Image.alpha_composite(paper, rgba)
     elif image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        image = Image.fromarray((np.asarray(image, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8))
+        image = Image.fromarray(
+            (np.asarray(image, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8)
+        )
     return np.array(image.convert("RGB"), dtype=np.uint8)
 
 
@@ -165,8 +180,8 @@ def validation_set(config: Mapping[str, Any] | None) -> tuple[SyntheticReceiptDa
     return validation, description
 
 
-def _validation_settings(data: Mapping[str, Any]) -> dict[str, int]:
-    settings: dict[str, int] = {}
+def _validation_settings(data: Mapping[str, Any]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
     for key, (low, high) in _VALIDATION_KEYS.items():
         value = data.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:

@@ -47,7 +47,9 @@ class AppScope:
 
     def to_json(self) -> str:
         """The scope as the JSON text :meth:`from_environ` reads."""
-        legacy = None if self.legacy is None else {k: _text(v) for k, v in self.legacy._asdict().items()}
+        legacy = (
+            None if self.legacy is None else {k: _text(v) for k, v in self.legacy._asdict().items()}
+        )
         return json.dumps({"roots": [str(root) for root in self.roots], "legacy": legacy})
 
     @classmethod
@@ -70,7 +72,11 @@ class AppScope:
             data: Any = json.loads(text)
             roots = tuple(Path(root) for root in data["roots"])
             legacy = data["legacy"]
-            folders = None if legacy is None else LegacyFolders(**{k: _path(v) for k, v in legacy.items()})
+            folders = (
+                None
+                if legacy is None
+                else LegacyFolders(**{k: _path(v) for k, v in legacy.items()})
+            )
         except (ValueError, TypeError, KeyError) as exc:
             raise InputPathError(
                 f"the app's scope {SCOPE_ENV_VAR}={text!r} is not what `ocr ui` writes ({exc})",

@@ -107,7 +107,9 @@ def serve(
     environment = {**os.environ, SCOPE_ENV_VAR: scope.to_json()}
     # A session of its own: a terminal's Ctrl-C reaches this process only, which
     # passes it on once (a second SIGINT would cut Streamlit's shutdown short).
-    server = subprocess.Popen(streamlit_command(host, port), env=environment, start_new_session=True)
+    server = subprocess.Popen(
+        streamlit_command(host, port), env=environment, start_new_session=True
+    )
     with _signals_raise_interrupt():
         try:
             _wait_until_ready(server, host, port, ready_timeout)
@@ -158,7 +160,9 @@ def _choose_port(host: str, port: int | None) -> int:
 
 def _is_free(host: str, port: int) -> bool:
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0]
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM
+        )[0]
     except socket.gaierror as exc:
         raise UiLaunchError(
             f"cannot listen on host {host!r} ({exc.strerror})",
@@ -173,7 +177,9 @@ def _is_free(host: str, port: int) -> bool:
     return True
 
 
-def _wait_until_ready(server: subprocess.Popen[bytes], host: str, port: int, timeout: float) -> None:
+def _wait_until_ready(
+    server: subprocess.Popen[bytes], host: str, port: int, timeout: float
+) -> None:
     probe = "127.0.0.1" if host in _EVERY_INTERFACE else _url_host(host)
     health = f"http://{probe}:{port}/_stcore/health"
     deadline = time.monotonic() + timeout
@@ -186,7 +192,7 @@ def _wait_until_ready(server: subprocess.Popen[bytes], host: str, port: int, tim
                 value=code,
             )
         try:
-            with urllib.request.urlopen(health, timeout=2) as answer:  # noqa: S310 (our own http URL)
+            with urllib.request.urlopen(health, timeout=2) as answer:
                 if answer.status == 200:
                     return
         except (urllib.error.URLError, OSError):

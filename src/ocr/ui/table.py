@@ -10,15 +10,17 @@ from: ``new`` (written by ocr), ``migrated`` (moved by ``ocr migrate``) or
 
 from __future__ import annotations
 
+import functools
 import math
-from pathlib import PurePath
+import os
+import time
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Literal
 
 from ocr.catalog import LayoutKind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
 
     from ocr.catalog import CatalogEntry
 
@@ -88,53 +90,79 @@ def companion_metric(entry: CatalogEntry, kind: Literal["precision", "recall"]) 
     Returns:
         The value, or ``None`` when neither name was logged.
     """
-    monitor = entry.monitor or ""
-    prefix = monitor[: max(monitor.rfind("/"), monitor.rfind("_")) + 1]
-    for name in dict.fromkeys((f"{prefix}{kind}", kind)):
+    for name in _companion_names(entry.monitor or "", kind):
         value = _number(entry.metrics.get(name))
         if value is not None:
             return value
     return None
 
 
+@functools.cache
+def _companion_names(monitor: str, kind: str) -> tuple[str, ...]:
+    prefix = monitor[: max(monitor.rfind("/"), monitor.rfind("_")) + 1]
+    return tuple(dict.fromkeys((f"{prefix}{kind}", kind)))
+
+
 def picker_table(entries: Sequence[CatalogEntry]) -> dict[str, list[object]]:
     """The picker's columns (:data:`PICKER_COLUMNS`), one value per entry, in order.
+
+    Built column by column: the picker shows ten thousand rows, and one pass
+    per column is several times faster than one tuple per row.
 
     Args:
         entries: The checkpoints to show.
 
     Returns:
-        Column name -> values; unknown values are ``None``.
+        Column name -> values; unknown values are ``None``; times are local
+        wall-clock times, as the run folders are named.
     """
-    columns: dict[str, list[object]] = {name: [] for name in PICKER_COLUMNS}
-    for entry in entries:
-        row: tuple[object, ...] = (
-            _naive(entry.created_at),
-            entry.name,
-            entry.architecture,
-            entry.encoder,
-            entry.decoder,
-            entry.head,
-            entry.epoch,
-            entry.step,
-            entry.monitor,
-            monitored_score(entry),
-            companion_metric(entry, "precision"),
-            companion_metric(entry, "recall"),
-            str(entry.sidecar),
-            origin(entry),
-            entry.run_dir,
-            PurePath(entry.path).name,
-        )
-        for values, value in zip(columns.values(), row, strict=True):
-            values.append(value)
-    return columns
+    local = _LocalClock()
+    columns: dict[str, list[object]] = {
+        "created": [local(e.created_at) for e in entries],
+        "name": [e.name for e in entries],
+        "architecture": [e.architecture for e in entries],
+        "encoder": [e.encoder for e in entries],
+        "decoder": [e.decoder for e in entries],
+        "head": [e.head for e in entries],
+        "epoch": [e.epoch for e in entries],
+        "step": [e.step for e in entries],
+        "monitor": [e.monitor for e in entries],
+        "score": [monitored_score(e) for e in entries],
+        "precision": [companion_metric(e, "precision") for e in entries],
+        "recall": [companion_metric(e, "recall") for e in entries],
+        "sidecar": [str(e.sidecar) for e in entries],
+        "origin": [origin(e) for e in entries],
+        "run": [e.run_dir for e in entries],
+        "file": [e.path.rpartition(os.sep)[2] for e in entries],
+    }
+    return {name: columns[name] for name in PICKER_COLUMNS}
 
 
 def _number(value: float | None) -> float | None:
     return value if value is not None and not math.isnan(value) else None
 
 
-def _naive(when: datetime | None) -> datetime | None:
-    # The table shows local wall-clock times, as the run folders name them.
-    return None if when is None else when.astimezone().replace(tzinfo=None)
+class _LocalClock:
+    """Aware times as naive local wall-clock times, one ``localtime`` call per quarter hour.
+
+    Every time zone's offset is a whole number of quarter hours and changes on
+    a quarter hour, so the offset found for a quarter hour holds all through it.
+    A time recorded without an offset is local time already.
+    """
+
+    def __init__(self) -> None:
+        self._offsets: dict[int, float] = {}
+
+    def __call__(self, when: datetime | None) -> datetime | None:
+        if when is None or when.tzinfo is None:
+            return when
+        stamp = when.timestamp()
+        quarter = int(stamp // _QUARTER_HOUR)
+        offset = self._offsets.get(quarter)
+        if offset is None:
+            offset = self._offsets[quarter] = time.localtime(quarter * _QUARTER_HOUR).tm_gmtoff
+        return _EPOCH + timedelta(seconds=stamp + offset)
+
+
+_QUARTER_HOUR: Final = 900
+_EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 (the naive origin of local wall-clock times)

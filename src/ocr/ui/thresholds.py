@@ -33,7 +33,11 @@ LIMITS: Final[Mapping[str, tuple[float, float]]] = {
 }
 # Where a run config may hold each default, most specific first.
 CONFIG_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
-    "threshold": ("model.box_threshold", "model.postprocess.thresh", "model.head.postprocess.thresh"),
+    "threshold": (
+        "model.box_threshold",
+        "model.postprocess.thresh",
+        "model.head.postprocess.thresh",
+    ),
     "box_score": ("model.postprocess.box_thresh", "model.head.postprocess.box_thresh"),
     "max_candidates": (
         "model.postprocess.max_candidates",
