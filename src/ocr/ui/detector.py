@@ -147,7 +147,7 @@ def build_detector(key: CheckpointKey, verdict: Buildability) -> Detector:
     except InstantiationException as exc:
         # The model's own constructor refused its config (a wrong value, a missing file).
         raise ModelBuildError(
-            f"building {verdict.target} from its run config failed: {str(exc).splitlines()[0]}",
+            f"building {verdict.target} from its run config failed: {_first_line(exc.__cause__ or exc)}",
             fix="Check the model node of the run's config",
             path=key.path,
         ) from exc
@@ -178,6 +178,10 @@ def _load_weights(module: nn.Module, loaded: Mapping[str, Any], path: Path) -> N
             fix="Check that the run config is the one the checkpoint was trained with",
             path=path,
         ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _probability_map(output: object, target: str) -> NDArray[np.float32]:

@@ -96,6 +96,8 @@ def read_upload(name: str, data: bytes) -> Receipt:
                 _check_kind(name, image)
                 upright = ImageOps.exif_transpose(image)
                 pixels = _on_paper(upright)
+    except ImageReadError:
+        raise  # already one clear line (a ValueError, which the last clause would wrap)
     except (
         UnidentifiedImageError,
         Image.DecompressionBombError,
@@ -117,8 +119,8 @@ def _check_kind(name: str, image: Image.Image) -> None:
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageReadError(
-            f"image {name!r} is {width}x{height} ({width * height / 1e6:.0f} MP), more than the "
-            f"{MAX_PIXELS / 1e6:.0f} MP the app decodes",
+            f"image {name!r} is {width}x{height} ({width * height / 1e6:.1f} MP), more than the "
+            f"{MAX_PIXELS / 1e6:.1f} MP the app decodes",
             fix="Downscale it first",
             value=name,
         )
