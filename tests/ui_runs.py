@@ -68,7 +68,7 @@ def save_weights(path: Path, module: torch.nn.Module, *, epoch: int = 0, step: i
 def make_reference_run(
     root: Path,
     *,
-    when: datetime = datetime(2025, 10, 18, 14, 3, 22),  # noqa: B008 (a constant, never mutated)
+    when: datetime = datetime(2025, 10, 18, 14, 3, 22),
     names: tuple[str, ...] = ("epoch=00-step=000002-val_hmean=0.5000.ckpt", "last.ckpt"),
     scores: tuple[float, ...] = (0.5, 0.4),
     overrides: tuple[str, ...] = ("model.width=4",),
@@ -110,13 +110,22 @@ def make_reference_run(
             golden.model_copy(
                 update={
                     "checkpoint": golden.checkpoint.model_copy(
-                        update={"file_name": name, "size_bytes": stat.st_size, "modified_ns": stat.st_mtime_ns}
+                        update={
+                            "file_name": name,
+                            "size_bytes": stat.st_size,
+                            "modified_ns": stat.st_mtime_ns,
+                        }
                     ),
                     "experiment": golden.experiment.model_copy(
                         update={"id": record.id, "name": record.name, "run_dir": record.run_dir}
                     ),
                     "model": golden.model.model_copy(
-                        update={"architecture": "dbnet", "encoder": config["model"]["encoder"], "decoder": config["model"]["decoder"], "head": "db_head"}
+                        update={
+                            "architecture": "dbnet",
+                            "encoder": config["model"]["encoder"],
+                            "decoder": config["model"]["decoder"],
+                            "head": "db_head",
+                        }
                     ),
                     "training": golden.training.model_copy(
                         update={
@@ -124,7 +133,11 @@ def make_reference_run(
                             "global_step": 2,
                             "monitor": "val/hmean",
                             "mode": "max",
-                            "metrics": {"val/hmean": score, "val/precision": score, "val/recall": score},
+                            "metrics": {
+                                "val/hmean": score,
+                                "val/precision": score,
+                                "val/recall": score,
+                            },
                             "is_best": index == 0,
                             "is_last": name == "last.ckpt",
                         }

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import torch
 
 from ocr.catalog import read_checkpoint
 from ocr.errors import CheckpointLoadError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 UNREADABLE_FIX = "Copy the file again if it was cut short, or remove it"
 

@@ -124,7 +124,9 @@ def test_nested_partial_callable_is_accepted_when_model_is_a_module() -> None:
         }
     }
 
-    assert check_buildable({"model": {k: v for k, v in config["model"].items() if k != "unused"}}).buildable
+    assert check_buildable(
+        {"model": {k: v for k, v in config["model"].items() if k != "unused"}}
+    ).buildable
     refused = check_buildable(config)
     assert refused.message == (
         "torch.nn.Sequential does not take the arguments of its run config's model node: got an "
@@ -136,9 +138,13 @@ def test_nested_partial_callable_is_accepted_when_model_is_a_module() -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        pytest.param("ocr.models.encoder.X", "no module named 'ocr.models'", id="missing-submodule"),
+        pytest.param(
+            "ocr.models.encoder.X", "no module named 'ocr.models'", id="missing-submodule"
+        ),
         pytest.param("nopackage_xyz.Net", "no module named 'nopackage_xyz'", id="missing-package"),
-        pytest.param("ocr.train.module.Nope", "no attribute 'ocr.train.module.Nope'", id="missing-class"),
+        pytest.param(
+            "ocr.train.module.Nope", "no attribute 'ocr.train.module.Nope'", id="missing-class"
+        ),
         pytest.param("not a name", "'not a name' is not a dotted Python name", id="not-dotted"),
     ],
 )
@@ -149,7 +155,9 @@ def test_locate_says_what_is_missing_when_name_does_not_import(name: str, messag
     assert str(raised.value) == message
 
 
-def test_locate_reports_the_failing_import_when_a_module_needs_a_missing_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_locate_reports_the_failing_import_when_a_module_needs_a_missing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "needs_missing.py").write_text("import missing_dependency_xyz\n")
     monkeypatch.syspath_prepend(str(tmp_path))
 

@@ -80,14 +80,18 @@ def test_details_note_problems_when_files_are_unreadable_or_too_long(tmp_path: P
         pytest.param("=x", None, id="empty-key"),
     ],
 )
-def test_override_key_is_the_dotted_key_when_an_override_sets_one(override: str, key: str | None) -> None:
+def test_override_key_is_the_dotted_key_when_an_override_sets_one(
+    override: str, key: str | None
+) -> None:
     assert override_key(override) == key
 
 
 def test_annotation_marks_nested_keys_and_groups_and_keeps_the_rest_when_overridden() -> None:
     config = "model:\n  width: 4\n  head:\n    k: 50\ndata:\n  width: 96\n'quoted': 1\n"
 
-    annotated = annotate_overrides(config, ["model.head.k=50", "data=synthetic", "quoted=1", "absent=2"])
+    annotated = annotate_overrides(
+        config, ["model.head.k=50", "data=synthetic", "quoted=1", "absent=2"]
+    )
 
     assert annotated == (
         "model:\n  width: 4\n  head:\n    k: 50  # <- override: model.head.k=50\n"

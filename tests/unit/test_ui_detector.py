@@ -34,7 +34,9 @@ def _key(path: Path) -> CheckpointKey:
     return CheckpointKey.of(path, within=[path.parents[1]])
 
 
-def test_detector_gives_a_map_at_the_input_size_when_built_from_the_run_config(checkpoint: Path) -> None:
+def test_detector_gives_a_map_at_the_input_size_when_built_from_the_run_config(
+    checkpoint: Path,
+) -> None:
     detector = build_detector(_key(checkpoint), _verdict())
     image = np.full((150, 100, 3), 240, dtype=np.uint8)
 
@@ -45,7 +47,12 @@ def test_detector_gives_a_map_at_the_input_size_when_built_from_the_run_config(c
     assert not detector.module.training
     reference = DetectorModule(width=4)
     reference.load_state_dict(torch.load(checkpoint, weights_only=True)["state_dict"])
-    assert all(torch.equal(a, b) for a, b in zip(detector.module.state_dict().values(), reference.state_dict().values(), strict=True))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(
+            detector.module.state_dict().values(), reference.state_dict().values(), strict=True
+        )
+    )
 
 
 def test_detector_loads_weights_when_they_were_saved_from_a_compiled_model(tmp_path: Path) -> None:
@@ -69,7 +76,9 @@ def test_weights_are_refused_in_one_line_when_they_do_not_fit_the_config(checkpo
         f"the weights of {str(checkpoint)!r} do not fit the model its run config builds "
         "(Error(s) in loading state_dict for DetectorModule: size mismatch for "
     )
-    assert message.endswith(". Check that the run config is the one the checkpoint was trained with")
+    assert message.endswith(
+        ". Check that the run config is the one the checkpoint was trained with"
+    )
     assert "\n" not in message
 
 
@@ -99,7 +108,9 @@ def test_key_refuses_a_checkpoint_when_it_was_deleted(tmp_path: Path) -> None:
     )
 
 
-def test_key_refuses_a_checkpoint_when_a_link_leads_out_of_the_roots(tmp_path: Path, checkpoint: Path) -> None:
+def test_key_refuses_a_checkpoint_when_a_link_leads_out_of_the_roots(
+    tmp_path: Path, checkpoint: Path
+) -> None:
     root = tmp_path / "root"
     root.mkdir()
     (root / "link.ckpt").symlink_to(checkpoint)
@@ -166,5 +177,5 @@ def test_cache_forgets_the_least_recently_used_when_full(tmp_path: Path) -> None
         cache.get(key, _verdict())
 
     assert [path.stem for path in built] == ["a", "b", "c", "b"]
-    with pytest.raises(ValueError, match="^capacity must be at least 1, got 0$"):
+    with pytest.raises(ValueError, match=r"^capacity must be at least 1, got 0$"):
         ModelCache(capacity=0)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,8 @@ from ocr.ui.filters import (
 )
 
 
-def _entry(**fields: object) -> CatalogEntry:
-    return CatalogEntry(**{"path": "/r/a.ckpt", "layout": "new", "sidecar": "valid", **fields})  # type: ignore[arg-type]
+def _entry(**fields: Any) -> CatalogEntry:
+    return CatalogEntry(path="/r/a.ckpt", layout="new", sidecar="valid")._replace(**fields)
 
 
 def test_query_asks_for_nothing_when_no_filter_is_set() -> None:
@@ -54,7 +55,12 @@ def test_query_carries_every_widget_when_all_are_set() -> None:
         tags=("baseline",),
         search="resnet",
     )
-    assert (query.where, query.sort, query.descending, query.best_mode) == ("epoch > 2", "val/loss", False, "min")
+    assert (query.where, query.sort, query.descending, query.best_mode) == (
+        "epoch > 2",
+        "val/loss",
+        False,
+        "min",
+    )
     assert query.best == "best(metrics.val/loss, by=[run_dir, model.encoder])"
 
 

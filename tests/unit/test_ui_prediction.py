@@ -42,10 +42,30 @@ def _detector(name: str = "a") -> tuple[Detector, _Counting]:
 @pytest.mark.parametrize(
     ("config", "image", "mode", "size"),
     [
-        pytest.param({"data": {"height": 128, "width": 96}}, (1500, 1000), "trained", (128, 96), id="trained"),
-        pytest.param({"data": {"height": 128, "width": 96}}, (1500, 1000), "original", (1500, 1000), id="original"),
-        pytest.param({"data": {"height": 8, "width": 96}}, (1500, 1000), "trained", (1500, 1000), id="odd-side"),
-        pytest.param({"data": {"height": True, "width": 96}}, (300, 200), "trained", (300, 200), id="bool-side"),
+        pytest.param(
+            {"data": {"height": 128, "width": 96}}, (1500, 1000), "trained", (128, 96), id="trained"
+        ),
+        pytest.param(
+            {"data": {"height": 128, "width": 96}},
+            (1500, 1000),
+            "original",
+            (1500, 1000),
+            id="original",
+        ),
+        pytest.param(
+            {"data": {"height": 8, "width": 96}},
+            (1500, 1000),
+            "trained",
+            (1500, 1000),
+            id="odd-side",
+        ),
+        pytest.param(
+            {"data": {"height": True, "width": 96}},
+            (300, 200),
+            "trained",
+            (300, 200),
+            id="bool-side",
+        ),
         pytest.param(None, (5000, 2500), "trained", (2048, 1024), id="no-config-capped"),
         pytest.param({"data": []}, (20, 10), "trained", (20, 10), id="data-not-a-node"),
     ],
@@ -62,7 +82,9 @@ def test_network_runs_once_when_the_same_receipt_is_asked_again() -> None:
     receipt = Receipt("r", np.zeros((20, 10, 3), np.uint8))
 
     first, first_cached = cache.get(detector, receipt, (20, 10))
-    second, second_cached = cache.get(detector, Receipt("same pixels", receipt.pixels.copy()), (20, 10))
+    second, second_cached = cache.get(
+        detector, Receipt("same pixels", receipt.pixels.copy()), (20, 10)
+    )
     cache.get(detector, receipt, (10, 5))
 
     assert (first_cached, second_cached) == (False, True)
@@ -84,7 +106,9 @@ def test_cache_drops_the_oldest_maps_when_over_its_budget() -> None:
 
 def test_detect_reports_boxes_in_receipt_pixels_and_scores_them_when_truth_is_known() -> None:
     truth = (rectangle(8, 16, 40, 32), rectangle(48, 64, 88, 80))
-    prob = make_db_targets(list(truth), height=128, width=96)["prob_map"][::2, ::2]  # a map at half size
+    prob = make_db_targets(list(truth), height=128, width=96)["prob_map"][
+        ::2, ::2
+    ]  # a map at half size
     receipt = Receipt("r", np.zeros((128, 96, 3), np.uint8), truth)
 
     found = detect(ProbabilityMap(prob, 0.0), receipt, BoxSettings())
@@ -102,6 +126,10 @@ def test_overall_score_adds_receipts_up_when_some_have_no_truth() -> None:
         Detection([], (3, 3, 4), 0.0),
     ]
 
-    assert overall_score(detections) == {"precision": 0.8, "recall": 0.5, "hmean": pytest.approx(8 / 13)}
+    assert overall_score(detections) == {
+        "precision": 0.8,
+        "recall": 0.5,
+        "hmean": pytest.approx(8 / 13),
+    }
     assert overall_score(detections[1:2]) is None
     assert Detection([], None, 0.0).score is None

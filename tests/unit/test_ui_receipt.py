@@ -78,7 +78,9 @@ def test_upload_is_refused_in_one_line_when_not_png_or_jpeg(data: bytes, why: st
 
 
 def test_upload_is_refused_when_cut_short() -> None:
-    data = _encoded(Image.fromarray(np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)))
+    data = _encoded(
+        Image.fromarray(np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    )
 
     with pytest.raises(ImageReadError) as raised:
         read_upload("cut.png", data[: len(data) // 2])
@@ -88,7 +90,9 @@ def test_upload_is_refused_when_cut_short() -> None:
     )
 
 
-def test_upload_is_refused_before_decoding_when_larger_than_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_is_refused_before_decoding_when_larger_than_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(ocr.ui.receipt, "MAX_PIXELS", 100)
 
     with pytest.raises(ImageReadError) as raised:
@@ -122,17 +126,26 @@ def test_validation_set_is_the_runs_own_when_it_trained_on_synthetic_data() -> N
     [
         pytest.param(None, id="no-config"),
         pytest.param({"data": {"_target_": "team.Data", "height": 64}}, id="other-data"),
-        pytest.param({"data": {**REFERENCE_CONFIG["data"], "annotation_file": "a.json"}}, id="json"),
-        pytest.param({"data": {**REFERENCE_CONFIG["data"], "height": True, "width": 10**6}}, id="odd-values"),
+        pytest.param(
+            {"data": {**REFERENCE_CONFIG["data"], "annotation_file": "a.json"}}, id="json"
+        ),
+        pytest.param(
+            {"data": {**REFERENCE_CONFIG["data"], "height": True, "width": 10**6}}, id="odd-values"
+        ),
     ],
 )
-def test_validation_set_is_the_reference_default_when_run_has_none_of_its_own(config: dict[str, Any] | None) -> None:
+def test_validation_set_is_the_reference_default_when_run_has_none_of_its_own(
+    config: dict[str, Any] | None,
+) -> None:
     dataset, where = validation_set(config)
 
     if config is not None and config["data"].get("height") is True:
         assert where == "this run's synthetic validation receipts (8 pages of 128x96, seed 0)"
     else:
-        assert where == "the reference trainer's default synthetic validation receipts (64 pages of 128x96, seed 0)"
+        assert (
+            where
+            == "the reference trainer's default synthetic validation receipts (64 pages of 128x96, seed 0)"
+        )
     assert (dataset.height, dataset.width) == (128, 96)
 
 

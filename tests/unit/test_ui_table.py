@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -8,8 +9,10 @@ from ocr.catalog import CatalogEntry
 from ocr.ui.table import PICKER_COLUMNS, companion_metric, monitored_score, origin, picker_table
 
 
-def _entry(**fields: object) -> CatalogEntry:
-    return CatalogEntry(**{"path": "/r/2025-10-18/14-03-22/checkpoints/a.ckpt", "layout": "new", "sidecar": "valid", **fields})  # type: ignore[arg-type]
+def _entry(**fields: Any) -> CatalogEntry:
+    return CatalogEntry(
+        path="/r/2025-10-18/14-03-22/checkpoints/a.ckpt", layout="new", sidecar="valid"
+    )._replace(**fields)
 
 
 @pytest.mark.parametrize(
@@ -21,7 +24,9 @@ def _entry(**fields: object) -> CatalogEntry:
         pytest.param(_entry(layout="sweep"), "legacy", id="legacy-sweep"),
     ],
 )
-def test_origin_tells_new_migrated_and_legacy_apart_when_listed(entry: CatalogEntry, expected: str) -> None:
+def test_origin_tells_new_migrated_and_legacy_apart_when_listed(
+    entry: CatalogEntry, expected: str
+) -> None:
     assert origin(entry) == expected
 
 
@@ -53,7 +58,13 @@ def test_precision_is_found_beside_the_monitored_metric_when_logged(
 def test_table_has_one_value_per_entry_in_every_column_when_built() -> None:
     tokyo = timezone(timedelta(hours=9))
     entries = [
-        _entry(created_at=datetime(2025, 10, 18, 14, 3, 22, tzinfo=tokyo), name="a", epoch=3, monitor="val/hmean", metrics={"val/hmean": 0.9, "val/recall": 0.8}),
+        _entry(
+            created_at=datetime(2025, 10, 18, 14, 3, 22, tzinfo=tokyo),
+            name="a",
+            epoch=3,
+            monitor="val/hmean",
+            metrics={"val/hmean": 0.9, "val/recall": 0.8},
+        ),
         _entry(path="/r/old/checkpoints/best.ckpt", layout="name_based", sidecar="missing"),
     ]
 
@@ -61,9 +72,20 @@ def test_table_has_one_value_per_entry_in_every_column_when_built() -> None:
 
     assert tuple(table) == PICKER_COLUMNS
     assert all(len(values) == 2 for values in table.values())
-    assert table["created"] == [datetime(2025, 10, 18, 5, 3, 22, tzinfo=timezone.utc).astimezone().replace(tzinfo=None), None]
-    assert (table["score"], table["recall"], table["precision"]) == ([0.9, None], [0.8, None], [None, None])
-    assert (table["file"], table["origin"], table["sidecar"]) == (["a.ckpt", "best.ckpt"], ["new", "legacy"], ["valid", "missing"])
+    assert table["created"] == [
+        datetime(2025, 10, 18, 5, 3, 22, tzinfo=UTC).astimezone().replace(tzinfo=None),
+        None,
+    ]
+    assert (table["score"], table["recall"], table["precision"]) == (
+        [0.9, None],
+        [0.8, None],
+        [None, None],
+    )
+    assert (table["file"], table["origin"], table["sidecar"]) == (
+        ["a.ckpt", "best.ckpt"],
+        ["new", "legacy"],
+        ["valid", "missing"],
+    )
 
 
 def test_table_keeps_a_time_without_offset_as_local_when_recorded_so() -> None:

@@ -23,7 +23,13 @@ def test_defaults_are_the_trainers_when_config_names_none() -> None:
             id="reference-key-first",
         ),
         pytest.param(
-            {"model": {"head": {"postprocess": {"thresh": 0.2, "box_thresh": 0.6, "max_candidates": 300}}}},
+            {
+                "model": {
+                    "head": {
+                        "postprocess": {"thresh": 0.2, "box_thresh": 0.6, "max_candidates": 300}
+                    }
+                }
+            },
             BoxSettings(threshold=0.2, box_score=0.6, max_candidates=300),
             {
                 "threshold": "model.head.postprocess.thresh",
@@ -33,7 +39,16 @@ def test_defaults_are_the_trainers_when_config_names_none() -> None:
             id="dbnet-postprocess",
         ),
         pytest.param(
-            {"model": {"box_threshold": True, "postprocess": {"thresh": 7, "box_thresh": "0.5", "max_candidates": float("nan")}}},
+            {
+                "model": {
+                    "box_threshold": True,
+                    "postprocess": {
+                        "thresh": 7,
+                        "box_thresh": "0.5",
+                        "max_candidates": float("nan"),
+                    },
+                }
+            },
             BoxSettings(),
             {},
             id="not-numbers-in-range",

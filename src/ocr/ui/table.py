@@ -165,4 +165,4 @@ class _LocalClock:
 
 
 _QUARTER_HOUR: Final = 900
-_EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 (the naive origin of local wall-clock times)
+_EPOCH: Final = datetime(1970, 1, 1)
