@@ -219,7 +219,7 @@ def test_ticked_rows_are_compared_by_metadata_when_two_to_four(tree: dict[str, P
     }
     everything = at.run()
     assert _texts(everything.warning)[0] == (
-        "6 rows are ticked; the first 4 are used. Untick some to choose others"
+        "6 checkpoints are ticked; the first 4 are used. Untick some to choose others"
     )
 
 

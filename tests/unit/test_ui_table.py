@@ -6,7 +6,14 @@ from typing import Any
 import pytest
 
 from ocr.catalog import CatalogEntry
-from ocr.ui.table import PICKER_COLUMNS, companion_metric, monitored_score, origin, picker_table
+from ocr.ui.table import (
+    PICKER_COLUMNS,
+    arrow_table,
+    companion_metric,
+    monitored_score,
+    origin,
+    picker_table,
+)
 
 
 def _entry(**fields: Any) -> CatalogEntry:
@@ -72,10 +79,8 @@ def test_table_has_one_value_per_entry_in_every_column_when_built() -> None:
 
     assert tuple(table) == PICKER_COLUMNS
     assert all(len(values) == 2 for values in table.values())
-    assert table["created"] == [
-        datetime(2025, 10, 18, 5, 3, 22, tzinfo=UTC).astimezone().replace(tzinfo=None),
-        None,
-    ]
+    local = datetime(2025, 10, 18, 5, 3, 22, tzinfo=UTC).astimezone().replace(tzinfo=None)
+    assert table["created"] == [_micros(local), None]
     assert (table["score"], table["recall"], table["precision"]) == (
         [0.9, None],
         [0.8, None],
@@ -91,4 +96,20 @@ def test_table_has_one_value_per_entry_in_every_column_when_built() -> None:
 def test_table_keeps_a_time_without_offset_as_local_when_recorded_so() -> None:
     naive = datetime(2025, 9, 22, 10, 12, 5)
 
-    assert picker_table([_entry(created_at=naive)])["created"] == [naive]
+    assert picker_table([_entry(created_at=naive)])["created"] == [_micros(naive)]
+
+
+def test_arrow_table_shows_local_times_and_numbers_when_converted() -> None:
+    naive = datetime(2025, 9, 22, 10, 12, 5, 250)
+    table = arrow_table(
+        picker_table([_entry(created_at=naive, epoch=3, monitor="m", metrics={"m": 0.5})])
+    )
+
+    assert table.column("created").to_pylist() == [naive]
+    assert table.column("epoch").to_pylist() == [3]
+    assert table.column("score").to_pylist() == [0.5]
+    assert table.column("name").to_pylist() == [None]
+
+
+def _micros(when: datetime) -> int:
+    return (when - datetime(1970, 1, 1)) // timedelta(microseconds=1)

@@ -117,14 +117,18 @@ def extract_boxes(
     labels, count = ndimage.label(prob > threshold, structure=np.ones((3, 3), dtype=bool))
     if count == 0:
         return []
-    # One pass over the map for every component's area and mean probability.
+    # One pass over the map for every component's area; one more for their mean
+    # probabilities, only when a setting needs them (a slider moves this often).
     flat = labels.ravel()
     areas = np.bincount(flat, minlength=count + 1)[1:]
-    scores = np.bincount(flat, weights=prob.ravel(), minlength=count + 1)[1:] / np.maximum(areas, 1)
-    kept = np.flatnonzero((areas >= min_area) & (scores >= box_score))
-    if max_candidates is not None and kept.size > max_candidates:
-        best = np.argsort(-scores[kept], kind="stable")[:max_candidates]
-        kept = np.sort(kept[best])
+    kept = np.flatnonzero(areas >= min_area)
+    if box_score > 0 or (max_candidates is not None and kept.size > max_candidates):
+        sums = np.bincount(flat, weights=prob.ravel(), minlength=count + 1)[1:]
+        scores = sums[kept] / areas[kept]
+        kept = kept[scores >= box_score]
+        scores = scores[scores >= box_score]
+        if max_candidates is not None and kept.size > max_candidates:
+            kept = np.sort(kept[np.argsort(-scores, kind="stable")[:max_candidates]])
     height, width = prob.shape
     slices = ndimage.find_objects(labels)
     boxes = []

@@ -15,7 +15,15 @@ from ocr.ui import _session
 from ocr.ui._filter_widgets import draw_filters, filters_from_state
 from ocr.ui._inspect_view import show_comparison, show_details
 from ocr.ui.filters import is_lower_better, most_monitored
-from ocr.ui.table import picker_table
+from ocr.ui.selection import (
+    PAGE_SIZE,
+    SORT_KEYS,
+    merge_selection,
+    page_count,
+    page_of,
+    sort_entries,
+)
+from ocr.ui.table import arrow_table, picker_table
 
 if TYPE_CHECKING:
     from ocr.catalog import CatalogEntry
@@ -79,13 +87,14 @@ def _header(scope: AppScope, found: QueryResult) -> None:
 
 
 def _table(entries: list[CatalogEntry], scope: AppScope) -> list[CatalogEntry]:
-    paths = [entry.path for entry in entries]
     _follow_link(entries, scope)
+    rows = _page(entries)
+    paths = [entry.path for entry in rows]
     wanted = {entry.path for entry in _session.selected()}
     digest = hashlib.blake2b("\n".join(paths).encode(), digest_size=8).hexdigest()
     event = st.dataframe(
-        picker_table(entries),
-        key=f"picker_{digest}",  # a new table is a new widget: its rows are the new rows
+        arrow_table(picker_table(rows)),
+        key=f"picker_{digest}",  # a new page is a new widget: its rows are the new rows
         on_select="rerun",
         selection_mode="multi-row",
         selection_default={"selection": {"rows": [i for i, p in enumerate(paths) if p in wanted]}},
@@ -93,20 +102,57 @@ def _table(entries: list[CatalogEntry], scope: AppScope) -> list[CatalogEntry]:
         column_config=_COLUMNS,
         width="stretch",
     )
-    rows = [row for row in event.selection.rows if 0 <= row < len(entries)]
-    chosen = [entries[row] for row in sorted(rows)]
-    if len(chosen) > _session.MAX_SELECTED:
+    ticked = [paths[row] for row in sorted(event.selection.rows) if 0 <= row < len(rows)]
+    before = [entry.path for entry in _session.selected()]
+    chosen, over = merge_selection(before, paths, ticked, limit=_session.MAX_SELECTED)
+    if over:
         st.warning(
-            f"{len(chosen)} rows are ticked; the first {_session.MAX_SELECTED} are used. "
-            "Untick some to choose others"
+            f"{len(chosen) + over} checkpoints are ticked; the first {_session.MAX_SELECTED} are "
+            "used. Untick some to choose others"
         )
-    _session.set_selected(chosen)
-    links = [_link_of(entry.path, scope) for entry in _session.selected()]
-    if links:
-        st.query_params[_LINK_PARAM] = links
-    elif _LINK_PARAM in st.query_params:
-        del st.query_params[_LINK_PARAM]
+    known = {
+        entry.path: entry for entry in (*_session.selected(), *entries)
+    }  # the freshest entry wins
+    _session.set_selected([known[path] for path in chosen])
+    _selection_bar(scope)
     return _session.selected()
+
+
+def _page(entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """Sort every row as asked, then cut the page shown."""
+    by_column, order, pages, where = st.columns([2, 1, 1, 3], vertical_alignment="bottom")
+    by = by_column.selectbox(
+        "Sort by",
+        list(SORT_KEYS),
+        key="f_sort",
+        help="Sorts every row; rank: by the ranking metric",
+        persist_state="session",
+    )
+    descending = order.toggle("Descending", value=True, key="f_descending", persist_state="session")
+    count = page_count(len(entries))
+    page = pages.number_input("Page", min_value=1, max_value=count, value=1, key=f"f_page_{count}")
+    first = (page - 1) * PAGE_SIZE
+    where.caption(
+        f"rows {min(first + 1, len(entries))}-{min(first + PAGE_SIZE, len(entries))} of {len(entries)}"
+    )
+    ordered = entries if by == "rank" else sort_entries(entries, str(by), descending=descending)
+    return page_of(ordered, int(page))
+
+
+def _selection_bar(scope: AppScope) -> None:
+    chosen = _session.selected()
+    if not chosen:
+        if _LINK_PARAM in st.query_params:
+            del st.query_params[_LINK_PARAM]
+        return
+    names = ", ".join(f"`{_link_of(entry.path, scope)}`" for entry in chosen)
+    text, clear = st.columns([6, 1], vertical_alignment="center")
+    text.caption(f"Selected ({len(chosen)}): {names}")
+    if clear.button("Clear selection", key="f_clear"):
+        _session.set_selected([])
+        st.rerun()
+    links = [_link_of(entry.path, scope) for entry in chosen]
+    st.query_params[_LINK_PARAM] = links
 
 
 def _follow_link(entries: list[CatalogEntry], scope: AppScope) -> None:

@@ -136,13 +136,17 @@ def _show(candidate: _Candidate, receipt: Receipt, outcome: _Outcome, *, show_tr
     scale = display_scale(receipt.size)
     truth = receipt.truth if show_truth and receipt.truth else ()
     picture = draw_boxes(receipt.pixels, detection.boxes, truth=truth, scale=scale)
-    st.image(picture, caption=_caption(prob, cached, detection), width="stretch")
+    # JPEG: a slider move redraws every picture, and PNG took ten times as long to encode.
+    st.image(
+        picture, caption=_caption(prob, cached, detection), width="stretch", output_format="JPEG"
+    )
     with st.expander("Probability map"):
         height, width = prob.values.shape
         st.image(
-            probability_picture(prob.values, scale=picture.size[0] / width),
+            probability_picture(prob.values, scale=min(1.0, picture.size[0] / width)),
             caption=f"{width}x{height}, as the network saw it",
             width="stretch",
+            output_format="JPEG",
         )
 
 

@@ -9,6 +9,7 @@ picker filters exactly as ``ocr catalog`` does (flags, ``--where``,
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def most_monitored(entries: Iterable[CatalogEntry]) -> str | None:
 
 def metric_names(entries: Iterable[CatalogEntry]) -> list[str]:
     """Every metric name any entry holds, sorted."""
-    return sorted({name for entry in entries for name in entry.metrics})
+    return sorted(set().union(*(entry.metrics for entry in entries)))
 
 
 def facet_values(
@@ -165,10 +166,12 @@ def facet_values(
     Returns:
         The values.
     """
-    values: set[str] = set()
-    for entry in entries:
-        value = getattr(entry, name)
-        values.update(value if isinstance(value, tuple) else [value] if value is not None else [])
+    read = operator.attrgetter(name)
+    if name == "tags":
+        values: set[str] = set().union(*map(read, entries))
+    else:
+        values = set(map(read, entries))
+        values.discard(None)  # an unknown value is no choice
     if keep is not None:
         values.add(keep)
     return sorted(values)

@@ -14,8 +14,11 @@ import functools
 import math
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Final, Literal
+
+import numpy as np
+import pyarrow as pa
 
 from ocr.catalog import LayoutKind
 
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PICKER_COLUMNS",
     "Origin",
+    "arrow_table",
     "companion_metric",
     "monitored_score",
     "origin",
@@ -54,6 +58,14 @@ PICKER_COLUMNS: Final = (
     "file",
 )
 _NEW_LAYOUT: Final = frozenset({LayoutKind.NEW})
+_ARROW_TYPES: Final = {
+    "created": pa.timestamp("us"),
+    "epoch": pa.int64(),
+    "step": pa.int64(),
+    "score": pa.float64(),
+    "precision": pa.float64(),
+    "recall": pa.float64(),
+}
 _MIGRATION_SOURCE: Final = "migration"
 
 
@@ -90,11 +102,7 @@ def companion_metric(entry: CatalogEntry, kind: Literal["precision", "recall"]) 
     Returns:
         The value, or ``None`` when neither name was logged.
     """
-    for name in _companion_names(entry.monitor or "", kind):
-        value = _number(entry.metrics.get(name))
-        if value is not None:
-            return value
-    return None
+    return _first_number(entry.metrics, _companion_names(entry.monitor or "", kind))
 
 
 @functools.cache
@@ -113,12 +121,15 @@ def picker_table(entries: Sequence[CatalogEntry]) -> dict[str, list[object]]:
         entries: The checkpoints to show.
 
     Returns:
-        Column name -> values; unknown values are ``None``; times are local
-        wall-clock times, as the run folders are named.
+        Column name -> values; unknown values are ``None``; ``created`` is the
+        local wall-clock time (as run folders are named) in microseconds since
+        1970-01-01, as an Arrow timestamp holds it.
     """
-    local = _LocalClock()
+    scores, precisions, recalls = (
+        zip(*map(_scores, entries), strict=True) if entries else ((), (), ())
+    )
     columns: dict[str, list[object]] = {
-        "created": [local(e.created_at) for e in entries],
+        "created": _local_micros([e.created_at for e in entries]),
         "name": [e.name for e in entries],
         "architecture": [e.architecture for e in entries],
         "encoder": [e.encoder for e in entries],
@@ -127,9 +138,9 @@ def picker_table(entries: Sequence[CatalogEntry]) -> dict[str, list[object]]:
         "epoch": [e.epoch for e in entries],
         "step": [e.step for e in entries],
         "monitor": [e.monitor for e in entries],
-        "score": [monitored_score(e) for e in entries],
-        "precision": [companion_metric(e, "precision") for e in entries],
-        "recall": [companion_metric(e, "recall") for e in entries],
+        "score": list(scores),
+        "precision": list(precisions),
+        "recall": list(recalls),
         "sidecar": [str(e.sidecar) for e in entries],
         "origin": [origin(e) for e in entries],
         "run": [e.run_dir for e in entries],
@@ -138,30 +149,77 @@ def picker_table(entries: Sequence[CatalogEntry]) -> dict[str, list[object]]:
     return {name: columns[name] for name in PICKER_COLUMNS}
 
 
+def arrow_table(columns: dict[str, list[object]]) -> pa.Table:
+    """The picker's columns as an Arrow table, typed column by column.
+
+    Streamlit sends tables to the browser as Arrow; building it straight from
+    the lists skips pandas, which took most of the page's time on 10,000 rows.
+
+    Args:
+        columns: :func:`picker_table`'s columns.
+
+    Returns:
+        The table, with the columns' types (times, integers, floats, strings).
+    """
+    return pa.table(
+        {
+            name: pa.array(values, type=_ARROW_TYPES.get(name, pa.string()))
+            for name, values in columns.items()
+        }
+    )
+
+
 def _number(value: float | None) -> float | None:
     return value if value is not None and not math.isnan(value) else None
 
 
-class _LocalClock:
-    """Aware times as naive local wall-clock times, one ``localtime`` call per quarter hour.
+def _scores(entry: CatalogEntry) -> tuple[float | None, float | None, float | None]:
+    """The monitored score, precision and recall of one entry, in one call (the table's hot loop)."""
+    metrics, monitor = entry.metrics, entry.monitor
+    if not metrics:
+        return None, None, None
+    precision_names, recall_names = _companions(monitor or "")
+    score = _number(metrics.get(monitor)) if monitor is not None else None
+    return score, _first_number(metrics, precision_names), _first_number(metrics, recall_names)
 
-    Every time zone's offset is a whole number of quarter hours and changes on
-    a quarter hour, so the offset found for a quarter hour holds all through it.
-    A time recorded without an offset is local time already.
+
+def _first_number(metrics: dict[str, float], names: tuple[str, ...]) -> float | None:
+    for name in names:
+        value = metrics.get(name)
+        if value is not None and not math.isnan(value):
+            return value
+    return None
+
+
+@functools.cache
+def _companions(monitor: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _companion_names(monitor, "precision"), _companion_names(monitor, "recall")
+
+
+def _local_micros(times: Sequence[datetime | None]) -> list[object]:
+    """Times as local wall-clock microseconds since 1970-01-01 (what an Arrow timestamp holds).
+
+    A time recorded without an offset is local time already. For the others,
+    one ``localtime`` call per distinct quarter hour gives the offset: every
+    time zone's offset is a whole number of quarter hours and changes on a
+    quarter hour. No ``datetime`` is made per row, and the arithmetic is
+    numpy's: on 10,000 rows a per-row conversion took a quarter of the page.
     """
-
-    def __init__(self) -> None:
-        self._offsets: dict[int, float] = {}
-
-    def __call__(self, when: datetime | None) -> datetime | None:
-        if when is None or when.tzinfo is None:
-            return when
-        stamp = when.timestamp()
-        quarter = int(stamp // _QUARTER_HOUR)
-        offset = self._offsets.get(quarter)
-        if offset is None:
-            offset = self._offsets[quarter] = time.localtime(quarter * _QUARTER_HOUR).tm_gmtoff
-        return _EPOCH + timedelta(seconds=stamp + offset)
+    # Seconds since the epoch: an instant for an aware time, the wall clock itself for a naive one.
+    stamps = np.array(
+        [
+            np.nan if t is None else t.timestamp() if t.tzinfo else (t - _EPOCH).total_seconds()
+            for t in times
+        ],
+        dtype=np.float64,
+    )
+    aware = np.array([t is not None and t.tzinfo is not None for t in times], dtype=bool)
+    quarters = np.floor_divide(stamps[aware], _QUARTER_HOUR).astype(np.int64)
+    lookup = {q: time.localtime(q * _QUARTER_HOUR).tm_gmtoff for q in np.unique(quarters).tolist()}
+    offsets = np.zeros_like(stamps)
+    offsets[aware] = [lookup[q] for q in quarters.tolist()]
+    micros = np.rint((stamps + offsets) * 1_000_000)
+    return [None if math.isnan(value) else int(value) for value in micros.tolist()]
 
 
 _QUARTER_HOUR: Final = 900
