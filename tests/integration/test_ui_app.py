@@ -8,6 +8,7 @@ through ``session_state``, as the Streamlit docs advise.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -101,7 +102,8 @@ def _table_key(at: AppTest) -> str:
 
 
 def _texts(elements: Any) -> list[str]:
-    return [str(element.value) for element in elements]
+    """The elements' text as the user reads it (the Markdown escapes taken out)."""
+    return [re.sub(r"\\(.)", r"\1", str(element.value)) for element in elements]
 
 
 def test_picker_lists_every_checkpoint_without_loading_one_when_opened(
@@ -412,7 +414,7 @@ def test_a_run_trained_by_ocr_train_is_tried_when_picked(
     at = _try(at)
     assert not at.exception
     assert list(at.table[0].value["status"]) == ["ran"]
-    assert _texts(at.caption)[0] == (
-        "From this run's synthetic validation receipts (8 pages of 128x96, seed 0); their ground "
-        "truth is drawn in green and scored."
+    assert _texts(at.sidebar.caption)[0] == (
+        "From this run's synthetic validation receipts (8 pages of 128x96, seed 0); their true "
+        "boxes are drawn in green and scored."
     )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import streamlit as st
 
+from ocr._markdown import prose
 from ocr.registry import Status
 from ocr.ui.filters import (
     GROUP_KEYS,
@@ -92,7 +93,7 @@ def draw_filters(
         "Where", key="f_where", help=_QUERY_DOCS, placeholder="metrics.val/hmean > 0.9", **_KEEP
     )
     if where_error is not None:
-        bar.error(where_error)
+        bar.error(prose(where_error))
     metrics = metric_names(shown)
     rank_choices = _with(
         _state("rank"), [*dict.fromkeys([*filter(None, [usual_metric]), *metrics])]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import streamlit as st
 
+from ocr._markdown import prose
 from ocr.ui.compatibility import Buildability, check_buildable
 from ocr.ui.details import CheckpointDetails, describe_checkpoint
 from ocr.ui.table import companion_metric, monitored_score, origin
@@ -14,7 +15,9 @@ from ocr.ui.table import companion_metric, monitored_score, origin
 if TYPE_CHECKING:
     from ocr.catalog import CatalogEntry, RunConfigLookup
 
-__all__ = ["show_comparison", "show_details", "verdict_of"]
+__all__ = ["UNKNOWN", "show_comparison", "show_details", "verdict_of"]
+
+UNKNOWN: Final = "—"  # not "-": st.table renders cells as Markdown, and "-" is a list item
 
 
 def verdict_of(entry: CatalogEntry, configs: RunConfigLookup) -> Buildability:
@@ -83,9 +86,9 @@ def show_comparison(entries: list[CatalogEntry], configs: RunConfigLookup) -> No
 
 def _show_verdict(verdict: Buildability) -> None:
     if verdict.buildable:
-        st.success(f"Can run here: {verdict.reason}.", icon=":material/check_circle:")
+        st.success(prose(f"Can run here: {verdict.reason}."), icon=":material/check_circle:")
     else:
-        st.warning(f"Cannot run here: {verdict.message}.", icon=":material/block:")
+        st.warning(prose(f"Cannot run here: {verdict.message}."), icon=":material/block:")
 
 
 def _verdict_cell(verdict: Buildability) -> str:
@@ -126,7 +129,7 @@ def _experiment_rows(details: CheckpointDetails) -> dict[str, list[str]]:
             ("error", record.error),
         ]
     shown = [(label, value) for label, value in facts if value is not None]
-    return {"": [label for label, _ in shown], "value": [str(value) for _, value in shown]}
+    return {"": [label for label, _ in shown], "value": [prose(str(value)) for _, value in shown]}
 
 
 def _show_config(details: CheckpointDetails) -> None:
@@ -157,7 +160,7 @@ def _show_sources(details: CheckpointDetails) -> None:
     sources = details.entry.sources
     if sources:
         st.markdown("Where each recovered field came from:")
-        st.table({"field": list(sources), "source": list(sources.values())})
+        st.table({"field": [prose(f) for f in sources], "source": list(sources.values())})
     if details.sidecar is not None:
         environment = details.sidecar.environment
         st.caption(
@@ -165,7 +168,7 @@ def _show_sources(details: CheckpointDetails) -> None:
             f"python {environment.python or '?'}, git {environment.git_commit or '?'}"
         )
     for problem in details.problems:
-        st.warning(problem)
+        st.warning(prose(problem))
     if not details.problems:
         st.caption("No problems reading this checkpoint's files.")
 
@@ -177,10 +180,10 @@ def _link_to_try(label: str) -> None:
 
 
 def _dash(value: object) -> str:
-    return "-" if value is None else str(value)
+    return UNKNOWN if value is None else str(value)
 
 
 def _cell(value: object) -> str:
     if value is None:
-        return "-"
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+        return UNKNOWN
+    return f"{value:.4f}" if isinstance(value, float) else prose(str(value))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 
 import streamlit as st
 
+from ocr._markdown import prose
 from ocr.catalog import QueryResult, sort_by_metric
 from ocr.errors import CatalogQueryError
 from ocr.ui import _session
@@ -47,7 +48,9 @@ def render() -> None:
     st.title("Checkpoints")
     for root in scope.missing_roots():
         st.error(
-            f"output root {str(root)!r} is not a folder (any more). Start `ocr ui` on an existing root"
+            prose(
+                f"output root {str(root)!r} is not a folder (any more). Start `ocr ui` on an existing root"
+            )
         )
     catalog = scope.catalog()
     filters = filters_from_state()
@@ -83,7 +86,7 @@ def _header(scope: AppScope, found: QueryResult) -> None:
         "Refresh", icon=":material/refresh:", help="Scan the roots again for new checkpoints"
     )
     for problem in found.problems:
-        st.warning(problem)
+        st.warning(prose(problem))
 
 
 def _table(entries: list[CatalogEntry], scope: AppScope) -> list[CatalogEntry]:
@@ -167,7 +170,7 @@ def _follow_link(entries: list[CatalogEntry], scope: AppScope) -> None:
     _session.set_selected([listed[name] for name in named if name in listed])
     for name in named:
         if name not in listed:
-            st.warning(f"{name!r} is not a checkpoint under the app's roots; it is ignored")
+            st.warning(prose(f"{name!r} is not a checkpoint under the app's roots; it is ignored"))
 
 
 def _link_of(path: str, scope: AppScope) -> str:

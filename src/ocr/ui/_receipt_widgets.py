@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import streamlit as st
 
+from ocr._markdown import prose
 from ocr.errors import ImageReadError
 from ocr.ui.receipt import Receipt, read_upload, validation_receipt, validation_set
 
@@ -35,7 +36,7 @@ def choose_receipts(config: Mapping[str, Any] | None) -> list[Receipt]:
     if source == _SOURCES[1]:
         return _uploads()
     dataset, description = validation_set(config)
-    st.caption(f"From {description}; their ground truth is drawn in green and scored.")
+    st.caption(f"From {description}; their true boxes are drawn in green and scored.")
     indices = st.multiselect(
         "Pages",
         list(range(len(dataset))),
@@ -67,7 +68,7 @@ def _uploads() -> list[Receipt]:
                 decoded[upload.file_id] = str(err)
         found = decoded[upload.file_id]
         if isinstance(found, str):
-            st.error(found)
+            st.error(prose(found))
         else:
             receipts.append(found)
     return receipts

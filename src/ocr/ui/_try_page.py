@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import streamlit as st
 
+from ocr._markdown import prose
 from ocr.errors import CheckpointLoadError, ModelBuildError
 from ocr.ui import _session
-from ocr.ui._inspect_view import verdict_of
+from ocr.ui._inspect_view import UNKNOWN, verdict_of
 from ocr.ui._receipt_widgets import choose_receipts
 from ocr.ui.detector import CheckpointKey
 from ocr.ui.overlay import display_scale, draw_boxes, probability_picture
@@ -21,6 +22,8 @@ from ocr.ui.thresholds import LIMITS, BoxSettings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from streamlit.delta_generator import DeltaGenerator
 
     from ocr.catalog import CatalogEntry, RunConfigLookup
     from ocr.ui.compatibility import Buildability
@@ -59,8 +62,21 @@ def render() -> None:
     configs = scope.catalog().config_lookup()
     tops = scope.tops()
     candidates = [_candidate(entry, configs, tops) for entry in entries]
-    receipts = choose_receipts(next((c.config for c in candidates if c.verdict.buildable), None))
-    mode = st.segmented_control(
+    with st.sidebar:  # what to run on; the results and their sliders fill the page
+        receipts = choose_receipts(
+            next((c.config for c in candidates if c.verdict.buildable), None)
+        )
+        mode = _input_mode()
+    if not receipts:
+        st.info(
+            "Choose validation pages or upload a receipt (in the sidebar) to run the checkpoints on it."
+        )
+        return
+    _results(candidates, receipts, "original" if mode == "original" else "trained")
+
+
+def _input_mode() -> str | None:
+    return st.segmented_control(
         "Network input",
         list(_INPUT_MODES),
         default="trained",
@@ -68,11 +84,8 @@ def render() -> None:
         key="t_input",
         help="As trained: resized to the run's training size (data.height x data.width). "
         "The receipt's own size: as it is, its longer side at most 2048 pixels.",
+        persist_state="session",
     )
-    if not receipts:
-        st.info("Choose validation pages or upload a receipt to run the checkpoints on it.")
-        return
-    _results(candidates, receipts, "original" if mode == "original" else "trained")
 
 
 def _candidate(entry: CatalogEntry, configs: RunConfigLookup, tops: Sequence[Path]) -> _Candidate:
@@ -99,11 +112,12 @@ def _results(candidates: list[_Candidate], receipts: list[Receipt], mode: InputM
     _summary(candidates, receipts, found)
     for j, receipt in enumerate(receipts):
         st.subheader(f"{receipt.name} · {receipt.size[1]}x{receipt.size[0]}")
-        for column, (i, candidate) in zip(
-            st.columns(len(candidates)), enumerate(candidates), strict=True
-        ):
-            with column:
-                _show(candidate, receipt, found[i, j], show_truth=show_truth)
+        # One checkpoint: its map beside its boxes; several: one column each.
+        columns = st.columns(max(2, len(candidates)))
+        beside = columns[1] if len(candidates) == 1 else None
+        for i, candidate in enumerate(candidates):
+            with columns[i]:
+                _show(candidate, receipt, found[i, j], show_truth=show_truth, beside=beside)
 
 
 _Outcome = tuple[ProbabilityMap, bool, Detection] | str
@@ -127,10 +141,17 @@ def _predict(
     return prob, cached, detect(prob, receipt, settings)
 
 
-def _show(candidate: _Candidate, receipt: Receipt, outcome: _Outcome, *, show_truth: bool) -> None:
+def _show(
+    candidate: _Candidate,
+    receipt: Receipt,
+    outcome: _Outcome,
+    *,
+    show_truth: bool,
+    beside: DeltaGenerator | None,
+) -> None:
     st.markdown(f"**{candidate.label}**")
     if isinstance(outcome, str):
-        st.warning(outcome)
+        st.warning(prose(outcome))
         return
     prob, cached, detection = outcome
     scale = display_scale(receipt.size)
@@ -140,8 +161,10 @@ def _show(candidate: _Candidate, receipt: Receipt, outcome: _Outcome, *, show_tr
     st.image(
         picture, caption=_caption(prob, cached, detection), width="stretch", output_format="JPEG"
     )
-    with st.expander("Probability map"):
+    with st.expander("Probability map") if beside is None else beside:
         height, width = prob.values.shape
+        if beside is not None:
+            st.markdown("**Probability map**")
         st.image(
             probability_picture(prob.values, scale=min(1.0, picture.size[0] / width)),
             caption=f"{width}x{height}, as the network saw it",
@@ -194,10 +217,14 @@ def _summary(
             "ran" if not problems else "not run (see below)" if not detections else "partly run",
         )
         for column, value in zip(table.values(), values, strict=True):
-            column.append(
-                "-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
-            )
+            column.append(_cell(value))
     st.table(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return UNKNOWN
+    return f"{value:.4f}" if isinstance(value, float) else prose(str(value))
 
 
 def _sliders(primary: _Candidate) -> BoxSettings:

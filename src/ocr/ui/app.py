@@ -13,6 +13,7 @@ import os
 
 import streamlit as st
 
+from ocr._markdown import prose
 from ocr.errors import OcrError
 from ocr.ui._navigation import pages
 
@@ -30,7 +31,7 @@ def main() -> None:
     except OcrError as err:
         if os.environ.get("OCR_FULL_ERROR") == "1":
             raise
-        st.error(str(err))
+        st.error(prose(str(err)))
 
 
 if __name__ == "__main__":

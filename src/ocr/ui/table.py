@@ -42,20 +42,20 @@ Origin = Literal["new", "migrated", "legacy"]
 PICKER_COLUMNS: Final = (
     "created",
     "name",
+    "monitor",
+    "score",
+    "precision",
+    "recall",
     "architecture",
     "encoder",
     "decoder",
     "head",
     "epoch",
     "step",
-    "monitor",
-    "score",
-    "precision",
-    "recall",
-    "sidecar",
     "origin",
-    "run",
+    "sidecar",
     "file",
+    "run",
 )
 _NEW_LAYOUT: Final = frozenset({LayoutKind.NEW})
 _ARROW_TYPES: Final = {
