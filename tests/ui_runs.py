@@ -9,21 +9,23 @@ are a freshly seeded model's. Tests that need a trained model train one with
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import yaml
 
 from ocr.layout import RunLayout, RunStamp, format_run_path
-from ocr.metadata import read_metadata, write_metadata
 from ocr.registry import ExperimentRegistry, Status
 from ocr.train.module import DetectorModule
+from tests.sidecar_checkpoints import save_checkpoint
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["REFERENCE_CONFIG", "make_reference_run", "save_weights"]
 
-GOLDEN = Path(__file__).parents[1] / "fixtures" / "golden" / "sidecar-v1.ckpt.meta.json"
 REFERENCE_CONFIG: dict[str, Any] = {
     "model": {
         "_target_": "ocr.train.module.DetectorModule",
@@ -99,53 +101,31 @@ def make_reference_run(
     torch.manual_seed(seed)
     arguments = {k: v for k, v in config["model"].items() if not k.startswith("_")}
     module = DetectorModule(**arguments)
-    golden = read_metadata(GOLDEN)
-    checkpoints = []
-    for index, (name, score) in enumerate(zip(names, scores, strict=True)):
-        checkpoint = layout.checkpoint_dir / name
-        save_weights(checkpoint, module)
-        stat = checkpoint.stat()
-        write_metadata(
-            checkpoint,
-            golden.model_copy(
-                update={
-                    "checkpoint": golden.checkpoint.model_copy(
-                        update={
-                            "file_name": name,
-                            "size_bytes": stat.st_size,
-                            "modified_ns": stat.st_mtime_ns,
-                        }
-                    ),
-                    "experiment": golden.experiment.model_copy(
-                        update={"id": record.id, "name": record.name, "run_dir": record.run_dir}
-                    ),
-                    "model": golden.model.model_copy(
-                        update={
-                            "architecture": "dbnet",
-                            "encoder": config["model"]["encoder"],
-                            "decoder": config["model"]["decoder"],
-                            "head": "db_head",
-                        }
-                    ),
-                    "training": golden.training.model_copy(
-                        update={
-                            "epoch": 0,
-                            "global_step": 2,
-                            "monitor": "val/hmean",
-                            "mode": "max",
-                            "metrics": {
-                                "val/hmean": score,
-                                "val/precision": score,
-                                "val/recall": score,
-                            },
-                            "is_best": index == 0,
-                            "is_last": name == "last.ckpt",
-                        }
-                    ),
-                    "config": golden.config.model_copy(update={"overrides": list(overrides)}),
-                }
-            ),
+    weights = io.BytesIO()
+    torch.save({"epoch": 0, "global_step": 2, "state_dict": module.state_dict()}, weights)
+    experiment = {"id": record.id, "name": record.name, "run_dir": record.run_dir}
+    parts = {"architecture": "dbnet", "head": "db_head"} | {
+        key: config["model"][key] for key in ("encoder", "decoder")
+    }
+    checkpoints = [
+        save_checkpoint(
+            layout.run_dir,
+            name,
+            epoch=0,
+            step=2,
+            metrics={"val/hmean": score, "val/precision": score, "val/recall": score},
+            model=parts,
+            config={"overrides": list(overrides)},
+            experiment=experiment,
+            training={
+                "monitor": "val/hmean",
+                "mode": "max",
+                "is_best": index == 0,
+                "is_last": name == "last.ckpt",
+            },
+            content=weights.getvalue(),
         )
-        checkpoints.append(checkpoint)
+        for index, (name, score) in enumerate(zip(names, scores, strict=True))
+    ]
     registry.update_run(layout.run_dir, status=Status.COMPLETED)
     return checkpoints

@@ -50,7 +50,9 @@ ROW_HEIGHT: Final = 35  # Streamlit's dataframe rows and header, in CSS pixels
 
 
 def _run(*command: str, cwd: Path) -> None:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, timeout=600)
+    done = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, check=False, timeout=600
+    )
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stderr[-3000:]}"
 
 
@@ -99,7 +101,9 @@ def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="nox -s ui installs Playwright")
     executable = next((path for path in CHROMIUM if Path(path).is_file()), None)
     if executable is None:
-        pytest.skip(f"no Chromium at {' or '.join(CHROMIUM)}: apt-get install chromium-headless-shell")
+        pytest.skip(
+            f"no Chromium at {' or '.join(CHROMIUM)}: apt-get install chromium-headless-shell"
+        )
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=FLAGS)
         yield launched
@@ -145,7 +149,9 @@ def test_a_new_user_finds_reads_tries_and_compares_the_best_checkpoint_in_a_brow
     page.get_by_text("checkpoint(s) under").wait_for(timeout=WAIT_MS)
     assert re.search(r"\b(\d+) checkpoint\(s\) under", page.content())
     _tick(page, 0)
-    page.get_by_text("Can run here: built by ocr.train.module.DetectorModule").wait_for(timeout=WAIT_MS)
+    page.get_by_text("Can run here: built by ocr.train.module.DetectorModule").wait_for(
+        timeout=WAIT_MS
+    )
     page.screenshot(path=str(shots / "1-picked.png"), full_page=True)
 
     # Read its config: the saved YAML, as the run launched it.
@@ -174,7 +180,9 @@ def test_a_new_user_finds_reads_tries_and_compares_the_best_checkpoint_in_a_brow
     summary = page.locator('[data-testid="stTable"]').first.inner_text()
     assert "ran" in summary and "not run (see below)" in summary
     page.locator('[data-testid="stImageCaption"]').first.wait_for(timeout=WAIT_MS)
-    assert re.match(r"\d+ boxes · P ", page.locator('[data-testid="stImageCaption"]').first.inner_text())
+    assert re.match(
+        r"\d+ boxes · P ", page.locator('[data-testid="stImageCaption"]').first.inner_text()
+    )
     time.sleep(1)  # let the pictures finish drawing
     page.screenshot(path=str(shots / "3-compared.png"), full_page=True)
     page.close()
