@@ -25,9 +25,12 @@ from streamlit.testing.v1 import AppTest
 
 import ocr.ui.app
 from ocr.catalog import CheckpointCatalog
+from ocr.layout import RunLayout
 from ocr.ui import _session
 from ocr.ui.scope import SCOPE_ENV_VAR, AppScope
+from ocr.ui.selection import PAGE_SIZE
 from ocr.ui.thresholds import BoxSettings
+from tests.sidecar_checkpoints import save_checkpoint
 from tests.ui_runs import make_reference_run
 
 SAMPLE = Path(__file__).parents[2] / "fixtures" / "legacy_sample"
@@ -418,3 +421,50 @@ def test_a_run_trained_by_ocr_train_is_tried_when_picked(
         "From this run's synthetic validation receipts (8 pages of 128x96, seed 0); their true "
         "boxes are drawn in green and scored."
     )
+
+
+def test_rows_are_sorted_over_every_page_and_ticks_kept_across_pages_when_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "outputs"
+    run = RunLayout(root / "2025-10-18" / "14-03-22").run_dir
+    for number in range(PAGE_SIZE + 50):
+        save_checkpoint(run, f"epoch={number:03d}.ckpt", epoch=number, step=number)
+    monkeypatch.setenv(SCOPE_ENV_VAR, AppScope((root,)).to_json())
+    at = _app()
+    at.selectbox(key="f_sort").select("epoch").run()
+    at.toggle(key="f_descending").set_value(False).run()
+    at = _select(at, "epoch=000.ckpt")
+
+    at.number_input(key="f_page_2").set_value(2).run()
+
+    assert list(_table(at)["epoch"][:2]) == [PAGE_SIZE, PAGE_SIZE + 1]
+    assert f"rows {PAGE_SIZE + 1}-{PAGE_SIZE + 50} of {PAGE_SIZE + 50}" in _texts(at.caption)
+    at = _select(at, f"epoch={PAGE_SIZE + 1:03d}.ckpt")
+    assert _texts(at.subheader) == ["2 checkpoints side by side"]
+    assert at.query_params["checkpoint"] == [  # a link to share this selection
+        "2025-10-18/14-03-22/checkpoints/epoch=000.ckpt",
+        f"2025-10-18/14-03-22/checkpoints/epoch={PAGE_SIZE + 1}.ckpt",
+    ]
+
+    at.button(key="f_clear").click().run()
+
+    assert _texts(at.info) == [
+        "Tick a row to inspect a checkpoint, or 2 to 4 rows to compare them."
+    ]
+    assert "checkpoint" not in at.query_params
+
+
+def test_the_app_says_in_one_line_when_started_with_a_scope_it_cannot_read(
+    tree: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SCOPE_ENV_VAR, "not json")
+
+    at = _app()
+
+    assert not at.exception
+    (error,) = _texts(at.error)
+    assert error.startswith(
+        f"the app's scope {SCOPE_ENV_VAR}='not json' is not what `ocr ui` writes ("
+    )
+    assert error.endswith("). Start the app with `ocr ui [ROOT...]`")

@@ -98,3 +98,51 @@ def test_annotation_marks_nested_keys_and_groups_and_keeps_the_rest_when_overrid
         "data:  # <- override: data=synthetic\n  width: 96\n'quoted': 1  # <- override: quoted=1\n"
     )
     assert annotate_overrides(config, ["~model"]) == config
+
+
+def test_details_note_unreadable_overrides_and_sidecar_when_files_are_broken(
+    tmp_path: Path,
+) -> None:
+    checkpoint, _ = make_reference_run(tmp_path)
+    layout = RunLayout(checkpoint.parents[1])
+    sidecar = checkpoint.with_name(checkpoint.name + ".meta.json")
+    sidecar.write_text("{}")
+    catalog = CheckpointCatalog([tmp_path])
+    entry = _entry_of(catalog, checkpoint)._replace(sidecar="valid")  # as a stale index would say
+    layout.overrides_file.write_text("[unclosed")
+
+    details = describe_checkpoint(entry, catalog.config_lookup())
+
+    assert details.sidecar is None
+    assert details.overrides == ()
+    assert any(
+        p.startswith(f"checkpoint metadata is invalid: {str(sidecar)!r}: ")
+        for p in details.problems
+    )
+    assert any(
+        p.startswith(f"{str(layout.overrides_file)!r}: unreadable overrides (")
+        for p in details.problems
+    )
+
+
+def test_details_hold_no_overrides_when_the_file_is_not_a_list(tmp_path: Path) -> None:
+    checkpoint, _ = make_reference_run(tmp_path)
+    RunLayout(checkpoint.parents[1]).overrides_file.write_text("model.width: 4\n")
+    catalog = CheckpointCatalog([tmp_path])
+    entry = _entry_of(catalog, checkpoint)._replace(sidecar="missing")
+
+    details = describe_checkpoint(entry, catalog.config_lookup())
+
+    assert details.overrides == ()
+    assert details.record is not None and details.problems == ()
+
+
+def test_details_hold_neither_config_nor_record_when_the_entry_has_no_run(tmp_path: Path) -> None:
+    checkpoint, _ = make_reference_run(tmp_path)
+    catalog = CheckpointCatalog([tmp_path])
+    entry = _entry_of(catalog, checkpoint)._replace(sidecar="missing", run_dir=None)
+
+    details = describe_checkpoint(entry, catalog.config_lookup())
+
+    assert (details.overrides, details.record, details.config_file) == ((), None, None)
+    assert details.annotated_config is None

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["render"]
 
 _LINK_PARAM: Final = "checkpoint"
+_CLEARED: Final = "ocr_selection_cleared"  # how often: the table's widget starts afresh each time
 _COLUMNS: Final = {
     "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
     "score": st.column_config.NumberColumn("score", format="%.4f", help="the monitored metric"),
@@ -95,9 +96,11 @@ def _table(entries: list[CatalogEntry], scope: AppScope) -> list[CatalogEntry]:
     paths = [entry.path for entry in rows]
     wanted = {entry.path for entry in _session.selected()}
     digest = hashlib.blake2b("\n".join(paths).encode(), digest_size=8).hexdigest()
+    cleared = st.session_state.get(_CLEARED, 0)
     event = st.dataframe(
         arrow_table(picker_table(rows)),
-        key=f"picker_{digest}",  # a new page is a new widget: its rows are the new rows
+        # A new page is a new widget, its rows the new rows; so is a cleared one.
+        key=f"picker_{digest}_{cleared}",
         on_select="rerun",
         selection_mode="multi-row",
         selection_default={"selection": {"rows": [i for i, p in enumerate(paths) if p in wanted]}},
@@ -113,9 +116,8 @@ def _table(entries: list[CatalogEntry], scope: AppScope) -> list[CatalogEntry]:
             f"{len(chosen) + over} checkpoints are ticked; the first {_session.MAX_SELECTED} are "
             "used. Untick some to choose others"
         )
-    known = {
-        entry.path: entry for entry in (*_session.selected(), *entries)
-    }  # the freshest entry wins
+    # The freshest entry of each path wins: the one listed now over the one remembered.
+    known = {entry.path: entry for entry in (*_session.selected(), *entries)}
     _session.set_selected([known[path] for path in chosen])
     _selection_bar(scope)
     return _session.selected()
@@ -153,6 +155,7 @@ def _selection_bar(scope: AppScope) -> None:
     text.caption(f"Selected ({len(chosen)}): {names}")
     if clear.button("Clear selection", key="f_clear"):
         _session.set_selected([])
+        st.session_state[_CLEARED] = st.session_state.get(_CLEARED, 0) + 1
         st.rerun()
     links = [_link_of(entry.path, scope) for entry in chosen]
     st.query_params[_LINK_PARAM] = links

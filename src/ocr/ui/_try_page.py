@@ -89,12 +89,12 @@ def _input_mode() -> str | None:
 
 
 def _candidate(entry: CatalogEntry, configs: RunConfigLookup, tops: Sequence[Path]) -> _Candidate:
-    verdict = verdict_of(entry, configs)
+    config, verdict = configs(entry), verdict_of(entry, configs)
     try:
-        key: CheckpointKey | None = CheckpointKey.of(Path(entry.path), within=tops)
-    except CheckpointLoadError as err:
-        return _Candidate(entry, configs(entry), verdict, None, str(err))
-    return _Candidate(entry, configs(entry), verdict, key, None)
+        key = CheckpointKey.of(Path(entry.path), within=tops)
+    except CheckpointLoadError as err:  # deleted since it was listed, or now a link out
+        return _Candidate(entry, config, verdict, None, str(err))
+    return _Candidate(entry, config, verdict, key, None)
 
 
 @st.fragment
