@@ -14,7 +14,7 @@ from ocr.catalog import QueryResult, sort_by_metric
 from ocr.errors import CatalogQueryError
 from ocr.ui import _session
 from ocr.ui._filter_widgets import draw_filters, filters_from_state
-from ocr.ui._inspect_view import show_comparison, show_details
+from ocr.ui._inspect_view import UNKNOWN, show_comparison, show_details
 from ocr.ui.filters import is_lower_better, most_monitored
 from ocr.ui.selection import (
     PAGE_SIZE,
@@ -106,6 +106,7 @@ def _table(entries: list[CatalogEntry], scope: AppScope) -> list[CatalogEntry]:
         selection_default={"selection": {"rows": [i for i, p in enumerate(paths) if p in wanted]}},
         hide_index=True,
         column_config=_COLUMNS,
+        placeholder=UNKNOWN,
         width="stretch",
     )
     ticked = [paths[row] for row in sorted(event.selection.rows) if 0 <= row < len(rows)]
