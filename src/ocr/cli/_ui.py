@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Final
 
 from ocr.cli._args import DEFAULT_ROOT, add_legacy_folders, legacy_folders, resolve_root
 
 __all__ = ["add_commands"]
 
-_MAX_PORT = 65535
+_MAX_PORT: Final = 65535
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
