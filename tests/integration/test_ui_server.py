@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 
 READY_TIMEOUT = 120
+_IGNORE_SIGINT_THEN_EXEC = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 def _free_port() -> int:
@@ -47,10 +51,19 @@ def _servers_on(port: int) -> list[int]:
     return pids
 
 
-def _start(root: Path, *options: str) -> tuple[subprocess.Popen[str], list[str]]:
-    """Start ``ocr ui`` and read what it says until it says how to stop it."""
+def _start(
+    root: Path, *options: str, sigint_ignored: bool = False
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start ``ocr ui`` and read what it says until it says how to stop it.
+
+    ``sigint_ignored`` starts it as a shell starts a background command: with
+    SIGINT ignored (the disposition survives ``exec``).
+    """
+    command = [sys.executable, "-m", "ocr.cli", "ui", str(root), *options]
+    if sigint_ignored:
+        command = [sys.executable, "-c", _IGNORE_SIGINT_THEN_EXEC, *command]
     process = subprocess.Popen(
-        [sys.executable, "-m", "ocr.cli", "ui", str(root), *options],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -80,13 +93,14 @@ def _stopped(process: subprocess.Popen[str]) -> list[str]:
     [
         pytest.param("group", signal.SIGINT, id="ctrl-c"),
         pytest.param("process", signal.SIGTERM, id="sigterm"),
+        pytest.param("background", signal.SIGINT, id="ctrl-c-when-started-in-the-background"),
     ],
 )
 def test_ui_serves_on_localhost_only_and_stops_cleanly_when_signalled(
     tmp_path: Path, how: str, number: signal.Signals
 ) -> None:
     port = _free_port()
-    process, said = _start(tmp_path, "--port", str(port))
+    process, said = _start(tmp_path, "--port", str(port), sigint_ignored=how == "background")
     url = f"http://127.0.0.1:{port}"
     try:
         assert said[-4:] == [
@@ -99,10 +113,10 @@ def test_ui_serves_on_localhost_only_and_stops_cleanly_when_signalled(
             assert answer.read() == b"ok"
         assert _listening(port) == {"0100007F"}  # 127.0.0.1, and no other address
         assert _servers_on(port)
-        if how == "group":
-            os.killpg(process.pid, number)
-        else:
+        if how == "process":
             process.send_signal(number)
+        else:
+            os.killpg(process.pid, number)
         rest = _stopped(process)
     finally:
         if process.poll() is None:

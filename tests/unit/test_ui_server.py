@@ -30,7 +30,10 @@ def test_start_is_refused_in_one_line_when_the_server_stops_before_serving() -> 
     )
 
 
-def test_start_gives_up_and_stops_the_server_when_it_never_answers() -> None:
+def test_start_gives_up_and_stops_the_server_when_it_never_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ocr.ui.server, "_GRACE", 0.1)
     server = _child("import time; time.sleep(60)")
 
     with pytest.raises(UiLaunchError) as raised:
@@ -48,6 +51,7 @@ def test_stop_kills_the_server_when_it_ignores_the_interrupt(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(ocr.ui.server, "_STOP_WAIT", 0.5)
+    monkeypatch.setattr(ocr.ui.server, "_GRACE", 0.1)
     server = _child(
         "import signal, sys, time\n"
         "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"

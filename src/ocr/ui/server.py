@@ -1,12 +1,13 @@
 """``ocr ui``: serve the app with ``streamlit run``, on this machine only unless told otherwise.
 
 The app script ships inside the package (:data:`APP_SCRIPT`); the server is
-``python -m streamlit run`` in a child process of its own session, told its
+``python -m streamlit run`` in a child process, told its
 roots through :data:`~ocr.ui.scope.SCOPE_ENV_VAR`. It listens on 127.0.0.1
 (Streamlit's own default is every interface) unless a host is given, in
 headless mode (no browser, no usage statistics, no file watcher). Ctrl-C,
-SIGTERM or SIGHUP stop it cleanly: the signal is passed on once, and the
-command waits for the server to finish.
+SIGTERM or SIGHUP stop it cleanly: the server, in the same process group,
+gets a terminal's signal itself; a signal sent to ``ocr ui`` alone is passed
+on once; the command waits for the server to finish.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8501
 MAX_UPLOAD_MB: Final = 64
 _PORTS_TRIED: Final = 50
+_GRACE: Final = 3.0
 _STOP_WAIT: Final = 15.0
-_FORWARDED: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _EVERY_INTERFACE: Final = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (names, not a bind)
 
 
@@ -105,11 +107,9 @@ def serve(
         )
     port = _choose_port(host, port)
     environment = {**os.environ, SCOPE_ENV_VAR: scope.to_json()}
-    # A session of its own: a terminal's Ctrl-C reaches this process only, which
-    # passes it on once (a second SIGINT would cut Streamlit's shutdown short).
-    server = subprocess.Popen(
-        streamlit_command(host, port), env=environment, start_new_session=True
-    )
+    # The same process group: Ctrl-C in a terminal, or a closing terminal, reaches
+    # both; a signal sent to this process alone is passed on (see _stop).
+    server = subprocess.Popen(streamlit_command(host, port), env=environment)
     with _signals_raise_interrupt():
         try:
             _wait_until_ready(server, host, port, ready_timeout)
@@ -206,9 +206,12 @@ def _wait_until_ready(
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
+    """Stop the server: it may have had the signal too (Ctrl-C reaches the group), else pass it on."""
+    try:
+        server.wait(timeout=_GRACE)  # a second SIGINT would cut Streamlit's own shutdown short
         return
-    server.send_signal(signal.SIGINT)
+    except subprocess.TimeoutExpired:
+        server.send_signal(signal.SIGINT)
     try:
         server.wait(timeout=_STOP_WAIT)
     except subprocess.TimeoutExpired:
@@ -218,12 +221,17 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def _signals_raise_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP stop the server as Ctrl-C does."""
+    """SIGTERM and SIGHUP stop the server as Ctrl-C does, and so does Ctrl-C itself.
+
+    A shell that starts a command in the background (``ocr ui &``) has it
+    ignore SIGINT, and Python keeps an ignored SIGINT ignored; the command
+    promises that Ctrl-C's signal stops it, so it listens for it anyway.
+    """
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = {number: signal.signal(number, interrupt) for number in _FORWARDED[1:]}
+    previous = {number: signal.signal(number, interrupt) for number in _STOP_SIGNALS}
     try:
         yield
     finally:
