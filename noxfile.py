@@ -66,6 +66,25 @@ def docs(session: nox.Session) -> None:
     session.run("python", "-m", "docgen", "run-pages", *session.posargs)
 
 
+@nox.session(python=PYTHONS, default=False)
+def ui(session: nox.Session) -> None:
+    """The app in a real browser: Playwright drives Debian's Chromium against `ocr ui` on a demo tree."""
+    _install(session, "test")
+    # The pip package brings Playwright's driver only; the browser is Debian's
+    # chromium-headless-shell (or chromium), never `playwright install`'s download.
+    session.install("playwright==1.65.3")
+    screenshots = Path(session.create_tmp()) / "screenshots"
+    session.run(
+        "pytest",
+        "-m",
+        "browser",
+        "tests/browser",
+        *session.posargs,
+        env={"OCR_UI_SCREENSHOTS": str(screenshots)},
+    )
+    session.log(f"screenshots of the browser test: {screenshots}")
+
+
 @nox.session(python=PYTHONS)
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check."""

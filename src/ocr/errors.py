@@ -17,7 +17,9 @@ __all__ = [
     "AdoptionError",
     "CallbackConfigError",
     "CatalogQueryError",
+    "CheckpointLoadError",
     "ConfigDirNotFoundError",
+    "ImageReadError",
     "InputPathError",
     "LaunchDirAllocationError",
     "LegacyPathNotMappedError",
@@ -32,6 +34,7 @@ __all__ = [
     "MigrationMappingInvalidError",
     "MigrationMappingVersionError",
     "MigrationStateError",
+    "ModelBuildError",
     "OcrError",
     "RecordInvalidError",
     "RecordNotFoundError",
@@ -39,6 +42,7 @@ __all__ = [
     "RegistryTransitionError",
     "RunPathParseError",
     "TrainingDataError",
+    "UiLaunchError",
     "UnknownComponentError",
 ]
 
@@ -182,3 +186,19 @@ class MigrationConfinementError(OcrError, PermissionError):
 
 class MigrationCopyError(OcrError, OSError):
     """A copied file's size or SHA-256 differs from its source; the source was kept."""
+
+
+class ModelBuildError(OcrError, RuntimeError):
+    """A checkpoint's model cannot be built here (its code or its run config is missing)."""
+
+
+class CheckpointLoadError(OcrError, ValueError):
+    """A checkpoint's weights cannot be loaded for inference (gone, corrupt, refused, unfit)."""
+
+
+class ImageReadError(OcrError, ValueError):
+    """An image given to the UI is not a readable PNG or JPEG, or is too large."""
+
+
+class UiLaunchError(OcrError, OSError):
+    """``ocr ui`` cannot start its server (Streamlit missing, port taken, start-up failed)."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ocr.atomic import atomic_write_bytes
+from ocr.catalog._checkpoint_file import open_checkpoint
 from ocr.catalog._entry import SidecarState
 from ocr.compat import Source, is_legacy_enabled, model_from_state_dict_keys
 from ocr.errors import OcrError
@@ -48,13 +48,6 @@ WEIGHTS_CACHE_NAME: Final = "weights.json"
 _log = logging.getLogger(__name__)
 _PARTS: Final = ("encoder", "decoder", "head")  # what a state dict can tell; never the architecture
 _LEGACY_STATES: Final = frozenset({SidecarState.MISSING, SidecarState.INVALID})
-_ZIP_MAGIC: Final = b"PK\x03\x04"
-_PICKLE_PROTO: Final = b"\x80"  # every pickle torch.save ever wrote starts with PROTO (2 or more)
-_NOT_TORCH: Final = (
-    "unreadable: not loaded (neither a zip archive nor a pickle: no torch checkpoint)"
-)
-_GLOBAL: Final = re.compile(r"GLOBAL ([\w.]+)")
-_UNPICKLER_ERROR: Final = re.compile(r"WeightsUnpickler error:\s*([^\n]+)")
 
 
 class _Facts(BaseModel):
@@ -178,20 +171,9 @@ def _read_file(path: Path, size: int, mtime_ns: int) -> _Facts:
             fix="Install torch (pip install torch), or leave out --read-weights",
             path=path,
         ) from exc
-    try:
-        with path.open("rb") as handle:
-            start = handle.read(len(_ZIP_MAGIC))
-        is_zip = start == _ZIP_MAGIC
-        if not is_zip and not start.startswith(_PICKLE_PROTO):
-            return _Facts(size=size, mtime_ns=mtime_ns, problem=_NOT_TORCH)
-        # mmap maps the tensors instead of reading them; only the zip format
-        # (torch >= 1.6) allows it, older files (a bare pickle) are read whole.
-        loaded = torch.load(path, map_location="cpu", weights_only=True, mmap=is_zip)
-    except Exception as exc:  # noqa: BLE001 (a corrupt file can make torch's readers raise anything)
-        return _Facts(size=size, mtime_ns=mtime_ns, problem=_refusal(exc))
-    if not isinstance(loaded, Mapping):
-        problem = f"unreadable: holds a {type(loaded).__name__}, not a checkpoint dict"
-        return _Facts(size=size, mtime_ns=mtime_ns, problem=problem)
+    loaded = open_checkpoint(path)
+    if isinstance(loaded, str):
+        return _Facts(size=size, mtime_ns=mtime_ns, problem=loaded)
     state = loaded.get("state_dict", loaded)
     shapes = _shapes(state, torch.Tensor) if isinstance(state, Mapping) else {}
     return _Facts(
@@ -202,19 +184,6 @@ def _read_file(path: Path, size: int, mtime_ns: int) -> _Facts:
         step=_count(loaded.get("global_step")),
         metrics=_metrics(loaded, path.name, torch.Tensor),
     )
-
-
-def _refusal(exc: Exception) -> str:
-    text = str(exc)
-    if "Weights only load failed" in text or "weights_only" in text:
-        named = _GLOBAL.search(text)
-        if named is not None:
-            return f"unsafe: needs a full unpickle, not loaded (it references {named[1]})"
-        said = _UNPICKLER_ERROR.search(text)
-        why = said[1].strip() if said is not None else "no reason given"
-        return f"unsafe or corrupt: weights_only refused it ({why}), not loaded"
-    first = text.strip().split("\n", 1)[0].split(". ", 1)[0].rstrip(".")
-    return f"unreadable: not loaded ({first or type(exc).__name__})"
 
 
 def _shapes(state: Mapping[Any, Any], tensor: type[torch.Tensor]) -> dict[str, tuple[int, ...]]:
