@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightning
 import pytest
@@ -13,9 +12,14 @@ from hydra.utils import instantiate
 from lightning.pytorch.callbacks import Callback
 from omegaconf import OmegaConf
 
+from ocr.layout import packaged_config_dir
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__: list[str] = []
 
-CONFIGS = Path(__file__).parents[2] / "configs"
+CONFIGS = packaged_config_dir("train")
 UNTRAINED_MAX = 0.3
 TRAINED_MIN = 0.9
 FIT_SECONDS_MAX = 60.0
