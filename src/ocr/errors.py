@@ -30,7 +30,9 @@ __all__ = [
     "MigrationCopyError",
     "MigrationMappingInvalidError",
     "MigrationMappingVersionError",
+    "MigrationPermissionError",
     "MigrationStateError",
+    "MigrationStepError",
     "OcrError",
     "RecordInvalidError",
     "RecordNotFoundError",
@@ -39,6 +41,7 @@ __all__ = [
     "RunPathParseError",
     "TrainingDataError",
     "UnknownComponentError",
+    "UnsafeFileError",
 ]
 
 
@@ -173,3 +176,37 @@ class MigrationConfinementError(OcrError, PermissionError):
 
 class MigrationCopyError(OcrError, OSError):
     """A copied file's size or SHA-256 differs from its source; the source was kept."""
+
+
+class MigrationPermissionError(OcrError, PermissionError):
+    """A migration (or rollback) would need to change a folder the user may not change."""
+
+
+class MigrationStepError(OcrError, OSError):
+    """A migration step failed on the filesystem; the journal lets it resume or roll back."""
+
+
+class UnsafeFileError(OcrError, OSError):
+    """A file ocr was to read is no regular file, too large, or reached through a link out.
+
+    It is an ``OSError``, so every reader that reports an unreadable file
+    reports this one too; ``strerror`` is the short reason (``a FIFO, not a
+    regular file``), as an ``OSError``'s is (``Permission denied``).
+    """
+
+    def __init__(
+        self,
+        cause: str,
+        *,
+        fix: str,
+        path: Path | None = None,
+        value: object = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(cause, fix=fix, path=path, value=value)
+        self.reason = reason or cause
+
+    @property
+    def strerror(self) -> str:  # type: ignore[override]
+        """The short reason, as an ``OSError``'s text."""
+        return self.reason

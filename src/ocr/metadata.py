@@ -21,13 +21,15 @@ from pydantic import (
     ValidationError,
 )
 
+from ocr._json import loads
+from ocr._reading import METADATA_LIMIT, read_capped
 from ocr._validation import describe_problems
 from ocr.atomic import atomic_write_json
 from ocr.errors import MetadataInvalidError, MetadataVersionError
 from ocr.naming import sidecar_path
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
 __all__ = [
@@ -184,11 +186,15 @@ def write_metadata(checkpoint: Path, metadata: CheckpointMetadata) -> Path:
     return target
 
 
-def read_metadata(sidecar: Path) -> CheckpointMetadata:
+def read_metadata(sidecar: Path, *, inside: Sequence[str] = ()) -> CheckpointMetadata:
     """Read and validate a sidecar, upgrading older schema versions.
+
+    Only a regular file of at most 16 MiB is read (:mod:`ocr._reading`).
 
     Args:
         sidecar: The ``.meta.json`` file.
+        inside: Real folders (``ocr._reading.real_folders``) the file must
+            really lie in (a link out of them is refused); empty: anywhere.
 
     Returns:
         The metadata, in the current schema.
@@ -197,9 +203,10 @@ def read_metadata(sidecar: Path) -> CheckpointMetadata:
         MetadataInvalidError: The file is not JSON, or a field is missing or wrong
             (every problem is listed, each with its field).
         MetadataVersionError: The file was written by a newer ocr.
-        OSError: The file cannot be read.
+        OSError: The file cannot be read (``UnsafeFileError``: not a regular
+            file, too large, or a link out of ``inside``).
     """
-    content = sidecar.read_bytes()
+    content = read_capped(sidecar, limit=METADATA_LIMIT, inside=inside)
     try:
         # Fast path: a current, valid sidecar parses and validates in one go;
         # anything else takes the careful path below for an exact message.
@@ -207,7 +214,7 @@ def read_metadata(sidecar: Path) -> CheckpointMetadata:
     except ValidationError:
         pass
     try:
-        raw = json.loads(content)
+        raw = loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _invalid(sidecar, f"not valid JSON ({exc})") from exc
     if not isinstance(raw, dict):

@@ -502,7 +502,7 @@ def test_state_folder_and_folder_links_are_not_walked_when_present(root: Path) -
 def test_unreadable_files_are_problems_when_they_cannot_be_read(root: Path) -> None:
     config = RunLayout(root / FIRST).config_file
     config.unlink()
-    config.mkdir()  # reading it fails with "Is a directory"
+    config.mkdir()  # a folder where the config should be: no regular file, not read
     sidecar = sidecar_path(root / SWEEP_JOB / "checkpoints" / "epoch=01-step=000010.ckpt")
     sidecar.unlink()
     sidecar.symlink_to(root / "nowhere.json")
@@ -519,7 +519,7 @@ def test_unreadable_files_are_problems_when_they_cannot_be_read(root: Path) -> N
         (
             ProblemKind.CONFIG_INVALID,
             f"outputs/{FIRST}/.hydra/config.yaml",
-            "the saved config cannot be read (Is a directory). Fix or restore it, so its run's "
+            "the saved config cannot be read (a folder, not a regular file). Fix or restore it, so its run's "
             "config hashes can be checked",
         ),
         (

@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import sys
 from collections import Counter
 from datetime import datetime
@@ -100,9 +101,12 @@ def _threshold(text: str) -> tuple[str, float]:
     metric, sep, value = text.rpartition("=")
     if sep and metric:
         try:
-            return metric, float(value)
+            number = float(value)
         except ValueError:
             pass  # reported below, with the expected form
+        else:
+            if not math.isnan(number):
+                return metric, number
     msg = f"not METRIC=VALUE: {text!r} (e.g. val/hmean=0.9)"
     raise argparse.ArgumentTypeError(msg)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from ocr._json import model_json
 from ocr.cli._args import add_format, add_legacy_folders, add_root, resolve_root
 from ocr.cli._output import json_text, render_table
 from ocr.migrate import (
@@ -146,7 +147,7 @@ def _rollback(args: argparse.Namespace) -> int:
 
 def _print_report(report: MigrationReport, output_format: str) -> None:
     if output_format == "json":
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(model_json(report, indent=2) + "\n")
     elif output_format == "markdown":
         sys.stdout.write(render_markdown(report))
     else:

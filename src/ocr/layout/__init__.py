@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+from ocr.layout._enclosing import EnclosingRoot, enclosing_root
 from ocr.layout._hydra import (
     LAUNCH_DIR_RESOLVER,
     ROOT_RESOLVER,
@@ -47,6 +48,7 @@ __all__ = [
     "ROOT_RESOLVER",
     "RUN_PATH_RESOLVER",
     "TIME_FORMAT",
+    "EnclosingRoot",
     "FolderKind",
     "RootLayout",
     "RunLayout",
@@ -55,6 +57,7 @@ __all__ = [
     "SweepLayout",
     "allocate_launch_dir",
     "classify_folder",
+    "enclosing_root",
     "format_job_name",
     "format_run_path",
     "free_run_path",

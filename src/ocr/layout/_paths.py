@@ -14,7 +14,7 @@ from ocr.layout._names import JOB_PATTERN, RunLocation, format_job_name, parse_r
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["FolderKind", "RootLayout", "RunLayout", "SweepLayout", "classify_folder"]
+__all__ = ["FolderKind", "RootLayout", "RunLayout", "SweepLayout", "classify_folder", "subdirs"]
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class SweepLayout:
 
     def job_dirs(self) -> Iterator[Path]:
         """The job folders that exist, in job-number order."""
-        jobs = (p for p in self.sweep_dir.iterdir() if p.is_dir() and JOB_PATTERN.fullmatch(p.name))
+        jobs = (p for p in subdirs(self.sweep_dir) if JOB_PATTERN.fullmatch(p.name))
         yield from sorted(jobs, key=lambda p: int(p.name))
 
 
@@ -163,6 +163,11 @@ class RootLayout:
         """The catalog's incremental index, a deletable cache."""
         return self.state_dir / "catalog.index"
 
+    @property
+    def state_origin_file(self) -> Path:
+        """Written by a migration that makes the state folder: the root's mtime before it."""
+        return self.state_dir / "made-by-migrate.json"
+
     def run_dirs(self) -> Iterator[Path]:
         """Every run folder and sweep-job folder under the root, in path order.
 
@@ -173,8 +178,8 @@ class RootLayout:
         Yields:
             Run folders (a sweep folder itself is not a run; its jobs are).
         """
-        for date_dir in _subdirs(self.root):
-            for launch_dir in _subdirs(date_dir):
+        for date_dir in subdirs(self.root):
+            for launch_dir in subdirs(date_dir):
                 try:
                     self.location_of(launch_dir)
                 except RunPathParseError:
@@ -260,7 +265,8 @@ def classify_folder(folder: Path, *, root: Path) -> FolderKind | None:
     return FolderKind.SWEEP if _is_sweep(folder) else FolderKind.RUN
 
 
-def _subdirs(folder: Path) -> list[Path]:
+def subdirs(folder: Path) -> list[Path]:
+    """The sub-folders of a folder (links not followed), in path order; none when unreadable."""
     try:
         entries = list(os.scandir(folder))
     except OSError:  # gone, not a folder, or unreadable: nothing of ours to find there
@@ -270,4 +276,7 @@ def _subdirs(folder: Path) -> list[Path]:
 
 def _is_sweep(folder: Path) -> bool:
     sweep = SweepLayout(folder)
-    return sweep.multirun_file.is_file() or sweep.record_file.is_file()
+    try:
+        return sweep.multirun_file.is_file() or sweep.record_file.is_file()
+    except OSError:  # an unreadable folder: taken for a run, whose record cannot be read
+        return False
