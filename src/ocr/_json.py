@@ -15,9 +15,12 @@ invalid JSON (:func:`loads`), never a ``RecursionError``.
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import re
+from datetime import date, datetime, time
+from pathlib import PurePath
 from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -26,6 +29,7 @@ from pydantic_core import PydanticSerializationError
 __all__ = ["escape_surrogates", "loads", "model_json", "validate_json"]
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_REPLACED: Final = "\ufffd"
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 
@@ -74,10 +78,17 @@ def model_json(model: BaseModel, *, indent: int | None = None) -> str:
         The JSON text; strict UTF-8, a name's undecodable bytes as ``\udcXX``.
     """
     try:
-        return model.model_dump_json(indent=indent)
+        text = model.model_dump_json(indent=indent)
     except PydanticSerializationError:
-        pass  # a name with bytes that are not UTF-8: written below, escaped
-    data = model.model_dump(mode="json")
+        pass  # a string with bytes that are not UTF-8: written below, escaped
+    else:
+        # Pydantic writes a dict key's surrogates as U+FFFD, losing the bytes;
+        # any U+FFFD takes the exact way below (a real one comes out the same).
+        if _REPLACED not in text:
+            return text
+    # Pydantic's JSON mode loses a dict key's surrogates too; its Python mode
+    # keeps every string as it is, and the few other types are spelled here.
+    data = model.model_dump(mode="python")
     as_strings = model.model_config.get("ser_json_inf_nan") == "strings"
     separators = (",", ": ") if indent is not None else (",", ":")
     text = json.dumps(
@@ -86,6 +97,7 @@ def model_json(model: BaseModel, *, indent: int | None = None) -> str:
         ensure_ascii=False,
         allow_nan=False,
         separators=separators,
+        default=_plain,
     )
     return escape_surrogates(text)
 
@@ -116,6 +128,18 @@ def validate_json(model: type[_ModelT], content: bytes | str) -> _ModelT:
     return model.model_validate(data)
 
 
+def _plain(value: object) -> object:
+    """What JSON holds for the values of ocr's models that are not plain data."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    msg = f"{type(value).__name__} is not JSON data"
+    raise TypeError(msg)
+
+
 def _finite(data: Any, *, as_strings: bool) -> Any:
     """Non-finite floats as Pydantic writes them: ``"NaN"``-style strings, or ``null``."""
     if isinstance(data, float) and not math.isfinite(data):
@@ -126,6 +150,6 @@ def _finite(data: Any, *, as_strings: bool) -> Any:
         return "Infinity" if data > 0 else "-Infinity"
     if isinstance(data, dict):
         return {key: _finite(value, as_strings=as_strings) for key, value in data.items()}
-    if isinstance(data, list):
+    if isinstance(data, list | tuple):
         return [_finite(value, as_strings=as_strings) for value in data]
     return data

@@ -616,3 +616,61 @@ def test_legacy_entries_carry_the_monitor_their_legacy_sidecar_names_when_found(
     entries = CheckpointCatalog([tmp_path / "A" / "outputs"]).scan()
     best = next(e for e in entries if Path(e.path).name == "best.ckpt")
     assert (best.monitor, best.sources["monitor"]) == ("val/hmean", "sidecar")
+
+
+# -- issue 11: folder checkpoints, special files, failed listings, the index as a hint --
+
+
+def _sharded(run_dir: Path, name: str = "sharded.ckpt") -> Path:
+    folder = RunLayout(run_dir).checkpoint_dir / name
+    (folder / "checkpoint").mkdir(parents=True)
+    (folder / "checkpoint" / "mp_rank_00_model_states.pt").write_bytes(b"m" * 300)
+    (folder / "latest").write_bytes(b"checkpoint")
+    return folder
+
+
+def test_a_folder_checkpoint_is_one_entry_whose_size_is_its_files_when_scanned(
+    new_tree: Path,
+) -> None:
+    run_dir = new_tree / "2025-10-18" / "14-03-22"
+    folder = _sharded(run_dir)
+    entries = {e.path: e for e in CheckpointCatalog([new_tree]).scan()}
+    entry = entries[str(folder)]
+    assert (entry.size_bytes, entry.sidecar, entry.layout) == (310, SidecarState.MISSING, "new")
+    assert not any(path.startswith(str(folder) + os.sep) for path in entries)  # never walked in
+    (folder / "checkpoint" / "mp_rank_01_model_states.pt").write_bytes(b"n" * 100)
+    warm = {e.path: e for e in CheckpointCatalog([new_tree]).scan()}  # the index, re-checked
+    assert warm[str(folder)].size_bytes == 310  # a shard inside a shard folder: not seen
+    (folder / "latest").write_bytes(b"checkpoint-2")  # no rename: the folder's mtime stays
+    (folder / "extra").write_bytes(b"x")  # a new file: the folder's mtime changes
+    assert {e.path: e for e in CheckpointCatalog([new_tree]).scan()}[str(folder)].size_bytes == (
+        300 + 100 + 12 + 1
+    )
+
+
+def test_a_special_file_named_like_a_checkpoint_is_no_checkpoint_when_scanned(
+    new_tree: Path,
+) -> None:
+    fifo = new_tree / "2025-10-18" / "14-03-22" / "checkpoints" / "pipe.ckpt"
+    os.mkfifo(fifo)
+    assert str(fifo) not in {e.path for e in CheckpointCatalog([new_tree]).scan()}
+
+
+def test_a_checkpoint_edited_in_place_is_seen_without_a_rescan(new_tree: Path) -> None:
+    checkpoint = new_tree / "2025-10-18" / "14-03-22" / "checkpoints" / "epoch=01-step=000010.ckpt"
+    assert {e.path: e.sidecar for e in CheckpointCatalog([new_tree]).scan()}[
+        str(checkpoint)
+    ] == SidecarState.VALID
+    folder_mtime = checkpoint.parent.stat().st_mtime_ns
+    with checkpoint.open("ab") as handle:  # in place: the folder's mtime stays
+        handle.write(b"more weights")
+    assert checkpoint.parent.stat().st_mtime_ns == folder_mtime
+    assert {e.path: e.sidecar for e in CheckpointCatalog([new_tree]).scan()}[
+        str(checkpoint)
+    ] == SidecarState.STALE
+
+
+def test_two_roots_that_overlap_list_each_checkpoint_once(new_tree: Path) -> None:
+    inner = new_tree / "2025-10-18"
+    paths = [e.path for e in CheckpointCatalog([new_tree, inner, new_tree]).scan()]
+    assert len(paths) == len(set(paths)) == 3

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import shutil
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,15 +47,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "legacy"
-
-
-@pytest.fixture
-def legacy(tmp_path: Path) -> Path:
-    """Eras A to D in one tree: ``outputs/``, ``multirun/`` and ``wandb/`` side by side."""
-    base = tmp_path / "project"
-    for era in "ABCD":
-        shutil.copytree(FIXTURES / era, base, dirs_exist_ok=True)
-    return base
 
 
 def _catalog_paths(root: Path) -> set[str]:

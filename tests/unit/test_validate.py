@@ -564,3 +564,18 @@ def test_a_mapping_is_invalid_when_it_cannot_be_read(
         "outputs/.ocr/migrations/m1/mapping.json",
         "the mapping cannot be read (Permission denied). Make it readable",
     )
+
+
+def test_a_folder_checkpoint_is_checked_like_a_file_when_validated(root: Path) -> None:
+    folder = RunLayout(root / FIRST).checkpoint_dir / "sharded.ckpt"
+    (folder / "shards").mkdir(parents=True)
+    (folder / "shards" / "0.distcp").write_bytes(b"s" * 64)
+    report = validate_root(root)
+    assert report.counts.checkpoints == 7  # six files and one folder
+    assert _only(report) == Problem.of(
+        ProblemKind.SIDECAR_MISSING,
+        f"outputs/{FIRST}/checkpoints/sharded.ckpt",
+        "the checkpoint has no sidecar, so its model, metrics and config are unknown. Save "
+        "checkpoints with UniqueModelCheckpoint (it writes the sidecar), or write one with "
+        "ocr.metadata.write_metadata",
+    )

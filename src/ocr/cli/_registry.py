@@ -70,7 +70,7 @@ def _minutes(text: str) -> float:
     except ValueError:
         minutes = math.nan
     if not 0 < minutes <= _MAX_STALE_MINUTES:  # NaN fails too
-        msg = f"not a number of minutes above 0 and at most {_MAX_STALE_MINUTES:g}: {text!r}"
+        msg = f"not a number of minutes above 0 and at most {_MAX_STALE_MINUTES:,.0f}: {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return minutes
 

@@ -19,6 +19,7 @@ both (:func:`~ocr.migrate._status.refuse_unreadable`).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import sys
@@ -32,6 +33,7 @@ from ocr.migrate._discover import choose_legacy_folders, refuse_nested_root
 from ocr.migrate._journal import MigrationState
 from ocr.migrate._model import Mode
 from ocr.migrate._plan import plan_migration
+from ocr.migrate._preflight import check_plan
 from ocr.migrate._report import MigrationReport, build_report
 from ocr.migrate._run import run_plan, undo_plan
 from ocr.migrate._state_dir import (
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["apply_migration", "rollback_migration"]
 
+_log = logging.getLogger(__name__)
 _LOCKED_NAME: Final = "migrate"  # its lock file is migrate.lock (ocr.locking)
 
 
@@ -93,19 +96,23 @@ def apply_migration(
     before = _settled(root)
     plan = None
     if before is not None:
-        plan = _plan(root, mode, multirun=multirun, wandb=wandb)
+        plan = _checked_plan(root, mode, multirun=multirun, wandb=wandb)
         if not plan.actions:
             return build_report(plan, state="nothing_to_do", seconds=None)
-    with _exclusive(root):
-        migrations = _survey(root)
-        unfinished = _unfinished(root, migrations)
-        if unfinished is not None:
-            return run_plan(root, unfinished.plan, stream)
-        if plan is None or _ids(migrations) != before:  # the tree changed meanwhile
-            plan = _plan(root, mode, multirun=multirun, wandb=wandb)
-        if plan.actions:
-            return run_plan(root, _with_state_dir_origin(root, plan), stream)
-    _release_state_dir(root)  # another process migrated everything meanwhile
+    try:
+        with _exclusive(root):
+            migrations = _survey(root)
+            unfinished = _unfinished(root, migrations)
+            if unfinished is not None:
+                return run_plan(root, unfinished.plan, stream)
+            if plan is None or _ids(migrations) != before:  # the tree changed meanwhile
+                plan = _checked_plan(root, mode, multirun=multirun, wandb=wandb)
+            if plan.actions:
+                return run_plan(root, _with_state_dir_origin(root, plan), stream, checked=True)
+    finally:
+        # No migration began (nothing to do, or refused): .ocr goes again if
+        # this attempt made it. Once a plan is written, the migration owns it.
+        _release_state_dir(root)
     return build_report(plan, state="nothing_to_do", seconds=None)
 
 
@@ -141,16 +148,23 @@ def rollback_migration(
             raise _nothing_to_roll_back(root)
         chosen = _chosen(root, migrations, migration_id)
         plan = chosen.plan
-        undo_plan(root, plan, chosen.folder, progress or sys.stderr)
+        for lost in undo_plan(root, plan, chosen.folder, progress or sys.stderr):
+            _log.warning("%s", lost)
         _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed)
     return plan
 
 
-def _plan(root: Path, mode: Mode, *, multirun: Path | bool, wandb: Path | bool) -> MigrationPlan:
+def _checked_plan(
+    root: Path, mode: Mode, *, multirun: Path | bool, wandb: Path | bool
+) -> MigrationPlan:
+    """A new plan, checked (:func:`check_plan`) before anything is written."""
     legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
-    return plan_migration(
+    plan = plan_migration(
         root, mode=mode, multirun=legacy.multirun or False, wandb=legacy.wandb or False
     )
+    if plan.actions:
+        check_plan(root, plan)
+    return plan
 
 
 def _with_state_dir_origin(root: Path, plan: MigrationPlan) -> MigrationPlan:

@@ -41,13 +41,16 @@ REPORT_JSON: Final = "report.json"
 REPORT_MARKDOWN: Final = "report.md"
 
 
-def run_plan(root: Path, plan: MigrationPlan, stream: TextIO) -> MigrationReport:
+def run_plan(
+    root: Path, plan: MigrationPlan, stream: TextIO, *, checked: bool = False
+) -> MigrationReport:
     """Do every step of a plan not yet done, journaled; then write the reports.
 
     Args:
         root: The output root.
         plan: The plan (new, or the one a kill interrupted).
         stream: Where to draw a progress bar (only on a terminal).
+        checked: The steps were checked already (a new plan, before the lock).
 
     Returns:
         The report of the applied migration.
@@ -62,8 +65,9 @@ def run_plan(root: Path, plan: MigrationPlan, stream: TextIO) -> MigrationReport
     folder = migration_dir(root, plan.migration_id)
     journal = Journal(folder / JOURNAL_FILE_NAME)
     runner = StepRunner.for_plan(root, plan)  # the tree may have moved since it was planned
-    done = journal.read().done if plan_file(folder).exists() else 0
-    check_steps(root, plan, runner, plan.actions[done:])
+    if not checked:
+        done = journal.read().done if plan_file(folder).exists() else 0
+        check_steps(root, plan, runner, plan.actions[done:])
     with _stepping("apply", root):
         if not plan_file(folder).exists():
             folder.mkdir(parents=True, exist_ok=True)

@@ -155,5 +155,5 @@ def _why(exc: OSError | ValueError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "missing"
     if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
-    return " ".join(str(exc).split())[:200]
+        return exc.strerror or type(exc).__name__
+    return "not a plan (cut short, or not JSON, or fields missing)"

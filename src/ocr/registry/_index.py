@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from stat import S_ISLNK
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, NonNegativeInt
@@ -89,14 +90,15 @@ class RegistryIndex:
         for run_dir in self._layout.run_dirs():
             record_file = RunLayout(run_dir).record_file
             try:
-                stat = record_file.stat()
+                stat = record_file.lstat()
             except FileNotFoundError:
                 continue  # a run folder that was never registered
             except OSError as exc:  # an unreadable run folder: its record cannot be seen
                 _log.warning("skipping an unreadable run folder %s: %s", run_dir, exc.strerror)
                 continue
             key = record_file.relative_to(self.root).as_posix()
-            hit = cached.get(key)
+            # A record that is a link is read (and judged) again every time.
+            hit = None if S_ISLNK(stat.st_mode) else cached.get(key)
             if hit and (hit.mtime_ns, hit.size) == (stat.st_mtime_ns, stat.st_size):
                 entries[key] = hit
                 continue
