@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["code_cell", "escaped", "table_cell"]
+__all__ = ["code_cell", "escaped", "shown_bytes", "table_cell"]
 
 _ESCAPES: Final = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {
     ord("\n"): "\\n",
@@ -39,7 +39,21 @@ def escaped(text: str) -> str:
     >>> escaped("a\nb\udcff")
     'a\\nb\\xff'
     """
-    return _SURROGATE.sub(_shown_surrogate, text.translate(_ESCAPES))
+    return shown_bytes(text.translate(_ESCAPES))
+
+
+def shown_bytes(text: str) -> str:
+    r"""The text with only the bytes of a name that are not UTF-8 shown escaped (``\xff``).
+
+    For outputs that keep control characters as they are (CSV quotes them).
+
+    Args:
+        text: A name.
+
+    Returns:
+        Text that any terminal or UTF-8 file takes.
+    """
+    return _SURROGATE.sub(_shown_surrogate, text)
 
 
 def _shown_surrogate(match: re.Match[str]) -> str:

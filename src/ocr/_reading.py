@@ -147,7 +147,12 @@ def read_capped(path: StrPath, *, limit: int, inside: Sequence[str] = ()) -> byt
     """
     fd = open_regular(path, inside=inside)
     try:
-        return read_descriptor(fd, path, limit=limit)
+        size = os.fstat(fd).st_size
+        if size > limit:  # refused before a byte is read (a sparse terabyte, say)
+            raise _too_large(path, limit)
+        # One read takes the whole file (an index is megabytes); it may have grown.
+        first = os.read(fd, size + 1)
+        return first + read_descriptor(fd, path, limit=limit - len(first)) if first else first
     finally:
         os.close(fd)
 
@@ -171,15 +176,19 @@ def read_descriptor(fd: int, path: StrPath, *, limit: int) -> bytes:
     while chunk := os.read(fd, _CHUNK):
         size += len(chunk)
         if size > limit:
-            raise UnsafeFileError(
-                f"{os.fspath(path)!r} is larger than {limit:,} bytes, more than such a file "
-                "ever holds, so it was not read",
-                fix="Check what the file is; replace it with the real one or remove it",
-                path=Path(path),
-                reason=f"larger than {limit:,} bytes",
-            )
+            raise _too_large(path, limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(path: StrPath, limit: int) -> UnsafeFileError:
+    return UnsafeFileError(
+        f"{os.fspath(path)!r} is larger than {limit:,} bytes, more than such a file ever "
+        "holds, so it was not read",
+        fix="Check what the file is; replace it with the real one or remove it",
+        path=Path(path),
+        reason=f"larger than {limit:,} bytes",
+    )
 
 
 def read_head(path: StrPath, size: int) -> bytes:

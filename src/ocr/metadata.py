@@ -23,7 +23,7 @@ from pydantic import (
 
 from ocr._json import loads
 from ocr._reading import METADATA_LIMIT, read_capped
-from ocr._validation import describe_problems
+from ocr._validation import NonEmptyText, describe_problems
 from ocr.atomic import atomic_write_json
 from ocr.errors import MetadataInvalidError, MetadataVersionError
 from ocr.naming import sidecar_path
@@ -85,7 +85,7 @@ class _Frozen(BaseModel):
 class CheckpointInfo(_Frozen):
     """The checkpoint file itself, as it was right after saving."""
 
-    file_name: str = Field(min_length=1)
+    file_name: NonEmptyText
     size_bytes: NonNegativeInt
     modified_ns: NonNegativeInt
     created_at: AwareDatetime

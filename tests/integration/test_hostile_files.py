@@ -230,22 +230,38 @@ def test_an_index_whose_payload_is_not_an_index_is_rebuilt(root: Path, payload: 
     assert "is unreadable" in done.stderr and "rebuilding it" in done.stderr
 
 
-def test_a_poisoned_index_entry_never_lists_a_file_outside_the_root(root: Path) -> None:
+@pytest.mark.parametrize(
+    ("listed_by", "poison"),
+    [
+        pytest.param("run", "/etc/shadow", id="a-file-outside-in-a-run-folder"),
+        pytest.param("/etc", "/etc/shadow", id="a-folder-outside"),
+        pytest.param("run", "{folder}/../../../../etc/shadow", id="climbing-out"),
+    ],
+)
+def test_a_poisoned_index_entry_never_lists_a_file_outside_the_root(
+    root: Path, listed_by: str, poison: str
+) -> None:
     _entries(str(root))  # a true index
     folder = str(root / RUN / "checkpoints")
+    owner = folder if listed_by == "run" else listed_by
+    path = poison.format(folder=folder)
     with RootLayout(root).catalog_index_file.open("rb") as index:
         _, _, payload = index.read().partition(b"\n")
     data = marshal.loads(payload)  # noqa: S302 (the index this test just made)
-    mtime, subfolders, checkpoints, in_folders = data["folders"][folder]
+    mtime, subfolders, checkpoints, in_folders = data["folders"].get(owner, (0, (), {}, ()))
     row = list(next(iter(data["entries"].values()))[0])
-    for path in ("/etc/shadow", f"{folder}/phantom.ckpt"):
-        row[0] = path
-        data["entries"][path] = (tuple(row), (folder,))
-        checkpoints[path] = (4096, 0, False)
-    data["folders"][folder] = (mtime, subfolders, checkpoints, in_folders)
+    row[0] = path
+    data["entries"][path] = (tuple(row), (owner,))
+    data["folders"][owner] = (
+        mtime,
+        subfolders,
+        {**checkpoints, path: (4096, 0, False)},
+        in_folders,
+    )
     _write_index(root, data)
-    listed = _entries(str(root))
-    assert "/etc/shadow" not in listed and f"{folder}/phantom.ckpt" not in listed
+    done = ocr("catalog", str(root), "--format", "json")
+    assert path not in {entry["path"] for entry in json.loads(done.stdout)}
+    assert "is unreadable" in done.stderr and "rebuilding it" in done.stderr
     assert ocr("validate", str(root)).returncode == 0
 
 
@@ -288,7 +304,11 @@ def test_a_folder_name_that_is_not_utf8_is_kept_exactly_through_every_command(
         (entry,) = json.loads(listed.stdout)
         assert os.fsencode(entry["path"]) == os.fsencode(checkpoints / "epoch=1-step=2.ckpt")
         assert "exp\\xff1" in ocr("catalog", str(root), encoding=encoding).stdout  # a table
+        csv = ocr("catalog", str(root), "--format", "csv", encoding=encoding).stdout
+        assert "exp\\xff1" in csv
     before = _without_state(snapshot(project))  # .ocr is the catalog's, and stays
+    markdown = ocr("migrate", "plan", str(root), "--format", "markdown", encoding="utf-8")
+    assert "exp\\xff1" in markdown.stdout
     planned = json.loads(ocr("migrate", "plan", str(root), "--format", "json").stdout)
     assert os.fsencode(planned["runs"][0]["sources"][0]) == b"outputs/exp\xff1"
     assert ocr("migrate", "apply", str(root)).returncode == 0

@@ -3,14 +3,13 @@
 The index remembers, per folder, its mtime, its subfolders and its
 checkpoints, and per checkpoint its entry and the folders the entry depends
 on (its own and the run folder; for an entry built from legacy evidence,
-also the config and W&B folders). A rescan stats every folder and every
-checkpoint (:mod:`ocr.catalog._walk`); an unchanged folder is not listed
-again, and an entry is rebuilt only when one of its folders changed; when
-none changed, the index is the answer. Creating, deleting or replacing a
-file (as Lightning, ocr and most tools do: write then rename) changes its
-folder's mtime, however deep it is; a checkpoint edited in place changes its
-own. A sidecar or config edited in place, without a rename, is not seen:
-``rescan=True`` rebuilds everything.
+also the config and W&B folders). A rescan stats every folder
+(:mod:`ocr.catalog._walk`); an unchanged folder is not listed again, and an
+entry is rebuilt only when one of its folders changed; when none changed,
+the index is the answer. Creating, deleting or replacing a file (as
+Lightning, ocr and most tools do: write then rename) changes its folder's
+mtime, however deep it is. Editing a file in place, without a rename, does
+not: ``rescan=True`` rebuilds everything.
 
 The index is one file (no SQLite: WAL mode does not work on network
 filesystems), written atomically under a lock, and not fsynced (a cache
@@ -19,9 +18,10 @@ payload, then the payload, plain data in ``marshal`` form (JSON decoding and
 validating 10,000 entries took longer than the whole walk). A corrupt,
 truncated, newer or other-Python index fails the header or the checksum and
 is rebuilt. A payload that passes them is still a hint from outside, never
-an authority: its shape and every path it names are checked first
-(:mod:`ocr.catalog._index_payload`), and every checkpoint it lists is
-stat'ed again. The index is never read or written through a linked ``.ocr``.
+an authority: its shape, the type of every value and every path it names are
+checked before it is used (:mod:`ocr.catalog._index_payload`), and its
+folders are checked against the tree by their mtimes on every scan. The
+index is never read or written through a linked ``.ocr``.
 """
 
 from __future__ import annotations

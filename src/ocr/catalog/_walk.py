@@ -1,15 +1,17 @@
 """The catalog's walk: every folder under the roots, and the checkpoints each holds.
 
-A folder is listed again only when its mtime changed; an unchanged folder's
-listing comes from the index, and each checkpoint it lists is stat'ed again
-(the index is a hint, never an authority: a checkpoint edited in place, or
-one a crafted index invents, is seen). What is a checkpoint:
+A folder is listed again only when its mtime changed (creating, removing or
+renaming anything in it changes it); an unchanged folder's listing comes
+from the index, checked first (:mod:`ocr.catalog._index_payload`). What is a
+checkpoint:
 
 - a regular file ``*.ckpt``, or a link named so whose target is a regular
   file inside the scanned folders (a link out of them is never followed, a
   FIFO or device is no checkpoint);
 - a folder ``*.ckpt`` (a sharded checkpoint): one checkpoint, its size the
-  total of its files, never walked into and never opened.
+  total of its files, never walked into and never opened. Its own mtime is
+  stat'ed on every scan (a shard added or replaced changes it, not its
+  parent's), and its folder listed again when it changed.
 
 A folder that cannot be listed is remembered as unlisted (mtime ``-1``), so
 it is listed again on the next scan instead of being taken for empty.
@@ -64,22 +66,21 @@ def walk(tops: list[Path], known: dict[str, Folder], *, skip: str) -> dict[str, 
         except OSError:
             continue  # removed while we walked
         state = known.get(folder)
-        if state is None or state[0] != mtime_ns or not _still_holds(state):
+        if state is None or state[0] != mtime_ns or (state[3] and not _shards_unchanged(state)):
             state = _list(folder, mtime_ns, inside)
         folders[folder] = state
         stack.extend(sub for sub in state[1] if sub != skip)
     return folders
 
 
-def _still_holds(state: Folder) -> bool:
-    """Whether every checkpoint a reused listing names is still there, as it was."""
+def _shards_unchanged(state: Folder) -> bool:
+    """Whether the folder checkpoints of a reused listing are as they were (rare, and few)."""
     _, _, checkpoints, in_folders = state
-    for path, (size, mtime_ns, _) in checkpoints.items():
+    for path in in_folders:
         try:
-            now = os.stat(path)  # noqa: PTH116 (a string: no Path per checkpoint)
+            if os.stat(path).st_mtime_ns != checkpoints[path][1]:  # noqa: PTH116 (a string)
+                return False
         except OSError:
-            return False
-        if now.st_mtime_ns != mtime_ns or (now.st_size != size and path not in in_folders):
             return False
     return True
 

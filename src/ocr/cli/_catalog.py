@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
+from ocr._markdown import shown_bytes
 from ocr.catalog import (
     ENTRY_FIELDS,
     CatalogEntry,
@@ -204,5 +205,5 @@ def _csv_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+        return shown_bytes(json.dumps(value, ensure_ascii=False))
+    return shown_bytes(str(value))

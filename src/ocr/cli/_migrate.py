@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ocr._json import model_json
+from ocr._markdown import escaped
 from ocr.cli._args import add_format, add_legacy_folders, add_root, resolve_root
 from ocr.cli._output import json_text, render_table
 from ocr.migrate import (
@@ -160,7 +161,7 @@ def _rollback(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(
             f"Migration {plan.migration_id} rolled back: {len(plan.runs)} runs back where "
-            f"they were under {root}.\n"
+            f"they were under {escaped(str(root))}.\n"
         )
     return 0
 

@@ -127,7 +127,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 def _mark_stale(args: argparse.Namespace) -> int:
     marked = _registry_of(args).mark_stale(stale_after=timedelta(minutes=args.stale_after))
     for run, reason in marked:
-        sys.stdout.write(f"{run.record.id} interrupted: {reason} ({run.run_dir})\n")
+        sys.stdout.write(f"{run.record.id} interrupted: {reason} ({escaped(str(run.run_dir))})\n")
     sys.stdout.write(f"{len(marked)} run(s) marked interrupted\n")
     return 0
 

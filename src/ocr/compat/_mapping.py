@@ -46,7 +46,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from ocr._json import loads
 from ocr._reading import STATE_LIMIT, read_capped
-from ocr._validation import RelativePosixPath, describe_problems
+from ocr._validation import NonEmptyText, RelativePosixPath, describe_problems
 from ocr.compat._vocabulary import MAPPING_FILE_NAME, MIGRATIONS_DIR_NAME
 from ocr.errors import MigrationMappingInvalidError, MigrationMappingVersionError
 from ocr.layout import RootLayout
@@ -75,7 +75,7 @@ class MigrationMapping(BaseModel):
     schema_version: Literal[1] = MAPPING_SCHEMA_VERSION
     migration_id: str = Field(pattern=_ID_PATTERN)
     created_at: AwareDatetime
-    root: str = Field(min_length=1)
+    root: NonEmptyText
     entries: dict[RelativePosixPath, RelativePosixPath]
 
     def path_of(self, entry: str, *, root: Path) -> Path:

@@ -99,8 +99,10 @@ def apply_migration(
         plan = _checked_plan(root, mode, multirun=multirun, wandb=wandb)
         if not plan.actions:
             return build_report(plan, state="nothing_to_do", seconds=None)
+    held = False
     try:
         with _exclusive(root):
+            held = True
             migrations = _survey(root)
             unfinished = _unfinished(root, migrations)
             if unfinished is not None:
@@ -111,8 +113,10 @@ def apply_migration(
                 return run_plan(root, _with_state_dir_origin(root, plan), stream, checked=True)
     finally:
         # No migration began (nothing to do, or refused): .ocr goes again if
-        # this attempt made it. Once a plan is written, the migration owns it.
-        _release_state_dir(root)
+        # this attempt made it. Once a plan is written, the migration owns it;
+        # and a process refused the lock never touches the other one's .ocr.
+        if held:
+            _release_state_dir(root)
     return build_report(plan, state="nothing_to_do", seconds=None)
 
 
@@ -150,7 +154,8 @@ def rollback_migration(
         plan = chosen.plan
         for lost in undo_plan(root, plan, chosen.folder, progress or sys.stderr):
             _log.warning("%s", lost)
-        _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed)
+    # After the lock is let go: removing .ocr removes the lock file too.
+    _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed)
     return plan
 
 

@@ -28,12 +28,10 @@ from ocr.compat import (
     LegacyFolders,
     MigrationMapping,
     mapping_file,
-    mapping_files,
     migration_dir,
     migrations_dir,
-    read_mapping,
 )
-from ocr.errors import MigrationPermissionError, OcrError
+from ocr.errors import MigrationPermissionError
 from ocr.layout import RootLayout, RunLayout
 from ocr.migrate._discover import (
     LegacyUnit,
@@ -51,8 +49,8 @@ from ocr.migrate._model import (
     PlannedRun,
 )
 from ocr.migrate._placement import join_wandb_runs, place_units
-from ocr.migrate._plan_file import read_plan_file
 from ocr.migrate._run_files import RunFileContext, plan_run_files
+from ocr.migrate._status import copied_before
 from ocr.migrate._steps import Steps
 from ocr.migrate._target import Target, Transfer
 from ocr.run_context import capture_environment
@@ -103,7 +101,7 @@ def plan_migration(
     refuse_nested_root(root)
     planner = _Planner(root, mode, (now or datetime.now()).astimezone())
     legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
-    found = discover(root, legacy, already_migrated=_copied_before(root))
+    found = discover(root, legacy, already_migrated=copied_before(root))
     for path, reason in found.left:
         planner.leave(path, reason)
     beside = {MULTIRUN_DIR_NAME: multirun, WANDB_DIR_NAME: wandb}
@@ -113,22 +111,6 @@ def plan_migration(
     if found.units:
         planner.build(found.units, found.wandb_runs, legacy)
     return planner.plan(legacy.tops(root))
-
-
-def _copied_before(root: Path) -> set[Path]:
-    """Legacy folders an applied copy-mode migration already brought over (their sources stay)."""
-    copied: set[Path] = set()
-    for found in mapping_files(root):
-        try:
-            mapping = read_mapping(found)
-            plan = read_plan_file(found.parent)
-        except (OcrError, OSError, ValueError):
-            continue
-        if plan.mode is Mode.COPY:
-            base = root.parent
-            copied.update(base / source for run in plan.runs for source in run.sources)
-            copied.update(base / old for old in mapping.entries)
-    return copied
 
 
 class _Planner:

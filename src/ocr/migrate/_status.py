@@ -12,19 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ocr.compat import migration_folders
-from ocr.errors import MigrationStateError
+from ocr.compat import mapping_files, migration_folders, read_mapping
+from ocr.errors import MigrationStateError, OcrError
 from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal, MigrationState
+from ocr.migrate._model import Mode
 from ocr.migrate._plan_file import plan_file, read_plan_file
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ocr.migrate._model import MigrationPlan, Mode
+    from ocr.migrate._model import MigrationPlan
 
 __all__ = [
     "MigrationSummary",
     "UnreadableMigration",
+    "copied_before",
     "list_migrations",
     "refuse_unreadable",
     "survey_migrations",
@@ -136,6 +138,29 @@ def survey_migrations(root: Path) -> tuple[list[MigrationSummary], list[Unreadab
         )
     found.sort(key=lambda summary: (summary.created_at, summary.migration_id))
     return found, unreadable
+
+
+def copied_before(root: Path) -> set[Path]:
+    """Legacy folders an applied copy-mode migration already brought over (their sources stay).
+
+    Args:
+        root: The output root.
+
+    Returns:
+        The folders (and files) a new plan must leave out.
+    """
+    copied: set[Path] = set()
+    for found in mapping_files(root):
+        try:
+            mapping = read_mapping(found)
+            plan = read_plan_file(found.parent)
+        except (OcrError, OSError, ValueError):
+            continue
+        if plan.mode is Mode.COPY:
+            base = root.parent
+            copied.update(base / source for run in plan.runs for source in run.sources)
+            copied.update(base / old for old in mapping.entries)
+    return copied
 
 
 def refuse_unreadable(unreadable: list[UnreadableMigration]) -> None:
