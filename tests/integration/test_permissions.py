@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ocr.catalog import CheckpointCatalog
 from ocr.layout import RunLayout
 from ocr.registry import ExperimentRegistry
 from tests.conftest import LEGACY_FIXTURES
@@ -46,20 +47,18 @@ def _one_line(stderr: str) -> str:
 
 def test_the_catalog_never_indexes_a_folder_it_could_not_read(project: Path) -> None:
     root = project / "outputs"
-    listed = json.loads(run_ocr_unprivileged(["catalog", str(root), "--format", "json"]).stdout)
+    every = {entry.path for entry in CheckpointCatalog([root]).scan(index=False)}  # no index
     locked = root / RUN / "checkpoints"
-    hidden = {entry["path"] for entry in listed if entry["path"].startswith(str(locked))}
+    hidden = {path for path in every if path.startswith(str(locked))}
     assert hidden
-    locked.chmod(0o000)
+    locked.chmod(0o000)  # before the first scan: the index is made while it is unreadable
     done = run_ocr_unprivileged(["catalog", str(root), "--format", "json"])
     assert done.returncode == 0
     assert f"cannot list {locked}" in done.stderr
-    assert {entry["path"] for entry in json.loads(done.stdout)} == {
-        entry["path"] for entry in listed
-    } - hidden
-    locked.chmod(0o755)
+    assert {entry["path"] for entry in json.loads(done.stdout)} == every - hidden
+    locked.chmod(0o755)  # a mode change leaves the folder's mtime as it was
     again = run_ocr_unprivileged(["catalog", str(root), "--format", "json"])  # no --rescan
-    assert json.loads(again.stdout) == listed
+    assert {entry["path"] for entry in json.loads(again.stdout)} == every
 
 
 def test_apply_refuses_before_moving_anything_when_a_folder_it_writes_in_is_read_only(
