@@ -11,18 +11,17 @@ logged); ``marshal`` data holds only plain values, and a code object or any
 other type fails the type checks before it reaches a code path.
 
 A warm scan checks ten thousand rows in the time the walk stats two thousand
-folders, so the rows are checked column by column with built-ins that refuse
-a wrong type by themselves, in C: ``str.join`` takes only strings,
-``array("q", ...)`` only integers, a set of types only what it is compared
-with.
+folders, so the rows are checked column by column, in C: the set of the
+types a whole column holds (``set(map(type, column))``) against the types
+the field may have.
 """
 
 from __future__ import annotations
 
 import os
-from array import array
 from datetime import datetime
-from itertools import chain, repeat
+from functools import partial
+from itertools import chain
 from operator import itemgetter, methodcaller
 from typing import TYPE_CHECKING, Any, Final
 
@@ -50,10 +49,18 @@ _COUNTS: Final = ("epoch", "step", "size_bytes")  # integers (epoch, step: or No
 _FLAGS: Final = ("is_best", "is_last")
 _CONTAINERS: Final = {"metrics": dict, "sources": dict, "tags": tuple, "problems": tuple}
 _FOLDER_TYPES: Final = (int, tuple, dict, tuple)
+_STAT_TYPES: Final = (int, int, bool)
+_TEXT: Final = frozenset({str})
+_TUPLE: Final = frozenset({tuple})
+_TEXT_OR_NOTHING: Final[frozenset[type]] = frozenset({str, type(None)})
+_COUNT_OR_NOTHING: Final[frozenset[type]] = frozenset({int, type(None)})
+_FLAG: Final = frozenset({bool})
+_NUMBERS: Final = frozenset({float, int})
+_types = partial(map, type)  # a tuple's item types, in C: tuple(_types(row))
 _LAYOUTS: Final = frozenset(kind.value for kind in LayoutKind)
 _SIDECARS: Final = frozenset(state.value for state in SidecarState)
-_MALFORMED: Final = (TypeError, ValueError, OverflowError)
-_NOT_NAMES: Final = frozenset({"", ".", ".."})
+_MALFORMED: Final = (TypeError, ValueError)
+_CLIMBS: Final = tuple(f"{os.sep}{dots}{end}" for dots in (".", "..") for end in (os.sep, "\0"))
 
 
 def index_problem(data: object, tops: Sequence[str]) -> str | None:
@@ -74,7 +81,7 @@ def index_problem(data: object, tops: Sequence[str]) -> str | None:
     try:
         problem = _folders_problem(folders, tuple(tops))
         if problem is None:
-            listed = set(chain.from_iterable(state[2] for state in folders.values()))
+            listed = set(chain.from_iterable(map(itemgetter(2), folders.values())))
             problem = None if listed.issuperset(entries) else "an entry is on no listed checkpoint"
         return problem or _entries_problem(entries)
     except _MALFORMED:  # a built-in refused a value of the wrong type
@@ -84,86 +91,85 @@ def index_problem(data: object, tops: Sequence[str]) -> str | None:
 def _folders_problem(folders: dict[Any, Any], tops: tuple[str, ...]) -> str | None:
     inside = tuple(top.rstrip(os.sep) + os.sep for top in tops)
     names = list(folders)
-    _text(names)
-    if not all(folder in tops or folder.startswith(inside) for folder in names):
+    if not _all(names, _TEXT) or not all(f in tops or f.startswith(inside) for f in names):
         return "it names a folder outside the scanned ones"
     states = list(folders.values())
-    signatures = {tuple(map(type, state)) for state in states}
-    if {type(state) for state in states} - {tuple} or signatures - {_FOLDER_TYPES}:
+    if not _all(states, _TUPLE) or set(map(tuple, map(_types, states))) - {_FOLDER_TYPES}:
         return "a folder's state is malformed"
-    return _listings_problem(names, states)
+    return _listings_problem(states, inside)
 
 
-def _listings_problem(names: list[str], states: list[tuple[Any, ...]]) -> str | None:
-    """Each folder lists only its own children, and well-formed stats of them."""
-    listings = [(*state[1], *state[2]) for state in states]
-    paths = list(chain.from_iterable(listings))
-    _text(paths)
-    # Each path is its folder, a separator and a name: a direct child.
-    split = list(map(methodcaller("rpartition", os.sep), paths))
-    owners = chain.from_iterable(map(repeat, names, map(len, listings)))
-    if list(map(itemgetter(0), split)) != list(owners):
-        return "a folder lists something that is not in it"
-    if not _NOT_NAMES.isdisjoint(map(itemgetter(2), split)):
-        return "a folder lists something that is not in it"
-    checkpoints = [state[2] for state in states]
-    in_folders = set(chain.from_iterable(state[3] for state in states))
+def _listings_problem(states: list[tuple[Any, ...]], inside: tuple[str, ...]) -> str | None:
+    """Folders list only paths inside the scanned ones, and well-formed stats of them."""
+    checkpoints = list(map(itemgetter(2), states))
+    paths = list(chain(chain.from_iterable(map(itemgetter(1), states)), *checkpoints))
+    if not _all(paths, _TEXT):
+        return "a folder lists something that is not a path"
+    # Every path lies under a scanned folder and never climbs out of it: one
+    # search over all of them joined (no path holds a NUL byte).
+    joined = "\0".join(paths) + "\0"
+    if not all(map(methodcaller("startswith", inside), paths)) or any(
+        step in joined for step in _CLIMBS
+    ):
+        return "a folder lists something outside the scanned ones"
+    in_folders = set(chain.from_iterable(map(itemgetter(3), states)))
     if not in_folders <= set(chain.from_iterable(checkpoints)):
         return "a folder checkpoint is listed by no folder"
     stats = list(chain.from_iterable(map(dict.values, checkpoints)))
-    if {type(stat) for stat in stats} - {tuple} or set(map(len, stats)) - {3}:
+    if not _all(stats, _TUPLE) or set(map(tuple, map(_types, stats))) - {_STAT_TYPES}:
         return "a checkpoint's stat is malformed"
-    sizes, mtimes, seen = zip(*stats, strict=True) if stats else ((), (), ())
-    array("q", chain(sizes, mtimes))
-    return None if set(map(type, seen)) <= {bool} else "a checkpoint's stat is malformed"
+    return None
 
 
 def _entries_problem(entries: dict[str, Any]) -> str | None:
-    cached = list(entries.values())
-    if {type(item) for item in cached} - {tuple} or set(map(len, cached)) - {2}:
-        return "an entry is malformed"
-    rows = list(map(itemgetter(0), cached))
-    if {type(row) for row in rows} - {tuple} or set(map(len, rows)) - {len(ENTRY_FIELDS)}:
-        return "an entry is malformed"
-    if not rows:
+    if not entries:
         return None
+    # Strict zips refuse rows of another shape (ValueError), in C.
+    rows, depends = zip(*entries.values(), strict=True)
     column = dict(zip(ENTRY_FIELDS, zip(*rows, strict=True), strict=True))
-    if list(column["path"]) != list(entries):
+    if column["path"] != tuple(entries):
         return "an entry is filed under another path"
-    depends = list(map(itemgetter(1), cached))
     return _columns_problem(column) or _contents_problem(column, depends)
 
 
 def _columns_problem(column: dict[str, tuple[Any, ...]]) -> str | None:
-    """Each field of every entry is of its type (a built-in raises on any other)."""
+    """Each field of every entry is of its type."""
     if not set(column["layout"]) <= _LAYOUTS or not set(column["sidecar"]) <= _SIDECARS:
         return "an entry's layout or sidecar state is unknown"
-    for name in _TEXT_OR_NONE:
-        _text(filter(None, column[name]))  # None (and "") dropped: the rest must be text
-    array("q", filter(None, chain.from_iterable(column[name] for name in _COUNTS)))
-    if not set(map(type, chain.from_iterable(column[name] for name in _FLAGS))) <= {bool}:
+    if not _all(_columns(column, _TEXT_OR_NONE), _TEXT_OR_NOTHING):
+        return "an entry's text field holds something else"
+    if not _all(_columns(column, _COUNTS), _COUNT_OR_NOTHING):
+        return "an entry's epoch, step or size is not a whole number"
+    if not _all(_columns(column, _FLAGS), _FLAG):
         return "an entry's flags are not true or false"
     for name, kind in _CONTAINERS.items():
-        if set(map(type, column[name])) - {kind}:
+        if not _all(column[name], frozenset({kind})):
             return f"an entry's {name} is malformed"
     list(map(datetime.fromisoformat, filter(None, column["created_at"])))
     return None
 
 
-def _contents_problem(column: dict[str, tuple[Any, ...]], depends: list[Any]) -> str | None:
+def _contents_problem(column: dict[str, tuple[Any, ...]], depends: tuple[Any, ...]) -> str | None:
     """What rows hold inside: folder names, tags, problems, sources, metrics."""
     shared = set(chain(depends, column["tags"], column["problems"]))  # rows share most
-    if set(map(type, shared)) - {tuple}:
+    if not _all(shared, _TUPLE) or not _all(chain.from_iterable(shared), _TEXT):
         return "an entry's folders, tags or problems are malformed"
-    _text(chain.from_iterable(shared))
     sources = {id(value): value for value in column["sources"]}.values()
-    _text(chain(chain.from_iterable(sources), chain.from_iterable(map(dict.values, sources))))
+    texts = chain(chain.from_iterable(sources), chain.from_iterable(map(dict.values, sources)))
+    if not _all(texts, _TEXT):
+        return "an entry's sources hold values of the wrong type"
     metrics = column["metrics"]
-    _text(chain.from_iterable(metrics))
-    numbers = set(map(type, chain.from_iterable(map(dict.values, metrics))))
-    return None if numbers <= {float, int} else "an entry's metrics are not numbers"
+    if not _all(chain.from_iterable(metrics), _TEXT) or not _all(
+        chain.from_iterable(map(dict.values, metrics)), _NUMBERS
+    ):
+        return "an entry's metrics are not numbers"
+    return None
 
 
-def _text(values: Iterable[Any]) -> None:
-    """Raise ``TypeError`` unless every value is a string (``str.join`` checks, in C)."""
-    "".join(values)
+def _columns(column: dict[str, tuple[Any, ...]], names: Iterable[str]) -> Iterable[Any]:
+    return chain.from_iterable(column[name] for name in names)
+
+
+def _all(values: Iterable[Any], kinds: frozenset[type]) -> bool:
+    """Whether every value is of exactly one of ``kinds`` (``bool`` is not ``int``)."""
+    return set(map(type, values)) <= kinds
