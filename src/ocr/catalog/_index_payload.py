@@ -4,8 +4,9 @@ The index's checksum only proves that the payload is what some writer wrote,
 not that ocr wrote it: anyone who can write ``.ocr/catalog.index`` can write a
 matching header. So the payload is checked as data from outside: its shape
 (plain values of the expected types, rows as long as an entry), and that
-every path it names lies inside the scanned folders, every checkpoint inside
-the folder that lists it, and every entry on a checkpoint some folder lists.
+every folder it names and every path a folder lists lies inside the scanned
+folders without climbing out (``..``), and every entry is on a checkpoint
+some folder lists.
 A payload that fails any of it is no index (it is rebuilt, and the reason
 logged); ``marshal`` data holds only plain values, and a code object or any
 other type fails the type checks before it reaches a code path.
