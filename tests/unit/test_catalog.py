@@ -660,3 +660,17 @@ def test_two_roots_that_overlap_list_each_checkpoint_once(new_tree: Path) -> Non
     inner = new_tree / "2025-10-18"
     paths = [e.path for e in CheckpointCatalog([new_tree, inner, new_tree]).scan()]
     assert len(paths) == len(set(paths)) == 3
+
+
+def test_a_linked_multirun_folder_beside_the_root_is_named_when_listing(
+    new_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweeps = new_tree.parent / "sweeps-on-scratch"
+    sweeps.mkdir()
+    (new_tree.parent / MULTIRUN_DIR_NAME).symlink_to(sweeps)
+    assert cli_main(["catalog", str(new_tree)]) == 0
+    link = new_tree.parent / MULTIRUN_DIR_NAME
+    assert capsys.readouterr().err == (
+        f"ocr: warning: {str(link)!r} beside the root is a link, and links are never followed, "
+        "so nothing in it is listed. Scan the folder it points to with --multirun DIR\n"
+    )

@@ -50,7 +50,7 @@ _COUNTS: Final = ("epoch", "step", "size_bytes")  # integers (epoch, step: or No
 _FLAGS: Final = ("is_best", "is_last")
 _CONTAINERS: Final = {"metrics": dict, "sources": dict, "tags": tuple, "problems": tuple}
 _FOLDER_TYPES: Final = (int, tuple, dict, tuple)
-_STAT_TYPES: Final = (int, int, bool)
+_INT: Final[frozenset[type]] = frozenset({int})
 _TEXT: Final = frozenset({str})
 _TUPLE: Final = frozenset({tuple})
 _TEXT_OR_NOTHING: Final[frozenset[type]] = frozenset({str, type(None)})
@@ -114,10 +114,13 @@ def _listings_problem(states: list[tuple[Any, ...]], inside: tuple[str, ...]) ->
     ):
         return "a folder lists something outside the scanned ones"
     in_folders = set(chain.from_iterable(map(itemgetter(3), states)))
-    if not in_folders <= set(chain.from_iterable(checkpoints)):
+    if in_folders and not in_folders <= set(chain.from_iterable(checkpoints)):
         return "a folder checkpoint is listed by no folder"
     stats = list(chain.from_iterable(map(dict.values, checkpoints)))
-    if not _all(stats, _TUPLE) or set(map(tuple, map(_types, stats))) - {_STAT_TYPES}:
+    if not stats:
+        return None
+    sizes, mtimes, seen = zip(*stats, strict=True)  # a stat of another length: ValueError
+    if not _all(stats, _TUPLE) or not _all(chain(sizes, mtimes), _INT) or not _all(seen, _FLAG):
         return "a checkpoint's stat is malformed"
     return None
 
@@ -152,7 +155,8 @@ def _columns_problem(column: dict[str, tuple[Any, ...]]) -> str | None:
 
 def _contents_problem(column: dict[str, tuple[Any, ...]], depends: tuple[Any, ...]) -> str | None:
     """What rows hold inside: folder names, tags, problems, sources, metrics."""
-    shared = set(chain(depends, column["tags"], column["problems"]))  # rows share most
+    listed = (*depends, *column["tags"], *column["problems"])
+    shared = dict(zip(map(id, listed), listed, strict=True)).values()  # rows share most
     if not _all(shared, _TUPLE) or not _all(chain.from_iterable(shared), _TEXT):
         return "an entry's folders, tags or problems are malformed"
     sources = {id(value): value for value in column["sources"]}.values()
