@@ -69,6 +69,35 @@ def perf(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=PYTHONS, default=False)
+def docs(session: nox.Session) -> None:
+    """Build the site strictly (build/site/) and run the tested pages' blocks (-- --update)."""
+    _install(session, "docs")
+    session.run("python", "-m", "docgen", "check")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.log(f"the site is in {REPO / 'build' / 'site'}")
+    session.run("python", "-m", "docgen", "run-pages", *session.posargs)
+
+
+@nox.session(python=PYTHONS, default=False)
+def ui(session: nox.Session) -> None:
+    """The app in a real browser: Playwright drives Debian's Chromium against `ocr ui` on a demo tree."""
+    _install(session, "test")
+    # The pip package brings Playwright's driver only; the browser is Debian's
+    # chromium-headless-shell (or chromium), never `playwright install`'s download.
+    session.install("playwright==1.65.3")
+    screenshots = Path(session.create_tmp()) / "screenshots"
+    session.run(
+        "pytest",
+        "-m",
+        "browser",
+        "tests/browser",
+        *session.posargs,
+        env={"OCR_UI_SCREENSHOTS": str(screenshots)},
+    )
+    session.log(f"screenshots of the browser test: {screenshots}")
+
+
 @nox.session(python=PYTHONS)
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check."""

@@ -3,7 +3,7 @@
 :func:`legacy_trees` draws a :class:`LegacyTree`: the files (path, bytes, mtime)
 and symbolic links of a small legacy ``outputs/`` with ``multirun/`` and ``wandb/``
 beside it, plus what a correct reader must find in it. :func:`materialize`
-writes one under a base folder. Trees mix eras A to D (LEGACY_FORMATS.md), every
+writes one under a base folder. Trees mix eras A to D (docs/legacy-formats.md), every
 checkpoint name form, the three legacy sidecar formats (valid, null-valued,
 corrupt), Hydra configs that are present, missing or full of "not known" words,
 side files, and links:
@@ -246,7 +246,7 @@ class _Name:
     step: int | None
 
 
-# Every checkpoint name form of LEGACY_FORMATS.md: the template (without ``.ckpt``),
+# Every checkpoint name form of docs/legacy-formats.md: the template (without ``.ckpt``),
 # and whether the name says the epoch and the step.
 _FORMS: Final = (
     ("epoch={e}-step={s}", True, True),

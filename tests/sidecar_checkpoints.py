@@ -29,6 +29,9 @@ def save_checkpoint(
     metrics: Mapping[str, float] | None = None,
     model: Mapping[str, object] | None = None,
     config: Mapping[str, object] | None = None,
+    experiment: Mapping[str, object] | None = None,
+    training: Mapping[str, object] | None = None,
+    content: bytes | None = None,
 ) -> Path:
     """Write ``<run_dir>/checkpoints/<name>`` and its sidecar, consistent with each other.
 
@@ -40,17 +43,20 @@ def save_checkpoint(
         metrics: The sidecar's metrics (default: the golden sidecar's).
         model: Model fields to change (``{"encoder": "tiny_resnet"}``).
         config: Config fields to change (``{"config_hash": None}``).
+        experiment: Experiment fields to change (``{"id": ...}``).
+        training: More training fields to change (``{"monitor": "val/hmean"}``).
+        content: The checkpoint's bytes (default: a few bytes that are no pickle).
 
     Returns:
         The checkpoint.
     """
     checkpoint = RunLayout(run_dir).checkpoint_dir / name
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint.write_bytes(b"not a pickle: discovery never loads this" * (epoch + 1))
+    checkpoint.write_bytes(content or b"not a pickle: discovery never loads this" * (epoch + 1))
     stat = checkpoint.stat()
-    training: dict[str, object] = {"epoch": epoch, "global_step": step}
+    progress: dict[str, object] = {"epoch": epoch, "global_step": step, **(training or {})}
     if metrics is not None:
-        training["metrics"] = dict(metrics)
+        progress["metrics"] = dict(metrics)
     metadata = GOLDEN.model_copy(
         update={
             "checkpoint": GOLDEN.checkpoint.model_copy(
@@ -60,8 +66,9 @@ def save_checkpoint(
                     "modified_ns": stat.st_mtime_ns,
                 }
             ),
+            "experiment": GOLDEN.experiment.model_copy(update=dict(experiment or {})),
             "model": GOLDEN.model.model_copy(update=dict(model or {})),
-            "training": GOLDEN.training.model_copy(update=training),
+            "training": GOLDEN.training.model_copy(update=progress),
             "config": GOLDEN.config.model_copy(update=dict(config or {})),
         }
     )

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["code_cell", "escaped", "shown_bytes", "table_cell"]
+__all__ = ["code_cell", "escaped", "prose", "shown_bytes", "table_cell"]
 
+_CODE_SPAN: Final = re.compile(r"(`[^`]*`)")
+_EMPHASIS: Final = re.compile(r"([\\*_~\[\]<>])")
 _ESCAPES: Final = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {
     ord("\n"): "\\n",
     ord("\r"): "\\r",
@@ -71,3 +73,18 @@ def code_cell(text: str) -> str:
     """:func:`table_cell` in code font, unless a backtick would break it."""
     cell = table_cell(text)
     return cell if "`" in cell else f"`{cell}`"
+
+
+def prose(text: str) -> str:
+    r"""A message as Markdown that shows it as written: ``_``, ``*`` and kin escaped outside code spans.
+
+    Messages name keys such as ``model._target_``, which Markdown would set in italics;
+    a `` `span` `` in the message stays code.
+
+    >>> prose("model._target_ is missing; run `ocr ui --help`")
+    'model.\\_target\\_ is missing; run `ocr ui --help`'
+    """
+    return "".join(
+        part if _CODE_SPAN.fullmatch(part) else _EMPHASIS.sub(r"\\\1", part)
+        for part in _CODE_SPAN.split(text)
+    )

@@ -8,15 +8,18 @@ either, and each pickles (errors cross launcher and DDP processes).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "AdoptionError",
     "CallbackConfigError",
     "CatalogQueryError",
+    "CheckpointLoadError",
     "ConfigDirNotFoundError",
+    "ImageReadError",
     "InputPathError",
     "LaunchDirAllocationError",
     "LegacyPathNotMappedError",
@@ -33,6 +36,7 @@ __all__ = [
     "MigrationPermissionError",
     "MigrationStateError",
     "MigrationStepError",
+    "ModelBuildError",
     "OcrError",
     "RecordInvalidError",
     "RecordNotFoundError",
@@ -40,9 +44,13 @@ __all__ = [
     "RegistryTransitionError",
     "RunPathParseError",
     "TrainingDataError",
+    "UiLaunchError",
     "UnknownComponentError",
     "UnsafeFileError",
+    "ocr_error_in",
 ]
+
+_CHAIN_DEPTH: Final = 8  # causes followed at most (a chain can loop through __context__)
 
 
 class OcrError(Exception):
@@ -114,6 +122,14 @@ class CallbackConfigError(OcrError, ValueError):
     """A Lightning callback of ocr was configured wrongly (e.g. against the run layout)."""
 
 
+class AdoptionError(OcrError, ValueError):
+    """A Hydra launch cannot be put into ocr's layout as it is configured.
+
+    A launch folder fixed on the command line, two ModelCheckpoints, a
+    checkpoint folder outside the run, ...
+    """
+
+
 class RegistryLockTimeoutError(OcrError, TimeoutError):
     """A registry or catalog lock could not be taken in time."""
 
@@ -178,6 +194,22 @@ class MigrationCopyError(OcrError, OSError):
     """A copied file's size or SHA-256 differs from its source; the source was kept."""
 
 
+class ModelBuildError(OcrError, RuntimeError):
+    """A checkpoint's model cannot be built here (its code or its run config is missing)."""
+
+
+class CheckpointLoadError(OcrError, ValueError):
+    """A checkpoint's weights cannot be loaded for inference (gone, corrupt, refused, unfit)."""
+
+
+class ImageReadError(OcrError, ValueError):
+    """An image given to the UI is not a readable PNG or JPEG, or is too large."""
+
+
+class UiLaunchError(OcrError, OSError):
+    """``ocr ui`` cannot start its server (Streamlit missing, port taken, start-up failed)."""
+
+
 class MigrationPermissionError(OcrError, PermissionError):
     """A migration (or rollback) would need to change a folder the user may not change."""
 
@@ -210,3 +242,24 @@ class UnsafeFileError(OcrError, OSError):
     def strerror(self) -> str:  # type: ignore[override]
         """The short reason, as an ``OSError``'s text."""
         return self.reason
+
+
+def ocr_error_in(error: BaseException) -> OcrError | None:
+    """The OcrError an exception is, or was raised from (or while handling).
+
+    Hydra and OmegaConf wrap what a resolver raises (``InterpolationResolutionError``
+    from a ``LaunchDirAllocationError``): the cause decides whether it is bad
+    input (one line) or a bug (a traceback).
+
+    Args:
+        error: The exception caught.
+
+    Returns:
+        The first OcrError in its chain, or ``None``.
+    """
+    seen: BaseException | None = error
+    for _ in range(_CHAIN_DEPTH):
+        if seen is None or isinstance(seen, OcrError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

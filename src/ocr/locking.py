@@ -1,8 +1,11 @@
 """Locks that serialise read-modify-replace of ocr's shared index files.
 
-A lock is a separate ``<file>.lock`` held with ``filelock`` for the whole
-load -> mutate -> atomic replace. It only prevents lost updates: readers never
-lock, because the atomic replace already shows them a whole file.
+A lock is a separate file held with ``filelock`` for the whole load -> mutate
+-> atomic replace: ``<file>.lock`` beside a file in ocr's state folder
+(``<root>/.ocr``), and for a run's or sweep's record the file
+``RootLayout.lock_file_of`` names under ``<root>/.ocr/locks/``, so run folders
+hold only what the run made. It only prevents lost updates: readers never lock,
+because the atomic replace already shows them a whole file.
 
 Lock files are never deleted: a waiter may hold an open handle on it, and
 deleting it would let two writers in at once (filelock's documented caveat).
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Final
 from filelock import FileLock, Timeout
 
 from ocr.errors import RegistryLockTimeoutError
+from ocr.layout import LOCK_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_LOCK_TIMEOUT_SECONDS", "lock_path", "locked"]
 
 DEFAULT_LOCK_TIMEOUT_SECONDS: Final = 60.0
-_LOCK_SUFFIX: Final = ".lock"
 
 
 def lock_path(target: Path) -> Path:
@@ -41,16 +44,23 @@ def lock_path(target: Path) -> Path:
     Returns:
         Its lock file.
     """
-    return target.with_name(target.name + _LOCK_SUFFIX)
+    return target.with_name(target.name + LOCK_SUFFIX)
 
 
 @contextlib.contextmanager
-def locked(target: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+def locked(
+    target: Path,
+    *,
+    timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+    lock_file: Path | None = None,
+) -> Iterator[None]:
     """Hold the lock of ``target`` for a read-modify-replace.
 
     Args:
         target: The shared file to update.
         timeout: Seconds to wait for the lock.
+        lock_file: The lock file, when it is not ``<target>.lock``; its folder
+            is created. Every process updating ``target`` must name the same one.
 
     Yields:
         Nothing; the lock is held inside the ``with`` block.
@@ -58,7 +68,9 @@ def locked(target: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS) -> It
     Raises:
         RegistryLockTimeoutError: Another process held the lock for ``timeout`` seconds.
     """
-    path = lock_path(target)
+    path = lock_path(target) if lock_file is None else lock_file
+    if lock_file is not None:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path, timeout=timeout, thread_local=False)
     try:
         lock.acquire()

@@ -85,30 +85,36 @@ class _Frozen(BaseModel):
 class CheckpointInfo(_Frozen):
     """The checkpoint file itself, as it was right after saving."""
 
-    file_name: NonEmptyText
-    size_bytes: NonNegativeInt
-    modified_ns: NonNegativeInt
-    created_at: AwareDatetime
+    file_name: NonEmptyText = Field(description="The checkpoint's file name, without folder.")
+    size_bytes: NonNegativeInt = Field(description="Its size in bytes right after saving.")
+    modified_ns: NonNegativeInt = Field(
+        description="Its modification time right after saving, in ns since the epoch."
+    )
+    created_at: AwareDatetime = Field(description="When it was saved, with the UTC offset.")
 
 
 class ExperimentInfo(_Frozen):
     """The run the checkpoint belongs to."""
 
-    id: str | None = None
-    name: str | None = None
+    id: str | None = Field(default=None, description="The run's registry ID, as in its run.json.")
+    name: str | None = Field(default=None, description="The experiment's name.")
     run_dir: str = Field(description="The run folder, relative to the output root (POSIX).")
-    sweep_id: str | None = None
-    job_num: NonNegativeInt | None = None
+    sweep_id: str | None = Field(default=None, description="The sweep's ID, for a sweep job.")
+    job_num: NonNegativeInt | None = Field(
+        default=None, description="The job's number in its sweep, for a sweep job."
+    )
 
 
 class ModelInfo(_Frozen):
-    """The model's identity, read from the live module (``None`` = not known)."""
+    """The model's identity, read from the live module; ``None`` when not known, not ``unknown``."""
 
-    architecture: ModelName = None
-    encoder: ModelName = None
-    decoder: ModelName = None
-    head: ModelName = None
-    parameter_count: NonNegativeInt | None = None
+    architecture: ModelName = Field(default=None, description="e.g. `dbnet`.")
+    encoder: ModelName = Field(default=None, description="e.g. `tiny_resnet`, `resnet18`.")
+    decoder: ModelName = Field(default=None, description="e.g. `unet`, `fpn`.")
+    head: ModelName = Field(default=None, description="e.g. `db_head`.")
+    parameter_count: NonNegativeInt | None = Field(
+        default=None, description="The number of the model's parameters."
+    )
 
 
 class TrainingInfo(_Frozen):
@@ -116,19 +122,30 @@ class TrainingInfo(_Frozen):
 
     epoch: NonNegativeInt | None = Field(description="null when not known (migrated files).")
     global_step: NonNegativeInt | None = Field(description="null when not known (migrated files).")
-    monitor: str | None = None
-    mode: Literal["min", "max"] | None = None
-    score: float | None = None
-    metrics: dict[str, float] = Field(default_factory=dict)
-    is_best: bool = False
-    is_last: bool = False
+    monitor: str | None = Field(default=None, description="The metric checkpointing ranks by.")
+    mode: Literal["min", "max"] | None = Field(
+        default=None, description="Whether a higher (`max`) or lower (`min`) score is better."
+    )
+    score: float | None = Field(default=None, description="The monitored metric at saving.")
+    metrics: dict[str, float] = Field(
+        default_factory=dict,
+        description='Every metric logged at saving; NaN is the string `"NaN"`.',
+    )
+    is_best: bool = Field(default=False, description="It was the best checkpoint when saved.")
+    is_last: bool = Field(default=False, description="It is `last.ckpt`.")
 
 
 class ConfigInfo(_Frozen):
     """The recipe: its hash, the overrides and where the config was saved."""
 
-    config_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    overrides: list[str] = Field(default_factory=list)
+    config_hash: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the recipe (ocr.recipe): one value for every run of one recipe.",
+    )
+    overrides: list[str] = Field(
+        default_factory=list, description="The launch's command-line overrides."
+    )
     config_path: str | None = Field(
         default=None, description="The saved config, relative to the run folder (POSIX)."
     )
@@ -137,18 +154,22 @@ class ConfigInfo(_Frozen):
 class EnvironmentInfo(_Frozen):
     """Software and machine that produced the checkpoint."""
 
-    python: str
-    torch: str | None = None
-    lightning: str | None = None
-    ocr: str | None = None
-    host: str | None = None
-    git_commit: str | None = None
+    python: str = Field(description="The Python version.")
+    torch: str | None = Field(default=None, description="The torch version.")
+    lightning: str | None = Field(default=None, description="The Lightning version.")
+    ocr: str | None = Field(default=None, description="The ocr version.")
+    host: str | None = Field(default=None, description="The machine's host name.")
+    git_commit: str | None = Field(
+        default=None, description="HEAD of the git checkout the run was launched in."
+    )
 
 
 class Provenance(_Frozen):
     """Whether training wrote this sidecar or the migrator reconstructed it."""
 
-    source: Literal["trained", "migrated"]
+    source: Literal["trained", "migrated"] = Field(
+        description="`trained`: written while training; `migrated`: rebuilt by `ocr migrate`."
+    )
     field_sources: dict[str, str] = Field(
         default_factory=dict,
         description="For migrated sidecars: dotted field name -> where its value came from.",
@@ -158,7 +179,10 @@ class Provenance(_Frozen):
 class CheckpointMetadata(_Frozen):
     """Everything known about one checkpoint; the sidecar's content."""
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[2] = Field(
+        default=SCHEMA_VERSION,
+        description="The sidecar format's version; readers upgrade older ones.",
+    )
     checkpoint: CheckpointInfo
     experiment: ExperimentInfo
     model: ModelInfo

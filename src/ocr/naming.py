@@ -1,21 +1,27 @@
 """Checkpoint and sidecar file names: the one place that formats and parses them.
 
-New checkpoints are named ``epoch=03-step=000120-val_hmean=0.8123.ckpt``
-(Lightning may add ``-v1`` when a name is taken) plus ``last.ckpt``; each has a
-sidecar ``<checkpoint file name>.meta.json``. A metric name's ``/`` never
-reaches a file name, so no stray folders appear.
+New checkpoints are named ``epoch=03-step=000120-val_hmean=0.8123.ckpt``, or
+with the ``underscore`` style ``epoch_03-step_000120-val_hmean_0.8123.ckpt``
+(no ``=``, so the path passes back as a Hydra override unquoted); Lightning may
+add ``-v1`` when a name is taken; plus ``last.ckpt``. Each has a sidecar
+``<checkpoint file name>.meta.json``. A metric name's ``/`` never reaches a
+file name, so no stray folders appear. Both styles parse back.
 
 >>> checkpoint_filename_template("val/hmean")
 'epoch={epoch:02d}-step={step:06d}-val_hmean={val/hmean:.4f}'
+>>> checkpoint_filename_template("val/acc", style="underscore")
+'epoch_{epoch:02d}-step_{step:06d}-val_acc_{val/acc:.4f}'
 >>> parse_checkpoint_name("epoch=03-step=000120-val_hmean=0.8123.ckpt")
 CheckpointName(epoch=3, step=120, metric='val_hmean', score=0.8123, is_last=False, version=None)
+>>> parse_checkpoint_name("epoch_03-step_000120-val_acc_0.8123.ckpt").metric
+'val_acc'
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,8 +29,10 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKPOINT_SUFFIX",
     "LAST_CHECKPOINT_STEM",
+    "NAME_STYLES",
     "SIDECAR_SUFFIX",
     "CheckpointName",
+    "NameStyle",
     "checkpoint_filename_template",
     "checkpoint_of_sidecar",
     "is_checkpoint_file",
@@ -38,11 +46,19 @@ __all__ = [
 CHECKPOINT_SUFFIX: Final = ".ckpt"
 SIDECAR_SUFFIX: Final = ".meta.json"
 LAST_CHECKPOINT_STEM: Final = "last"
+NameStyle = Literal["equals", "underscore"]
+"""How a value joins its label in a checkpoint name: ``epoch=03`` or ``epoch_03``."""
+NAME_STYLES: Final[tuple[NameStyle, ...]] = get_args(NameStyle)
+_JOINERS: Final[dict[NameStyle, str]] = {"equals": "=", "underscore": "_"}
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.]+")
-_OURS: Final = re.compile(
-    r"epoch=(?P<epoch>\d+)-step=(?P<step>\d+)"
-    r"(?:-(?P<metric>[A-Za-z0-9_.]+?)=(?P<score>-?(?:\d+\.\d+|inf|nan)))?"
-    r"(?:-v(?P<version>\d+))?"
+# One pattern per style: a name never mixes them.
+_OURS: Final = tuple(
+    re.compile(
+        rf"epoch{joiner}(?P<epoch>\d+)-step{joiner}(?P<step>\d+)"
+        rf"(?:-(?P<metric>[A-Za-z0-9_.]+?){joiner}(?P<score>-?(?:\d+\.\d+|inf|nan)))?"
+        r"(?:-v(?P<version>\d+))?"
+    )
+    for joiner in _JOINERS.values()
 )
 _LAST: Final = re.compile(rf"{LAST_CHECKPOINT_STEM}(?:-v(?P<version>\d+))?")
 
@@ -71,7 +87,7 @@ def metric_slug(metric: str) -> str:
     return _UNSAFE.sub("_", metric).strip("_") or "metric"
 
 
-def checkpoint_filename_template(monitor: str | None) -> str:
+def checkpoint_filename_template(monitor: str | None, *, style: NameStyle = "equals") -> str:
     """The Lightning ``ModelCheckpoint.filename`` template for new checkpoints.
 
     Use it with ``auto_insert_metric_name=False``: the names are spelled here,
@@ -79,21 +95,23 @@ def checkpoint_filename_template(monitor: str | None) -> str:
 
     Args:
         monitor: The monitored metric, or ``None``.
+        style: ``equals`` (``epoch=03``) or ``underscore`` (``epoch_03``).
 
     Returns:
         A template with epoch, step and (when monitored) the metric's value.
     """
-    template = "epoch={epoch:02d}-step={step:06d}"
+    joiner = _JOINERS[style]
+    template = f"epoch{joiner}{{epoch:02d}}-step{joiner}{{step:06d}}"
     if monitor is None:
         return template
-    return f"{template}-{metric_slug(monitor)}={{{monitor}:.4f}}"
+    return f"{template}-{metric_slug(monitor)}{joiner}{{{monitor}:.4f}}"
 
 
 def parse_checkpoint_name(name: str) -> CheckpointName | None:
     """Parse a checkpoint file name written by ocr.
 
     Args:
-        name: The file name (with ``.ckpt``).
+        name: The file name (with ``.ckpt``), in either style.
 
     Returns:
         What the name says, or ``None`` when it is not an ocr name (legacy
@@ -105,7 +123,7 @@ def parse_checkpoint_name(name: str) -> CheckpointName | None:
     if last := _LAST.fullmatch(stem):
         version = last["version"]
         return CheckpointName(None, None, None, None, True, int(version) if version else None)
-    match = _OURS.fullmatch(stem)
+    match = next((m for pattern in _OURS if (m := pattern.fullmatch(stem))), None)
     if match is None:
         return None
     return CheckpointName(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunContext",
     "capture_environment",
+    "job_log_file",
     "resolve_run_dir",
     "scalar_metrics",
 ]
@@ -163,6 +164,31 @@ def resolve_run_dir(run_dir: StrPath | None, *, user: str) -> Path:
             fix="Pass run_dir=... or create the callback inside a Hydra job",
         )
     return found
+
+
+def job_log_file(run_dir: Path) -> str | None:
+    """The log file this process writes, as Hydra's job logging really set it up.
+
+    Hydra's ``job_logging`` names the file (``<job name>.log`` by default, a
+    project's ``<task_name>.log``, or none at all); the file handler on the
+    root logger is what was actually opened.
+
+    Args:
+        run_dir: The run folder.
+
+    Returns:
+        The file relative to ``run_dir`` (the first file handler inside it),
+        else the first file's absolute path; ``None`` when nothing logs to a file.
+    """
+    files = [
+        Path(handler.baseFilename)
+        for handler in logging.getLogger().handlers
+        if isinstance(handler, logging.FileHandler)
+    ]
+    inside = [path for path in files if RunLayout(run_dir).holds(path)]
+    if inside:
+        return inside[0].resolve().relative_to(run_dir.resolve()).as_posix()
+    return str(files[0]) if files else None
 
 
 def scalar_metrics(trainer: lightning.Trainer) -> dict[str, float]:

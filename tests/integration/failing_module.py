@@ -9,7 +9,7 @@ from ocr.train.module import DetectorModule
 if TYPE_CHECKING:
     from torch import Tensor
 
-__all__ = ["FailingModule"]
+__all__ = ["FailingModule", "InterruptedModule"]
 
 
 class FailingModule(DetectorModule):
@@ -20,3 +20,15 @@ class FailingModule(DetectorModule):
             msg = "boom in training_step"
             raise RuntimeError(msg)
         return super().training_step(batch, batch_idx)
+
+
+class InterruptedModule(DetectorModule):
+    """Scores better every epoch (``val/score``) and is interrupted as epoch 2 starts (Ctrl-C)."""
+
+    def on_validation_epoch_end(self) -> None:
+        super().on_validation_epoch_end()
+        self.log("val/score", float(self.current_epoch + 1))
+
+    def on_train_epoch_start(self) -> None:
+        if self.current_epoch == 2:
+            raise KeyboardInterrupt

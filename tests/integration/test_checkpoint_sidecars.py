@@ -15,7 +15,7 @@ import lightning
 import pytest
 import torch
 
-import ocr.callbacks._checkpoint
+import ocr.callbacks._sidecars
 import ocr.errors
 from ocr.callbacks import UniqueModelCheckpoint
 from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
@@ -124,7 +124,7 @@ def test_training_goes_on_and_the_failure_is_recorded_when_a_sidecar_cannot_be_w
     def full_disk(checkpoint: Path, metadata: CheckpointMetadata) -> Path:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ocr.callbacks._checkpoint, "write_metadata", full_disk)
+    monkeypatch.setattr(ocr.callbacks._sidecars, "write_metadata", full_disk)
     run_dir = allocate_launch_dir(tmp_path / "outputs")
     callback = UniqueModelCheckpoint(run_dir=run_dir, monitor="val/loss", mode="min", save_top_k=1)
     with caplog.at_level(logging.ERROR, logger="ocr.callbacks"):
@@ -191,12 +191,40 @@ def test_a_rerun_into_the_same_folder_keeps_the_first_runs_files_when_saving(
     assert {"last-v1.ckpt", "last-v1.ckpt.meta.json"} <= after.keys() - first.keys()
 
 
-def test_callback_refuses_options_the_layout_owns_when_given(tmp_path: Path) -> None:
+def test_callback_refuses_a_folder_outside_the_run_when_given_one(tmp_path: Path) -> None:
+    run_dir, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
     with pytest.raises(ocr.errors.CallbackConfigError) as info:
-        UniqueModelCheckpoint(run_dir=tmp_path, dirpath="elsewhere", filename="x")
+        UniqueModelCheckpoint(run_dir=run_dir, dirpath=elsewhere)
     assert str(info.value) == (
-        "UniqueModelCheckpoint sets dirpath, filename itself from the run layout. Remove those options"
+        f"UniqueModelCheckpoint saves into the run folder {str(run_dir)!r}, but dirpath is "
+        f"{str(elsewhere)!r}. Remove dirpath (or set it to null)"
     )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param(
+            {"dirpath": None, "filename": None, "auto_insert_metric_name": None}, id="nulls"
+        ),
+        pytest.param(
+            {
+                "dirpath": "checkpoints",
+                "filename": "epoch_{epoch:03d}",
+                "auto_insert_metric_name": True,
+            },
+            id="a-project-entry",
+        ),
+    ],
+)
+def test_callback_keeps_its_own_names_when_a_config_entry_carries_layout_options(
+    options: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a relative dirpath inside the run folder
+    callback = UniqueModelCheckpoint(run_dir=tmp_path, monitor="val/acc", **options)
+    assert callback.dirpath == str(tmp_path / "checkpoints")
+    assert callback.filename == "epoch={epoch:02d}-step={step:06d}-val_acc={val/acc:.4f}"
+    assert callback.auto_insert_metric_name is False
 
 
 def test_callback_refuses_linked_last_checkpoints_when_asked(tmp_path: Path) -> None:
@@ -215,3 +243,57 @@ def test_callback_needs_a_run_folder_when_outside_hydra() -> None:
         "UniqueModelCheckpoint has no run folder: run_dir was not given and no Hydra job is "
         "running. Pass run_dir=... or create the callback inside a Hydra job"
     )
+
+
+def test_callback_refuses_an_unknown_name_format_when_given(tmp_path: Path) -> None:
+    odd: Any = "dashes"
+    with pytest.raises(ocr.errors.CallbackConfigError) as info:
+        UniqueModelCheckpoint(run_dir=tmp_path, name_format=odd)
+    assert str(info.value) == (
+        "unknown checkpoint name format 'dashes'. Use one of 'equals', 'underscore'"
+    )
+
+
+def test_sidecars_carry_the_declared_identity_and_names_hold_no_equals_when_asked(
+    tmp_path: Path,
+) -> None:
+    run_dir = allocate_launch_dir(tmp_path / "outputs")
+    callback = UniqueModelCheckpoint(
+        run_dir=run_dir,
+        monitor="val/hmean",
+        name_format="underscore",
+        identity={"architecture": "receipt-dbnet", "encoder": None},
+    )
+    _fit(callback, run_dir, epochs=1)
+    sidecars = _sidecars(RunLayout(run_dir).checkpoint_dir)
+    assert sorted(sidecars) == ["epoch_00-step_000002-val_hmean_0.0000.ckpt", "last.ckpt"]
+    assert {(s.model.architecture, s.model.encoder) for s in sidecars.values()} == {
+        ("receipt-dbnet", "tiny_cnn")
+    }
+
+
+def test_training_stops_before_it_starts_when_a_plain_model_checkpoint_sits_beside_ours(
+    tmp_path: Path,
+) -> None:
+    run_dir = allocate_launch_dir(tmp_path / "outputs")
+    trainer = lightning.Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=False,
+        default_root_dir=run_dir,
+        enable_progress_bar=False,
+        callbacks=[
+            UniqueModelCheckpoint(run_dir=run_dir, monitor="val/hmean"),
+            lightning.pytorch.callbacks.ModelCheckpoint(
+                dirpath=tmp_path / "old", monitor="val/loss"
+            ),
+        ],
+    )
+    with pytest.raises(ocr.errors.CallbackConfigError) as info:
+        trainer.fit(DetectorModule(**TINY_MODEL), datamodule=ReceiptDataModule(**TINY_DATA))
+    assert str(info.value) == (
+        "the trainer has another ModelCheckpoint (ModelCheckpoint) beside UniqueModelCheckpoint; "
+        "it would save checkpoints without sidecars, outside the run layout. Remove it and give "
+        "its monitor, mode, save_top_k and save_last to UniqueModelCheckpoint"
+    )
+    assert not (tmp_path / "old").exists() and not RunLayout(run_dir).checkpoint_dir.exists()

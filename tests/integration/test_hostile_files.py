@@ -203,7 +203,7 @@ def test_an_outward_checkpoint_link_is_named_for_what_it_is_when_validated(root:
 def _write_index(root: Path, payload: Any) -> None:  # any marshal data at all
     data = marshal.dumps(payload)
     header = {
-        "schema_version": 3,
+        "schema_version": 4,
         "sha256": hashlib.sha256(data).hexdigest(),
         "python": sys.version.split()[0],
     }

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ocr.layout import FolderKind, RootLayout, SweepLayout, classify_folder
+from ocr.layout import FolderKind, RootLayout, SweepLayout, classify_folder, is_date_name
 
 APP = Path(__file__).parent / "hydra_app" / "app.py"
 
@@ -43,7 +43,7 @@ def _probe(folder: Path) -> dict[str, Any]:
 
 
 def _launch_dirs(root: Path) -> list[Path]:
-    return sorted(root.glob("*/*"))
+    return sorted(p for p in root.glob("*/*") if is_date_name(p.parent.name))
 
 
 @pytest.mark.parametrize(
@@ -123,3 +123,17 @@ def test_multirun_puts_each_job_in_a_numbered_folder_when_swept(
         )
         assert classify_folder(job_dir, root=root) is FolderKind.SWEEP_JOB
         assert (job_dir / ".hydra" / "overrides.yaml").is_file()
+
+
+def test_the_reference_trainer_groups_stay_off_a_foreign_apps_search_path_when_installed(
+    tmp_path: Path,
+) -> None:
+    process = _launch(tmp_path, "--help")
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    groups = output.split("== Configuration groups ==", 1)[1].split("== Config ==", 1)[0]
+    assert "paths: default" in groups  # the app's own group
+    assert not {"model:", "data:", "trainer:"} & set(groups.split())
+    process = _launch(tmp_path, "--info", "searchpath")
+    output, _ = process.communicate(timeout=120)
+    assert "configs/searchpath" in output and "configs/train" not in output

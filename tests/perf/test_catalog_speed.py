@@ -1,4 +1,4 @@
-"""Catalog speed gates (DESIGN.md, "Non-functional targets").
+"""Catalog speed gates (docs/design.md, "Speed targets").
 
 - cold scan of 10,000 checkpoints with sidecars: within 3x of a bare
   ``os.scandir`` walk that reads each sidecar's bytes;

@@ -1,6 +1,6 @@
 """What the sidecars cost: per checkpoint save, and over a whole training run.
 
-Gates (DESIGN.md): writing the sidecar adds under 1% to a checkpoint save of a
+Gates (docs/design.md): writing the sidecar adds under 1% to a checkpoint save of a
 realistic size, and training with UniqueModelCheckpoint runs within 2% of
 Lightning's plain ModelCheckpoint.
 """
@@ -19,7 +19,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from torch import nn
 
 from ocr.callbacks import UniqueModelCheckpoint
-from ocr.callbacks._checkpoint import _SidecarWriter
+from ocr.callbacks._sidecars import SidecarWriter
 from ocr.layout import allocate_launch_dir
 from ocr.train.data import ReceiptDataModule
 from ocr.train.module import DetectorModule
@@ -150,7 +150,7 @@ def test_training_with_sidecars_is_within_2_percent_when_compared_with_plain_che
         monkeypatch.setattr(
             UniqueModelCheckpoint, name, _timed(spent, getattr(UniqueModelCheckpoint, name))
         )
-    monkeypatch.setattr(_SidecarWriter, "remove", _timed(spent, _SidecarWriter.remove))
+    monkeypatch.setattr(SidecarWriter, "remove", _timed(spent, SidecarWriter.remove))
     plain_runs, our_runs = [], []
     for attempt in range(RUNS):  # interleaved, so drifts in machine load hit both
         folder = tmp_path / f"plain-{attempt}"

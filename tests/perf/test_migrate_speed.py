@@ -1,4 +1,4 @@
-"""Migration speed gate (DESIGN.md, "Non-functional targets").
+"""Migration speed gate (docs/design.md, "Speed targets").
 
 1,000 legacy experiments holding 10,000 checkpoints migrate by move in under
 30 s here. The tree mixes the eras as real ones do: name-based folders with a

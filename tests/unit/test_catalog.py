@@ -472,6 +472,7 @@ def test_sidecar_entries_hold_every_field_of_the_sidecar_when_valid(new_tree: Pa
         "sources": dict.fromkeys(("architecture", "encoder", "decoder", "head"), "sidecar"),
         "problems": (),
         "monitor": "val/hmean",
+        "task": None,
     }
 
 
@@ -616,6 +617,40 @@ def test_legacy_entries_carry_the_monitor_their_legacy_sidecar_names_when_found(
     entries = CheckpointCatalog([tmp_path / "A" / "outputs"]).scan()
     best = next(e for e in entries if Path(e.path).name == "best.ckpt")
     assert (best.monitor, best.sources["monitor"]) == ("val/hmean", "sidecar")
+
+
+def test_a_bare_metric_name_selects_like_its_prefixed_key_when_unambiguous(new_tree: Path) -> None:
+    catalog = CheckpointCatalog([new_tree])
+    bare = catalog.find(CheckpointQuery(where="val/hmean > 0.6", best="best(val/hmean)"))
+    prefixed = catalog.find(
+        CheckpointQuery(where="metrics.val/hmean > 0.6", best="best(metrics.val/hmean)")
+    )
+    assert bare == prefixed and [e.epoch for e in bare.entries] == [1]
+
+
+def test_a_bare_name_no_checkpoint_has_is_a_problem_line_when_queried(new_tree: Path) -> None:
+    found = CheckpointCatalog([new_tree]).find(CheckpointQuery(where="val/acc > 0.5 or epoch = 1"))
+    assert [e.epoch for e in found.entries] == [1]
+    assert found.problems == [
+        "the query names 'val/acc', which is no field and no metric of any checkpoint here; check "
+        "its spelling (a metric is also metrics.`val/acc`)"
+    ]
+
+
+def test_the_task_of_a_run_comes_from_its_record_when_filtered(new_tree: Path) -> None:
+    first = new_tree / "2025-10-18" / "14-03-22"
+    ExperimentRegistry(new_tree).update_run(first, task_name="train")
+    catalog = CheckpointCatalog([new_tree])
+    tasks = {Path(e.path).name: e.task for e in catalog.scan(rescan=True)}
+    assert tasks == {
+        "epoch=00-step=000000.ckpt": "train",
+        "epoch=01-step=000010.ckpt": "train",
+        "last.ckpt": None,
+    }
+    found = catalog.find(
+        CheckpointQuery(filters=CatalogFilter(task="train"), where="task = 'train'")
+    )
+    assert len(found.entries) == 2
 
 
 # -- issue 11: folder checkpoints, special files, failed listings, the index as a hint --

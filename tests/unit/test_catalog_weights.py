@@ -64,7 +64,7 @@ def _stem(width: int) -> dict[str, tuple[int, ...]]:
 
 
 def _lightning(shapes: dict[str, tuple[int, ...]], **extra: Any) -> dict[str, Any]:
-    """A checkpoint shaped like the legacy trainer's (LEGACY_FORMATS.md), tiny tensors."""
+    """A checkpoint shaped like the legacy trainer's (docs/legacy-formats.md), tiny tensors."""
     return {
         "epoch": 3,
         "global_step": 120,

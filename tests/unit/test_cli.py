@@ -37,7 +37,7 @@ def test_registry_list_prints_a_table_when_asked(
 ) -> None:
     assert main(["registry", "list", str(run_root)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "status", "name", "started", "best", "run_dir"]
+    assert lines[0].split() == ["id", "status", "name", "task", "started", "best", "run_dir"]
     assert lines[2].split()[:3] == [populated[1], "running", "beta"]
     assert "val/hmean=0.9300" in lines[3]
 
@@ -185,3 +185,16 @@ def test_catalog_refuses_a_malformed_threshold_when_given(
         main(["catalog", str(catalog_root), "--min", "hmean"])
     assert info.value.code == 2
     assert "not METRIC=VALUE: 'hmean' (e.g. val/hmean=0.9)" in capsys.readouterr().err
+
+
+def test_registry_list_and_catalog_filter_by_task_when_asked(
+    populated: list[str], run_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = ExperimentRegistry(run_root)
+    registry.update_run(registry.get(populated[1]).run_dir, task_name="eval")
+    assert main(["registry", "list", str(run_root), "--task", "eval", "--format", "json"]) == 0
+    assert [run["id"] for run in json.loads(capsys.readouterr().out)] == [populated[1]]
+    assert main(["registry", "list", str(run_root)]) == 0
+    assert "eval" in capsys.readouterr().out.splitlines()[2].split()
+    assert main(["catalog", str(run_root), "--task", "eval", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # the runs saved no checkpoints

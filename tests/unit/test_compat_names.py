@@ -30,7 +30,7 @@ ERA_A_CHECKPOINTS = (
 )
 STAMP = datetime(2025, 10, 9, 1, 50, 37)
 
-# Every form of LEGACY_FORMATS.md "Checkpoint file names", as it sits in the era A fixture.
+# Every form of docs/legacy-formats.md "Checkpoint file names", as it sits in the era A fixture.
 LEGACY_FORMS = [
     pytest.param("epoch=67-step=18564.ckpt", LegacyName(67, 18564), id="lightning-default"),
     pytest.param("epoch=10.ckpt", LegacyName(10), id="lightning-epoch-only"),

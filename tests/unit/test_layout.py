@@ -13,6 +13,7 @@ from omegaconf.errors import InterpolationResolutionError
 
 from ocr.errors import ConfigDirNotFoundError, LaunchDirAllocationError, RunPathParseError
 from ocr.layout import (
+    ConfigSet,
     FolderKind,
     RootLayout,
     RunLayout,
@@ -23,11 +24,13 @@ from ocr.layout import (
     classify_folder,
     format_job_name,
     free_run_path,
+    output_root_of,
     packaged_config_dir,
     parse_run_path,
     register_resolvers,
 )
 from ocr.layout import _hydra as layout_hydra
+from ocr.layout._claims import claim_launch_dir, release_unused_claims
 from tests.strategies import path_parts, run_locations
 
 LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
@@ -230,20 +233,37 @@ def test_launch_resolver_allocates_once_when_read_many_times(
     assert len(list(run_root.glob("*/*"))) == 1
 
 
-def test_packaged_config_dir_finds_the_checkout_configs() -> None:
-    assert (packaged_config_dir() / "train.yaml").is_file()
+@pytest.mark.parametrize(
+    ("which", "marker"),
+    [
+        pytest.param("searchpath", "ocr.yaml", id="searchpath"),
+        pytest.param("train", "train.yaml", id="train"),
+    ],
+)
+def test_packaged_config_dir_finds_the_checkout_configs_when_asked(
+    which: ConfigSet, marker: str
+) -> None:
+    folder = packaged_config_dir(which)
+    assert folder.name == which
+    assert (folder / marker).is_file()
+
+
+def test_the_trainer_groups_stay_off_the_search_path_when_packaged() -> None:
+    searchpath = packaged_config_dir("searchpath")
+    shipped = sorted(p.relative_to(searchpath).as_posix() for p in searchpath.rglob("*.yaml"))
+    assert shipped == ["hydra/ocr_layout.yaml", "ocr.yaml"]
 
 
 def test_packaged_config_dir_fails_with_one_line_when_configs_are_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(layout_hydra, "__file__", os.fspath(tmp_path / "a" / "b" / "c" / "d.py"))
-    monkeypatch.setattr("importlib.resources.files", lambda _: tmp_path)
     with pytest.raises(ConfigDirNotFoundError) as info:
-        packaged_config_dir()
+        packaged_config_dir("train")
+    installed, checkout = tmp_path / "a" / "b" / "configs" / "train", tmp_path / "configs" / "train"
     assert str(info.value) == (
-        f"ocr's Hydra configs are missing: neither {str(tmp_path / 'configs')!r} nor "
-        f"{str(tmp_path / 'configs')!r} holds train.yaml. "
+        f"ocr's Hydra configs are missing: neither {str(installed)!r} nor "
+        f"{str(checkout)!r} holds train.yaml. "
         "Reinstall ocr (pip install --force-reinstall ocr)"
     )
 
@@ -258,3 +278,119 @@ def test_free_run_path_skips_existing_and_taken_folders(tmp_path: Path) -> None:
     assert free_run_path(tmp_path, datetime(2025, 10, 18, 9, 0, 0)) == PurePosixPath(
         "2025-10-18/09-00-00"
     )
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        pytest.param({}, "{launch}/outputs", id="default"),
+        pytest.param({"paths": {"output_root": "runs"}}, "{launch}/runs", id="paths-output-root"),
+        pytest.param(
+            {"ocr": {"output_root": "a"}, "paths": {"output_root": "b"}},
+            "{launch}/a",
+            id="ocr-first",
+        ),
+        pytest.param({"paths": {"root_dir": "/project"}}, "/project/outputs", id="project-root"),
+        pytest.param(
+            {"paths": {"root_dir": "project"}}, "{launch}/project/outputs", id="relative-project"
+        ),
+        pytest.param(
+            {"ocr": {"output_root": "/data/runs"}, "paths": {"root_dir": "/project"}},
+            "/data/runs",
+            id="absolute",
+        ),
+        pytest.param(
+            {"ocr": {"task_trees": True, "task_name": "eval"}},
+            "{launch}/outputs/eval",
+            id="task-tree",
+        ),
+    ],
+)
+def test_the_output_root_follows_the_config_when_resolved(
+    config: dict[str, object], expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert output_root_of(OmegaConf.create(config)) == Path(expected.format(launch=tmp_path))
+
+
+@pytest.mark.parametrize(
+    "task_name",
+    [pytest.param(None, id="none"), pytest.param("..", id="dots"), pytest.param("a/b", id="slash")],
+)
+def test_task_trees_refuse_a_task_name_when_it_is_no_folder_name(task_name: str | None) -> None:
+    config = OmegaConf.create({"ocr": {"task_trees": True, "task_name": task_name}})
+    with pytest.raises(RunPathParseError) as info:
+        output_root_of(config)
+    assert str(info.value) == (
+        f"ocr.task_trees needs a task name that is a folder name, got {task_name!r}. "
+        "Set task_name (or ocr.task_name) to a plain name such as 'train'"
+    )
+
+
+def test_the_launch_folder_follows_the_resolved_root_when_the_config_changes_it(
+    tmp_path: Path,
+) -> None:
+    # OmegaConf resolves hydra.run.dir while it merges a later config over it,
+    # before the overrides that choose the root are in.
+    register_resolvers()
+    cfg = OmegaConf.create(
+        {
+            "ocr": {"output_root": str(tmp_path / "a")},
+            "dir": "${ocr_launch_dir:${ocr_output_root:}}",
+        }
+    )
+    first = Path(cfg.dir)
+    cfg.ocr.output_root = str(tmp_path / "b")
+    second = Path(cfg.dir)
+    assert (first.parents[1], second.parents[1]) == (tmp_path / "a", tmp_path / "b")
+    assert Path(cfg.dir) == second
+    release_unused_claims()
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_an_empty_claim_is_handed_out_again_when_composed_twice(run_root: Path) -> None:
+    first = claim_launch_dir(run_root)
+    assert claim_launch_dir(run_root) == first
+    (first / "used").write_text("x")
+    second = claim_launch_dir(run_root)
+    assert second != first
+    release_unused_claims()
+    assert first.is_dir() and not second.exists()
+
+
+def test_allocation_makes_the_date_folder_again_when_another_process_removed_it(
+    run_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_mkdir = Path.mkdir
+    removed: list[Path] = []
+
+    def mkdir_after_a_removal(self: Path, *args: object, **kwargs: object) -> None:
+        if self.parent.parent == run_root and not removed:
+            removed.append(self.parent)
+            self.parent.rmdir()  # another process released its empty claim just now
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_after_a_removal)
+    folder = allocate_launch_dir(run_root, now=datetime(2025, 10, 18, 14, 3, 22))
+    assert removed and folder == run_root / "2025-10-18" / "14-03-22"
+
+
+def test_record_locks_live_in_the_state_folder_when_named(tmp_path: Path) -> None:
+    layout = RootLayout(tmp_path)
+    record = tmp_path / "2025-10-18" / "14-03-22" / "run.json"
+    assert (
+        layout.lock_file_of(record)
+        == tmp_path / ".ocr" / "locks" / "2025-10-18" / "14-03-22" / "run.json.lock"
+    )
+    with pytest.raises(RunPathParseError) as info:
+        layout.lock_file_of(Path("/elsewhere/run.json"))
+    assert str(info.value) == (
+        f"'/elsewhere/run.json' is not under the output root {str(tmp_path)!r}. "
+        "Pass a record inside the output root"
+    )
+
+
+def test_a_run_layout_holds_its_own_folders_only_when_asked(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path / "run")
+    assert layout.holds(layout.checkpoint_dir) and layout.holds(layout.run_dir)
+    assert not layout.holds(tmp_path / "run-other") and not layout.holds(tmp_path)

@@ -44,7 +44,7 @@ LIGHTNING_KEYS = {
     "loops",
     "cleval_metrics",
 }
-# Every checkpoint name form of LEGACY_FORMATS.md, as the sample spells it.
+# Every checkpoint name form of docs/legacy-formats.md, as the sample spells it.
 NAME_FORMS = [
     "epoch=67-step=18564.ckpt",
     "epoch=10.ckpt",

@@ -93,3 +93,58 @@ def test_sidecar_names_pair_with_their_checkpoint_when_built(tmp_path: Path) -> 
     assert is_sidecar_file(sidecar) and not is_checkpoint_file(sidecar)
     assert is_checkpoint_file(checkpoint) and not is_sidecar_file(checkpoint)
     assert not is_sidecar_file(tmp_path / "best.metadata.json")
+
+
+@pytest.mark.parametrize(
+    ("override", "parses"),
+    [
+        pytest.param(
+            "ckpt_path=outputs/d/t/checkpoints/epoch=03-step=000120.ckpt", False, id="equals"
+        ),
+        pytest.param(
+            "ckpt_path='outputs/d/t/checkpoints/epoch=03-step=000120.ckpt'",
+            True,
+            id="equals-quoted",
+        ),
+        pytest.param(
+            "ckpt_path=outputs/d/t/checkpoints/epoch_03-step_000120-val_acc_0.8123.ckpt",
+            True,
+            id="underscore",
+        ),
+    ],
+)
+def test_a_checkpoint_path_passes_back_as_a_hydra_override_when_unambiguous(
+    override: str, parses: bool
+) -> None:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    if not parses:
+        with pytest.raises(HydraException, match="mismatched input '='"):
+            parser.parse_override(override)
+        return
+    value = parser.parse_override(override).value()
+    assert isinstance(value, str) and parse_checkpoint_name(value.rsplit("/", 1)[1]) is not None
+
+
+@given(
+    epoch=st.integers(min_value=0, max_value=10**4),
+    step=st.integers(min_value=0, max_value=10**7),
+    score=st.floats(min_value=-1e3, max_value=1e3, allow_nan=False),
+)
+def test_underscore_names_parse_back_and_hold_no_equals_when_formatted(
+    epoch: int, step: int, score: float
+) -> None:
+    callback = ModelCheckpoint(
+        filename=checkpoint_filename_template("val/acc", style="underscore"),
+        auto_insert_metric_name=False,
+    )
+    value = torch.tensor(score)
+    name = callback.format_checkpoint_name(
+        {"epoch": torch.tensor(epoch), "step": torch.tensor(step), "val/acc": value}
+    )
+    assert "=" not in name and "/" not in name
+    assert parse_checkpoint_name(name) == CheckpointName(
+        epoch, step, "val_acc", float(f"{value:.4f}"), False, None
+    )

@@ -278,6 +278,52 @@ def test_no_update_is_lost_when_threads_update_their_runs_at_once(
     assert sorted(e["record"]["metrics"]["step"] for e in index["entries"]) == [4.0] * 8
 
 
+def test_queries_filter_by_task_when_asked(registry: ExperimentRegistry) -> None:
+    _, train = _new_run(registry, task_name="train", log_file="train.log")
+    _, evaluation = _new_run(registry, task_name="eval")
+    assert [r.record.id for r in registry.query(task="eval")] == [evaluation.id]
+    assert [r.record.id for r in registry.query(task="train")] == [train.id]
+    assert (train.task_name, train.log_file) == ("train", "train.log")
+
+
+def test_a_version_1_record_is_read_and_written_back_as_version_2_when_updated(
+    registry: ExperimentRegistry,
+) -> None:
+    run_dir, _ = _new_run(registry)
+    record_file = RunLayout(run_dir).record_file
+    old = json.loads(record_file.read_text())
+    del old["task_name"]
+    record_file.write_text(json.dumps({**old, "schema_version": 1}))
+    assert read_record(record_file).schema_version == 1
+    updated = registry.update_run(run_dir, task_name="train")
+    assert (updated.schema_version, updated.task_name) == (2, "train")
+    assert json.loads(record_file.read_text())["schema_version"] == 2
+
+
+def test_a_record_from_a_newer_ocr_is_refused_with_the_upgrade_when_read(
+    registry: ExperimentRegistry,
+) -> None:
+    run_dir, _ = _new_run(registry)
+    record_file = RunLayout(run_dir).record_file
+    record_file.write_text(json.dumps({**json.loads(record_file.read_text()), "schema_version": 3}))
+    with pytest.raises(RecordInvalidError) as info:
+        read_record(record_file)
+    assert str(info.value) == (
+        f"experiment record is invalid: {str(record_file)!r}: schema version 3 is newer than this "
+        "ocr understands (2). Upgrade ocr (pip install --upgrade ocr)"
+    )
+
+
+def test_record_locks_stay_out_of_the_run_folder_when_runs_register(
+    registry: ExperimentRegistry,
+) -> None:
+    run_dir, _ = _new_run(registry)
+    registry.update_run(run_dir, status=Status.COMPLETED)
+    assert sorted(p.name for p in run_dir.iterdir()) == ["run.json"]
+    lock = RootLayout(registry.root).lock_file_of(RunLayout(run_dir).record_file)
+    assert lock.is_file()
+
+
 # -- issue 11: items 17 and 19 -------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +19,8 @@ from ocr.train.data import (
     ReceiptJsonDataset,
     SyntheticReceiptDataset,
     collate_receipts,
+    normalize_image,
+    scale_image,
 )
 from ocr.train.loss import make_db_targets
 from ocr.train.metric import bounding_box, rectangle
@@ -256,6 +259,29 @@ def test_synthetic_dataset_item_depends_only_on_seed_and_index_when_rebuilt() ->
         b[4]
 
 
+def test_synthetic_page_is_the_item_before_normalising_when_drawn() -> None:
+    dataset = SyntheticReceiptDataset(3, seed=5, height=32, width=24)
+
+    image, polygons = dataset.page(2)
+
+    assert image.shape == (32, 24, 3) and image.dtype == np.uint8
+    expected = normalize_image(torch.from_numpy(image).permute(2, 0, 1).float() / 255.0)
+    assert torch.equal(dataset[2]["image"], expected)
+    assert all(np.array_equal(a, b) for a, b in zip(polygons, dataset[2]["polygons"], strict=True))
+    with pytest.raises(IndexError):
+        dataset.page(3)
+
+
+def test_scale_image_resizes_to_unit_range_when_array_is_read_only() -> None:
+    raw = np.full((40, 30, 3), 255, dtype=np.uint8)
+    raw.flags.writeable = False
+
+    image = scale_image(raw, height=20, width=10)
+
+    assert image.shape == (3, 20, 10)
+    assert torch.allclose(image, torch.ones_like(image))
+
+
 def test_collate_receipts_stacks_tensors_and_keeps_polygons_when_batched() -> None:
     dataset = SyntheticReceiptDataset(2, seed=0, height=16, width=16)
 
@@ -296,8 +322,12 @@ def test_json_dataset_resizes_image_and_scales_boxes_when_read(tmp_path: Path) -
     assert grey["image"].shape == (3, 8, 8)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("PIL") is not None, reason="Pillow decodes PNG")
-def test_json_dataset_refuses_png_when_pillow_is_missing(tmp_path: Path) -> None:
+def test_json_dataset_refuses_png_when_pillow_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A None entry in sys.modules makes the import fail, as on a machine without Pillow.
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
     labels = _write_json(tmp_path / "l.json", {"images": {"r.png": {"words": {}}}})
     (tmp_path / "r.png").write_bytes(b"\x89PNG")
 
@@ -308,6 +338,19 @@ def test_json_dataset_refuses_png_when_pillow_is_missing(tmp_path: Path) -> None
         f"cannot read image {tmp_path / 'r.png'}: Pillow is not installed, so only .npy images "
         "load. Install Pillow or convert the images to HxWx3 uint8 .npy files"
     )
+
+
+@pytest.mark.skipif(importlib.util.find_spec("PIL") is None, reason="needs Pillow")
+def test_json_dataset_reads_png_in_colour_when_pillow_decodes_it(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("L", (48, 64), 200).save(tmp_path / "r.png")
+    labels = _write_json(tmp_path / "l.json", {"images": {"r.png": {"words": {}}}})
+
+    item = ReceiptJsonDataset(labels, tmp_path, height=32, width=24)[0]
+
+    assert item["image"].shape == (3, 32, 24)
+    assert torch.allclose(item["image"], normalize_image(torch.full((3, 32, 24), 200 / 255)))
 
 
 def test_json_dataset_refuses_array_when_not_uint8_rgb(tmp_path: Path) -> None:

@@ -69,6 +69,28 @@ def test_extract_boxes_drops_specks_when_smaller_than_min_area() -> None:
     assert len(extract_boxes(prob, min_area=1)) == 3
 
 
+def test_extract_boxes_drops_faint_regions_when_box_score_given() -> None:
+    prob = np.zeros((16, 16))
+    prob[1:4, 1:6] = 0.9
+    prob[8:11, 1:6] = 0.5
+
+    strong = extract_boxes(prob, box_score=0.6)
+
+    assert len(extract_boxes(prob)) == 2
+    assert len(strong) == 1
+    assert strong[0][:, 1].max() < 8  # the top region, the strong one
+
+
+def test_extract_boxes_keeps_the_most_probable_in_reading_order_when_candidates_limited() -> None:
+    prob = np.zeros((20, 16))
+    for top, value in ((1, 0.5), (6, 0.9), (11, 0.8), (16, 0.7)):
+        prob[top : top + 3, 1:6] = value
+
+    boxes = extract_boxes(prob, max_candidates=2)
+
+    assert [round(float(b[:, 1].min())) for b in boxes] == [5, 10]
+
+
 def test_extract_boxes_grows_by_dbnet_offset_and_clips_when_unclip_ratio_given() -> None:
     prob = np.zeros((20, 20))
     prob[0:4, 5:15] = 0.9  # 10 x 4: D = 40 * 1.5 / 28

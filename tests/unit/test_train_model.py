@@ -9,7 +9,7 @@ import torch
 
 from ocr.errors import UnknownComponentError
 from ocr.train.components import DECODERS, ENCODERS, HEADS
-from ocr.train.model import DBNet, build_model
+from ocr.train.model import DBNet, build_model, check_components
 
 __all__: list[str] = []
 
@@ -111,15 +111,17 @@ def test_untrained_model_predicts_background_when_initialised() -> None:
         pytest.param({"head": "ctc"}, "unknown head 'ctc'. Use one of: db_head", id="head"),
     ],
 )
-def test_build_model_lists_valid_names_when_name_is_unknown(
+def test_build_and_check_list_valid_names_when_name_is_unknown(
     kwargs: dict[str, str], message: str
 ) -> None:
     names: dict[str, Any] = {"encoder": "tiny_cnn", "decoder": "unet"} | kwargs
 
     with pytest.raises(UnknownComponentError) as raised:
         build_model(**names)
+    with pytest.raises(UnknownComponentError) as checked:
+        check_components(**names)
 
-    assert str(raised.value) == message
+    assert str(raised.value) == str(checked.value) == message
     assert isinstance(raised.value, ValueError)
 
 

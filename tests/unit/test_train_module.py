@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightning
 import pytest
@@ -14,13 +13,17 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import CSVLogger
 from omegaconf import OmegaConf
 
+from ocr.layout import packaged_config_dir
 from ocr.train.data import ReceiptDataModule
 from ocr.train.model import DBNet
 from ocr.train.module import DetectorModule
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__: list[str] = []
 
-CONFIGS = Path(__file__).parents[2] / "configs"
+CONFIGS = packaged_config_dir("train")
 LOGGED = {"train/loss", "val/loss", "val/precision", "val/recall", "val/hmean"}
 TINY_MODEL: dict[str, Any] = {"encoder": "tiny_cnn", "decoder": "fpn", "width": 4}
 TINY_DATA: dict[str, Any] = {

@@ -359,9 +359,25 @@ def test_a_record_is_missing_when_a_run_folder_has_none(root: Path) -> None:
         ProblemKind.RECORD_MISSING,
         f"outputs/{SWEEP_JOB}",
         "the run folder has no experiment record (run.json), so the registry does not know it. "
-        "Record runs with the ExperimentRecorder callback, or move the folder out of the output "
-        "root if it is no run",
+        "Launch with `- ocr` (or `- hydra/ocr_layout`) in the defaults list, or record runs with "
+        "the ExperimentRecorder callback; move the folder out of the output root if it is no run",
     )
+
+
+def test_a_record_log_is_missing_when_the_record_names_a_log_that_is_not_there(
+    root: Path,
+) -> None:
+    record_file = RunLayout(root / FIRST).record_file
+    ExperimentRegistry(root).update_run(root / FIRST, log_file="train.log")
+    problem = _only(validate_root(root))
+    assert problem == Problem.of(
+        ProblemKind.RECORD_LOG_MISSING,
+        f"outputs/{FIRST}/run.json",
+        "the record's log_file 'train.log' does not exist: the job logged elsewhere, or the log "
+        "was removed. Restore the log, or set log_file to the log the job wrote",
+    )
+    (record_file.parent / "train.log").write_text("a log line\n")
+    assert validate_root(root).ok
 
 
 def test_a_record_is_invalid_when_it_is_not_a_record(root: Path) -> None:

@@ -4,12 +4,14 @@
 >>> callback = UniqueModelCheckpoint(run_dir=Path("/tmp/outputs/2025-10-18/14-03-22"))
 >>> callback.dirpath
 '/tmp/outputs/2025-10-18/14-03-22/checkpoints'
+>>> UniqueModelCheckpoint(
+...     run_dir=Path("/tmp/outputs/2025-10-18/14-03-22"), monitor="val/acc", name_format="underscore"
+... ).filename
+'epoch_{epoch:02d}-step_{step:06d}-val_acc_{val/acc:.4f}'
 """
 
 from __future__ import annotations
 
-import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,9 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_info
 
+from ocr.callbacks._recorder import ExperimentRecorder
 from ocr.callbacks._resume import translated_checkpoint_state
-from ocr.errors import CallbackConfigError, OcrError
-from ocr.identity import describe_model
+from ocr.callbacks._sidecars import SidecarWriter
+from ocr.errors import CallbackConfigError
+from ocr.identity import check_declared_identity, describe_model
 from ocr.layout import RunLayout
 from ocr.metadata import (
     CheckpointInfo,
@@ -27,46 +31,56 @@ from ocr.metadata import (
     ModelInfo,
     Provenance,
     TrainingInfo,
-    write_metadata,
 )
-from ocr.naming import checkpoint_filename_template, sidecar_path
+from ocr.naming import NAME_STYLES, NameStyle, checkpoint_filename_template, sidecar_path
 from ocr.run_context import RunContext, resolve_run_dir, scalar_metrics
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import lightning
 
     from ocr._typing import StrPath
 
 __all__ = ["UniqueModelCheckpoint"]
 
-_log = logging.getLogger(__name__)
-
 
 class UniqueModelCheckpoint(ModelCheckpoint):
     """``ModelCheckpoint`` that saves into the run folder and writes a sidecar per checkpoint.
 
     Checkpoints go to ``<run_dir>/checkpoints/`` as
-    ``epoch=03-step=000120-val_hmean=0.8123.ckpt`` plus ``last.ckpt``; each
-    gets ``<name>.meta.json`` (written by global rank zero only, right after
-    the checkpoint, on a background thread so saving is not slowed). When
-    top-k rotation removes a checkpoint its sidecar goes too. A sidecar that
-    cannot be written is logged as an error and listed in
+    ``epoch=03-step=000120-val_hmean=0.8123.ckpt`` (or, with
+    ``name_format="underscore"``, ``epoch_03-step_000120-val_hmean_0.8123.ckpt``)
+    plus ``last.ckpt``; each gets ``<name>.meta.json`` (written by global rank
+    zero only, right after the checkpoint, on a background thread so saving is
+    not slowed). When top-k rotation removes a checkpoint its sidecar goes too.
+    A sidecar that cannot be written is logged as an error and listed in
     :attr:`sidecar_failures`; training and the checkpoint are unaffected.
+
+    The layout owns ``dirpath``, ``filename`` and ``auto_insert_metric_name``:
+    a config entry that carries them (a project's ``ModelCheckpoint`` entry
+    pointed at this class) may keep them at null, a ``dirpath`` inside the run
+    folder and any ``filename`` are ignored with one log line, and a ``dirpath``
+    outside the run folder is refused.
 
     Args:
         run_dir: The run folder; defaults to the current Hydra job's folder.
         monitor: The metric that ranks checkpoints, or ``None`` for "latest".
         mode: Whether a higher (``max``) or lower (``min``) value is better.
         save_top_k: How many ranked checkpoints to keep (``-1``: all).
-        save_last: Whether to keep ``last.ckpt`` too.
+        save_last: Whether to keep ``last.ckpt`` too (``None``: no).
         experiment_name: The experiment name for the sidecars; defaults to
             Hydra's job name.
-        **kwargs: Any other ``ModelCheckpoint`` option except ``dirpath``,
-            ``filename`` and ``auto_insert_metric_name``, which are ours.
+        name_format: ``equals`` or ``underscore`` (see :mod:`ocr.naming`).
+        identity: The model's identity as the project declares it
+            (``architecture``, ``encoder``, ``decoder``, ``head``; see
+            :mod:`ocr.identity`); what it leaves out is read from the module.
+        **kwargs: Any other ``ModelCheckpoint`` option.
 
     Raises:
-        CallbackConfigError: No run folder is known, or an option
-            conflicts with the layout.
+        CallbackConfigError: No run folder is known, or an option conflicts
+            with the layout (a ``dirpath`` outside the run folder, a
+            ``save_last`` link, an unknown name format or identity field).
     """
 
     def __init__(
@@ -76,29 +90,32 @@ class UniqueModelCheckpoint(ModelCheckpoint):
         monitor: str | None = "val/hmean",
         mode: Literal["min", "max"] = "max",
         save_top_k: int = 3,
-        save_last: bool = True,
+        save_last: bool | None = True,
         experiment_name: str | None = None,
+        name_format: NameStyle = "equals",
+        identity: Mapping[str, str | None] | None = None,
         **kwargs: Any,
     ) -> None:
         layout = RunLayout(resolve_run_dir(run_dir, user=type(self).__name__))
-        _refuse_layout_options(kwargs, save_last)
+        _check_layout_options(kwargs, layout, save_last, name_format)
         super().__init__(
             dirpath=layout.checkpoint_dir,
-            filename=checkpoint_filename_template(monitor),
+            filename=checkpoint_filename_template(monitor, style=name_format),
             monitor=monitor,
             mode=mode,
             save_top_k=save_top_k,
-            save_last=save_last,
+            save_last=bool(save_last),
             auto_insert_metric_name=False,
             **kwargs,
         )
         self._layout = layout
         self._experiment_name = experiment_name
+        self._identity = check_declared_identity(identity)
         self._context: RunContext | None = None
         self._model: ModelInfo | None = None
         self._written: dict[Path, CheckpointMetadata] = {}
         self._best: Path | None = None
-        self._writer = _SidecarWriter()
+        self._writer = SidecarWriter()
         self.sidecar_failures: list[str] = []
         """One line per sidecar that could not be written or removed."""
 
@@ -110,7 +127,21 @@ class UniqueModelCheckpoint(ModelCheckpoint):
     def setup(
         self, trainer: lightning.Trainer, pl_module: lightning.LightningModule, stage: str
     ) -> None:
-        """Capture the run's identity once, on global rank zero."""
+        """Refuse a second, plain ModelCheckpoint; capture the run's identity on rank zero."""
+        others = [
+            type(callback).__name__
+            for callback in trainer.checkpoint_callbacks
+            if isinstance(callback, ModelCheckpoint) and not isinstance(callback, type(self))
+        ]
+        if others:
+            raise CallbackConfigError(
+                f"the trainer has another ModelCheckpoint ({', '.join(others)}) beside "
+                "UniqueModelCheckpoint; it would save checkpoints without sidecars, outside the "
+                "run layout",
+                fix="Remove it and give its monitor, mode, save_top_k and save_last to "
+                "UniqueModelCheckpoint",
+                value=others,
+            )
         super().setup(trainer, pl_module, stage)
         if trainer.is_global_zero:
             self._capture(pl_module)
@@ -118,7 +149,7 @@ class UniqueModelCheckpoint(ModelCheckpoint):
     def _capture(self, pl_module: lightning.LightningModule) -> tuple[RunContext, ModelInfo]:
         if self._context is None or self._model is None:
             self._context = RunContext.capture(self._layout.run_dir, name=self._experiment_name)
-            self._model = describe_model(pl_module)
+            self._model = describe_model(pl_module, declared=self._identity)
         return self._context, self._model
 
     @property
@@ -181,6 +212,9 @@ class UniqueModelCheckpoint(ModelCheckpoint):
         self._writer.write(checkpoint, metadata, self.sidecar_failures)
         if is_best:
             self._demote_previous_best(checkpoint)
+        for callback in trainer.callbacks:  # type: ignore[attr-defined]
+            if isinstance(callback, ExperimentRecorder):
+                callback.checkpoint_saved(trainer)
 
     def _demote_previous_best(self, new_best: Path) -> None:
         previous, self._best = self._best, new_best
@@ -224,74 +258,35 @@ class UniqueModelCheckpoint(ModelCheckpoint):
         )
 
 
-def _refuse_layout_options(kwargs: dict[str, Any], save_last: object) -> None:
-    taken = sorted({"dirpath", "filename", "auto_insert_metric_name"} & kwargs.keys())
-    if taken:
+def _check_layout_options(
+    kwargs: dict[str, Any], layout: RunLayout, save_last: object, name_format: str
+) -> None:
+    """Take the options the layout owns out of ``kwargs``; refuse those that conflict."""
+    dirpath = kwargs.pop("dirpath", None)
+    filename = kwargs.pop("filename", None)
+    kwargs.pop("auto_insert_metric_name", None)  # ours is always False: names are spelled once
+    if dirpath is not None and not layout.holds(Path(str(dirpath))):
         raise CallbackConfigError(
-            f"UniqueModelCheckpoint sets {', '.join(taken)} itself from the run layout",
-            fix="Remove those options",
-            value=taken,
+            f"UniqueModelCheckpoint saves into the run folder {str(layout.run_dir)!r}, but "
+            f"dirpath is {str(dirpath)!r}",
+            fix="Remove dirpath (or set it to null)",
+            value=str(dirpath),
         )
-    if not isinstance(save_last, bool):
+    if save_last is not None and not isinstance(save_last, bool):
         raise CallbackConfigError(
             f"save_last must be True or False, got {save_last!r} (links have no sidecar)",
             fix="Use save_last=True",
             value=save_last,
         )
-
-
-class _SidecarWriter:
-    """Writes and removes sidecars in order on one background thread.
-
-    One worker keeps operations on a file in the order they were asked for
-    (a rotation's removal never overtakes the write it follows).
-    """
-
-    def __init__(self) -> None:
-        self._executor: ThreadPoolExecutor | None = None
-        self._pending: list[Future[None]] = []
-
-    def write(self, checkpoint: Path, metadata: CheckpointMetadata, failures: list[str]) -> None:
-        self._submit(_write_sidecar, checkpoint, metadata, failures)
-
-    def remove(self, sidecar: Path, failures: list[str]) -> None:
-        self._submit(_remove_sidecar, sidecar, failures)
-
-    def drain(self) -> None:
-        pending, self._pending = self._pending, []
-        for future in pending:
-            future.result()
-
-    def close(self) -> None:
-        self.drain()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-
-    def _submit(self, task: Any, *args: Any) -> None:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-sidecar")
-        self._pending = [f for f in self._pending if not f.done()]
-        self._pending.append(self._executor.submit(task, *args))
-
-
-def _write_sidecar(checkpoint: Path, metadata: CheckpointMetadata, failures: list[str]) -> None:
-    try:
-        written = write_metadata(checkpoint, metadata)
-    except (OSError, OcrError) as exc:
-        # Losing a sidecar must not cost the checkpoint or the training run;
-        # it is shouted about and recorded instead.
-        message = f"could not write the sidecar of {str(checkpoint)!r}: {exc}"
-        _log.error(message)
-        failures.append(message)
-        return
-    _log.debug("wrote sidecar %s at step %d", written.name, metadata.training.global_step)
-
-
-def _remove_sidecar(sidecar: Path, failures: list[str]) -> None:
-    try:
-        sidecar.unlink(missing_ok=True)
-    except OSError as exc:
-        message = f"could not remove the sidecar {str(sidecar)!r}: {exc}"
-        _log.error(message)
-        failures.append(message)
+    if name_format not in NAME_STYLES:
+        raise CallbackConfigError(
+            f"unknown checkpoint name format {name_format!r}",
+            fix=f"Use one of {', '.join(map(repr, NAME_STYLES))}",
+            value=name_format,
+        )
+    ignored = [f"{k}={v!r}" for k, v in (("dirpath", dirpath), ("filename", filename)) if v]
+    if ignored:
+        rank_zero_info(
+            f"UniqueModelCheckpoint ignores {', '.join(ignored)}: checkpoints go to "
+            f"{str(layout.checkpoint_dir)!r}, named by ocr ({name_format})"
+        )

@@ -13,7 +13,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from ocr.errors import OcrError
 from ocr.registry import ExperimentRegistry, Status
-from ocr.run_context import RunContext, resolve_run_dir, scalar_metrics
+from ocr.run_context import RunContext, job_log_file, resolve_run_dir, scalar_metrics
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,11 +31,14 @@ DEFAULT_HEARTBEAT_SECONDS: Final = 30.0
 class ExperimentRecorder(Callback):
     """Registers the run and keeps its record true (global rank zero only).
 
-    ``running`` from setup with a heartbeat every ``heartbeat_seconds``; the
-    best checkpoint, best and latest metrics after each validation;
-    ``completed`` at the end of a fit, ``failed`` with the error text on an
-    exception, ``interrupted`` on Ctrl-C or SIGTERM. A registry problem is
-    logged as an error and never stops training.
+    ``running`` from setup with a heartbeat every ``heartbeat_seconds`` (a
+    record ocr's Hydra launch callback made when the job started is joined);
+    the latest metrics after each validation; the best checkpoint and its
+    score right after every checkpoint ``UniqueModelCheckpoint`` saves, and
+    again when the fit ends or stops; ``completed`` at the end of a fit,
+    ``failed`` with the error text on an exception, ``interrupted`` on Ctrl-C
+    or SIGTERM. A registry problem is logged as an error and never stops
+    training.
 
     Args:
         run_dir: The run folder; defaults to the current Hydra job's folder.
@@ -62,6 +65,7 @@ class ExperimentRecorder(Callback):
         self._registry: ExperimentRegistry | None = None
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self._recorded_best: str | None = None
         self.experiment_id: str | None = None
         """The run's ID once registered."""
 
@@ -80,6 +84,21 @@ class ExperimentRecorder(Callback):
         if trainer.is_global_zero and fitting and not trainer.sanity_checking:
             self._update(**self._progress(trainer))
 
+    def checkpoint_saved(self, trainer: lightning.Trainer) -> None:
+        """Record the best checkpoint when a checkpoint callback just changed it.
+
+        ``UniqueModelCheckpoint`` calls this after every save, on global rank
+        zero: checkpoint callbacks run after every other callback, so without it
+        the record would lag one validation behind the checkpoints.
+
+        Args:
+            trainer: The trainer.
+        """
+        progress = self._progress(trainer)
+        best = progress.get("best_checkpoint")
+        if best is not None and best != self._recorded_best:
+            self._update(**progress)
+
     def on_fit_end(self, trainer: lightning.Trainer, pl_module: lightning.LightningModule) -> None:
         """Mark the run completed."""
         if trainer.is_global_zero:
@@ -97,12 +116,17 @@ class ExperimentRecorder(Callback):
             return
         if self._registry is None:
             self._start()
+        progress = self._progress(trainer)
         if isinstance(exception, KeyboardInterrupt | SIGTERMException):
             self._finish(
-                Status.INTERRUPTED, error=f"{type(exception).__name__}: stopped by a signal"
+                Status.INTERRUPTED,
+                error=f"{type(exception).__name__}: stopped by a signal",
+                **progress,
             )
         else:
-            self._finish(Status.FAILED, error=f"{type(exception).__name__}: {exception}")
+            self._finish(
+                Status.FAILED, error=f"{type(exception).__name__}: {exception}", **progress
+            )
 
     def teardown(
         self, trainer: lightning.Trainer, pl_module: lightning.LightningModule, stage: str
@@ -120,22 +144,23 @@ class ExperimentRecorder(Callback):
             tags=self._tags,
             overrides=context.config.overrides,
             config_hash=context.config.config_hash,
+            task_name=context.job_name,
+            log_file=job_log_file(self.run_dir),
         )
         if record is None:
             return
         self.experiment_id = record.id
-        layout = context.layout
-        # The record may come from the ${experiment.id} resolver, which knows
-        # nothing of the name, tags and recipe; fill them in.
+        # The record may come from ocr's launch callback or the
+        # ${ocr_experiment_id:} resolver, which know nothing of this
+        # callback's name and tags; fill them in.
         self._update(
             name=context.experiment.name,
             tags=sorted({*record.tags, *self._tags}),
             overrides=context.config.overrides,
             config_hash=context.config.config_hash,
-            log_file=_relative(layout.log_file(context.job_name), self.run_dir)
-            if context.job_name
-            else None,
-            artifact_dir=_relative(layout.artifact_dir, self.run_dir),
+            log_file=job_log_file(self.run_dir),
+            artifact_dir=_relative(context.layout.artifact_dir, self.run_dir),
+            task_name=record.task_name or context.job_name,
         )
         self._stop.clear()
         self._heartbeat = threading.Thread(target=self._beat, name="ocr-heartbeat", daemon=True)
@@ -168,7 +193,9 @@ class ExperimentRecorder(Callback):
 
     def _update(self, **changes: Any) -> None:
         if self._registry is not None:
-            self._guard(self._registry.update_run, self.run_dir, **changes)
+            updated = self._guard(self._registry.update_run, self.run_dir, **changes)
+            if updated is not None:
+                self._recorded_best = updated.best_checkpoint
 
     def _finish(self, status: Status, **changes: Any) -> None:
         self._stop_heartbeat()

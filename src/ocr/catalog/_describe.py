@@ -175,6 +175,7 @@ class Describer:
             decoder=evidence.values.get("decoder"),
             head=evidence.values.get("head"),
             monitor=evidence.values.get("monitor"),
+            task=facts.task,
         )
         return entry, depends
 
@@ -255,6 +256,7 @@ def _from_sidecar(
         _SIDECAR_SOURCES | field_sources if field_sources else _SIDECAR_SOURCES,  # sources
         (),  # problems
         training.monitor,  # monitor
+        facts.task,  # task
     )
     return tuple.__new__(CatalogEntry, values)
 

@@ -46,7 +46,8 @@ class CatalogEntry(NamedTuple):
     ``hydra_config``, ``file_name``, ...); ``problems`` lists what could not
     be read (an invalid sidecar, say); ``monitor`` is the metric the run's
     checkpointing watched (the sidecar's ``training.monitor``, or a legacy
-    sidecar's), ``None`` when not known.
+    sidecar's), ``None`` when not known; ``task`` is the run's task
+    (``task_name`` in its record: ``train``, ``eval``, ...).
     """
 
     path: str
@@ -72,6 +73,7 @@ class CatalogEntry(NamedTuple):
     sources: dict[str, str] = {}  # noqa: RUF012 (NamedTuple defaults are never mutated here)
     problems: tuple[str, ...] = ()
     monitor: str | None = None
+    task: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The entry as JSON data (the documented ``--format json`` fields).

@@ -17,7 +17,7 @@ from ocr.catalog._selection import CatalogFilter, select_entries
 from ocr.catalog._weights import read_weights
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from ocr.catalog._catalog import CheckpointCatalog
     from ocr.catalog._entry import CatalogEntry
@@ -93,14 +93,27 @@ def run_query(catalog: CheckpointCatalog, query: CheckpointQuery) -> QueryResult
     """
     configs = catalog.config_lookup()
     predicates: list[Callable[[CatalogEntry], bool]] = [query.filters]
-    if query.where is not None:
-        predicates.append(parse_where(query.where, config_lookup=configs))
     entries = catalog.scan(rescan=query.rescan)
     problems: list[str] = []
     if query.read_weights:
         entries, problems = read_weights(entries, roots=catalog.roots)
+    if query.where is not None:
+        where = parse_where(query.where, config_lookup=configs)
+        predicates.append(where)
+        problems.extend(_unknown_metrics(where.bare_metrics, entries))
     found = select_entries(entries, *predicates, sort=query.sort, descending=query.descending)
     if query.best is not None:
         metric, by = parse_best(query.best)
         found = best_per_group(found, metric, by=by, mode=query.best_mode, config_lookup=configs)
     return QueryResult(entries=found, problems=[*catalog.notices(), *problems, *configs.problems])
+
+
+def _unknown_metrics(names: Sequence[str], entries: Sequence[CatalogEntry]) -> list[str]:
+    """A line for each bare metric name no scanned checkpoint has: likely a misspelt key."""
+    logged = {name for entry in entries for name in entry.metrics}
+    return [
+        f"the query names {name!r}, which is no field and no metric of any checkpoint here; "
+        f"check its spelling (a metric is also metrics.`{name}`)"
+        for name in names
+        if name not in logged
+    ]

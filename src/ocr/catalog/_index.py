@@ -65,7 +65,7 @@ class _IndexHeader(BaseModel):
     """The first line of the index file: its version and the payload's checksum."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    schema_version: Literal[3] = 3  # 2: entries gained ``monitor``; 3: folder checkpoints
+    schema_version: Literal[4] = 4  # 2: ``monitor``; 3: ``task``; 4: folder checkpoints
     sha256: str
     python: str  # marshal's format belongs to one Python version
 

@@ -45,6 +45,7 @@ _TEXT_OR_NONE: Final = (
     "config_hash",
     "status",
     "monitor",
+    "task",
 )
 _COUNTS: Final = ("epoch", "step", "size_bytes")  # integers (epoch, step: or None)
 _FLAGS: Final = ("is_best", "is_last")

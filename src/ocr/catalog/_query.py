@@ -54,6 +54,7 @@ class _Parser:
         self.source = source
         self._tokens = lexis.tokenize(source)
         self._position = 0
+        self.bare_metrics: list[str] = []
 
     def peek(self) -> Token:
         return self._tokens[self._position]
@@ -83,7 +84,10 @@ class _Parser:
         token = self.advance()
         if token.kind != "word":
             raise self.fail(token, "expected a key", lexis.KEY_HELP)
-        return lexis.build_key(self.source, token, ranking=ranking)
+        key = lexis.build_key(self.source, token, ranking=ranking)
+        if key.bare and key.name not in self.bare_metrics:
+            self.bare_metrics.append(key.name)
+        return key
 
     def where(self) -> Node:
         if self.peek().kind == "end":
@@ -207,7 +211,7 @@ class _Parser:
             raise self.fail(token, f"expected {shown}", lexis.BEST_HELP)
 
 
-def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> Predicate:
+def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> tree.Where:
     """Parse a ``--where`` expression into a predicate over catalog entries.
 
     Args:
@@ -225,7 +229,9 @@ def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> Pred
             applies an operator the key's type lacks, or compares a key with a
             value of the wrong type.
     """
-    return tree.Where(text, _Parser(lexis.Source(text)).where(), config_lookup)
+    parser = _Parser(lexis.Source(text))
+    node = parser.where()
+    return tree.Where(text, node, config_lookup, tuple(parser.bare_metrics))
 
 
 def parse_best(text: str) -> tuple[str, list[str]]:

@@ -52,7 +52,7 @@ _OLDEST: Final = datetime.min.replace(tzinfo=UTC)
 FIELD_KINDS: Final[Mapping[str, ValueKind]] = {
     **dict.fromkeys(("architecture", "config_hash", "decoder", "encoder"), "string"),
     **dict.fromkeys(("experiment_id", "head", "layout", "monitor", "name", "path"), "string"),
-    **dict.fromkeys(("run_dir", "sidecar", "status"), "string"),
+    **dict.fromkeys(("run_dir", "sidecar", "status", "task"), "string"),
     **dict.fromkeys(("epoch", "size_bytes", "step"), "number"),
     **dict.fromkeys(("is_best", "is_last"), "bool"),
     "created_at": "datetime",
@@ -66,7 +66,10 @@ CHOICES: Final[Mapping[str, tuple[str, ...]]] = {
 
 @dataclass(frozen=True)
 class Key:
-    """A checked key: where its value lives and which type it holds (``any``: unknown)."""
+    """A checked key: where its value lives and which type it holds (``any``: unknown).
+
+    ``bare`` marks a metric written without its ``metrics.`` prefix.
+    """
 
     text: str
     family: Literal["metrics", "field", "config", "tags"]
@@ -74,6 +77,7 @@ class Key:
     path: tuple[str, ...] = ()
     kind: ValueKind = "any"
     choices: tuple[str, ...] = ()
+    bare: bool = False
 
 
 class Context:
@@ -193,11 +197,16 @@ class Junction:
 
 @dataclass(frozen=True)
 class Where:
-    """A parsed ``--where`` expression; call it with an entry."""
+    """A parsed ``--where`` expression; call it with an entry.
+
+    ``bare_metrics`` are the metrics it names without the ``metrics.`` prefix,
+    so a caller can say when no checkpoint has one (a misspelt key, likely).
+    """
 
     text: str
     node: Node = field(repr=False)
     config_lookup: ConfigLookup | None = field(default=None, repr=False)
+    bare_metrics: tuple[str, ...] = field(default=(), repr=False)
 
     def __call__(self, entry: CatalogEntry, /) -> bool:
         return self.node.evaluate(Context(entry, self.config_lookup))

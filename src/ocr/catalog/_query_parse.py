@@ -58,9 +58,12 @@ _OPERATOR_FIXES: Final[Mapping[ValueKind, str]] = {
     "tags": "Test tags with tags = 'x', tags != 'x', tags IN ('x', 'y'), tags LIKE 'x%' or tags IS NULL",
 }
 KEY_HELP: Final = (
-    "Write a key: metrics.<name>, model.<part>, config.<dotted.key>, tags, "
-    f"or a field (also as attributes.<field>): {', '.join(sorted(FIELD_KINDS))}"
+    "Write a key: metrics.<name> (or the bare metric name), model.<part>, config.<dotted.key>, "
+    f"tags, or a field (also as attributes.<field>): {', '.join(sorted(FIELD_KINDS))}"
 )
+_PREFIXES: Final = ("attributes", "config", "metrics", "model")
+# How close a bare word must be to a field or prefix to count as its typo rather than a metric.
+_TYPO_CUTOFF: Final = 0.75
 _DATE_FIX: Final = "Quote an ISO date or time, e.g. '2025-10-18' or '2025-10-18T14:03:22+02:00'"
 _KIND_HELP: Final[Mapping[ValueKind, tuple[str, str]]] = {
     "number": ("numbers", "Compare it with a number such as 3, -0.5 or 1e-3"),
@@ -206,10 +209,8 @@ def _type_key(source: Source, token: Token) -> Key:
     (head, *rest), text, column = token.segments, token.text, token.column
     if not rest and head == "tags":
         return Key(text, "tags", "tags", kind="tags")
-    if not rest and head not in FIELD_KINDS:
-        close = difflib.get_close_matches(head, [*FIELD_KINDS, "tags"], n=1)
-        hint = f"Did you mean {close[0]!r}? " if close else ""
-        raise source.error(column, f"unknown key {text!r}", hint + KEY_HELP)
+    if head not in _PREFIXES and (rest or head not in FIELD_KINDS):
+        return _bare_metric(source, token)
     if "" in rest:
         fix = "Write a name after each dot, e.g. metrics.val/hmean or config.model.encoder"
         raise source.error(column, f"key {text!r} has an empty name part", fix)
@@ -226,6 +227,17 @@ def _type_key(source: Source, token: Token) -> Key:
         fix = f"Use one of {', '.join(f'{head}.{part}' for part in sorted(valid))}"
         raise source.error(column, f"unknown {head} key {text!r}", fix)
     return Key(text, "field", name, kind=FIELD_KINDS[name], choices=CHOICES.get(name, ()))
+
+
+def _bare_metric(source: Source, token: Token) -> Key:
+    """A word that is no field, ``tags`` or prefix names a metric, unless it looks like a typo."""
+    name = ".".join(token.segments)
+    words = [*FIELD_KINDS, "tags", *(f"{prefix}." for prefix in _PREFIXES)]
+    close = difflib.get_close_matches(token.segments[0], words, n=1, cutoff=_TYPO_CUTOFF)
+    if close:
+        fix = f"Did you mean {close[0].rstrip('.')!r}? For a metric of that name write metrics.`{name}`"
+        raise source.error(token.column, f"unknown key {token.text!r}", fix)
+    return Key(token.text, "metrics", name, kind="number", bare=True)
 
 
 def check_operator(source: Source, key: Key, operator: Token) -> None:

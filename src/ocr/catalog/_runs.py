@@ -60,6 +60,7 @@ class RunFacts(NamedTuple):
         experiment_id: The id in the run's record.
         status: The status in the run's record.
         tags: The tags in the run's record.
+        task: The task in the run's record.
         depends: The folder and its run folder: what a sidecar entry depends on.
     """
 
@@ -68,6 +69,7 @@ class RunFacts(NamedTuple):
     experiment_id: str | None
     status: str | None
     tags: tuple[str, ...]
+    task: str | None
     depends: tuple[str, ...]
 
 
@@ -124,6 +126,7 @@ class Runs:
                 experiment_id=record.id if record is not None else None,
                 status=record.status.value if record is not None else None,
                 tags=tuple(record.tags) if record is not None else (),
+                task=record.task_name if record is not None else None,
                 depends=_interned_folders({folder} if run_dir is None else {folder, run_dir}),
             )
         return facts

@@ -33,6 +33,7 @@ class CatalogFilter:
         min_metrics: Metric name -> lowest accepted value (entries lacking it, or
             whose value is NaN, fail).
         status: The run's registry status.
+        task: The run's task (``task_name`` in its record).
         tags: Tags the run must all have.
         search: Case-insensitive text looked for in the path, name and model names.
     """
@@ -45,6 +46,7 @@ class CatalogFilter:
     until: datetime | None = None
     min_metrics: dict[str, float] = field(default_factory=dict)
     status: str | None = None
+    task: str | None = None
     tags: tuple[str, ...] = ()
     search: str | None = None
 
@@ -66,6 +68,7 @@ class CatalogFilter:
             "decoder": self.decoder,
             "head": self.head,
             "status": self.status,
+            "task": self.task,
         }
         if any(want is not None and getattr(entry, key) != want for key, want in exact.items()):
             return False

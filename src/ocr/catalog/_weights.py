@@ -8,7 +8,7 @@ else. The ``{key: shape}`` of its ``state_dict`` goes to
 :func:`ocr.compat.model_from_state_dict_keys`; the epoch, global step and the
 metrics saved beside it fill what the entry lacks. A file that ``weights_only``
 refuses is reported, never loaded any other way; so is one whose archive would
-inflate beyond what a checkpoint needs (:mod:`ocr.catalog._archive`), and
+inflate beyond what a checkpoint needs (:mod:`ocr.catalog._checkpoint_file`), and
 anything that is not a regular file (a FIFO is never opened).
 
 What each file said (or why it could not be read) is cached in
@@ -22,7 +22,6 @@ import errno
 import logging
 import math
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path, PurePath
 from stat import S_ISDIR, S_ISREG
@@ -33,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from ocr._json import model_json, validate_json
 from ocr._reading import STATE_LIMIT, read_capped
 from ocr.atomic import atomic_write_bytes
-from ocr.catalog._archive import checkpoint_kind
+from ocr.catalog._checkpoint_file import open_checkpoint
 from ocr.catalog._entry import SidecarState
 from ocr.compat import Source, is_legacy_enabled, model_from_state_dict_keys
 from ocr.errors import OcrError
@@ -55,8 +54,6 @@ WEIGHTS_CACHE_NAME: Final = "weights.json"
 _log = logging.getLogger(__name__)
 _PARTS: Final = ("encoder", "decoder", "head")  # what a state dict can tell; never the architecture
 _LEGACY_STATES: Final = frozenset({SidecarState.MISSING, SidecarState.INVALID})
-_GLOBAL: Final = re.compile(r"GLOBAL ([\w.]+)")
-_UNPICKLER_ERROR: Final = re.compile(r"WeightsUnpickler error:\s*([^\n]+)")
 
 
 class _Facts(BaseModel):
@@ -174,6 +171,12 @@ def _facts_under(root: Path | None, entries: list[CatalogEntry]) -> dict[str, _F
     return said
 
 
+def _not_a_file(mode: int) -> str:
+    if S_ISDIR(mode):
+        return "unreadable: not loaded (a folder checkpoint: its shards are never read)"
+    return "unreadable: not loaded (not a regular file)"
+
+
 def _read_file(path: Path, size: int, mtime_ns: int) -> _Facts:
     try:
         import torch  # noqa: PLC0415 (optional and slow to import: only when a file must be read)
@@ -183,18 +186,9 @@ def _read_file(path: Path, size: int, mtime_ns: int) -> _Facts:
             fix="Install torch (pip install torch), or leave out --read-weights",
             path=path,
         ) from exc
-    try:
-        kind, problem = checkpoint_kind(path)
-        if kind is None:
-            return _Facts(size=size, mtime_ns=mtime_ns, problem=problem)
-        # mmap maps the tensors instead of reading them; only the zip format
-        # (torch >= 1.6) allows it, older files (a bare pickle) are read whole.
-        loaded = torch.load(path, map_location="cpu", weights_only=True, mmap=kind == "zip")
-    except Exception as exc:  # noqa: BLE001 (a corrupt file can make torch's readers raise anything)
-        return _Facts(size=size, mtime_ns=mtime_ns, problem=_refusal(exc))
-    if not isinstance(loaded, Mapping):
-        problem = f"unreadable: holds a {type(loaded).__name__}, not a checkpoint dict"
-        return _Facts(size=size, mtime_ns=mtime_ns, problem=problem)
+    loaded = open_checkpoint(path)
+    if isinstance(loaded, str):
+        return _Facts(size=size, mtime_ns=mtime_ns, problem=loaded)
     state = loaded.get("state_dict", loaded)
     shapes = _shapes(state, torch.Tensor) if isinstance(state, Mapping) else {}
     return _Facts(
@@ -205,25 +199,6 @@ def _read_file(path: Path, size: int, mtime_ns: int) -> _Facts:
         step=_count(loaded.get("global_step")),
         metrics=_metrics(loaded, path.name, torch.Tensor),
     )
-
-
-def _not_a_file(mode: int) -> str:
-    if S_ISDIR(mode):
-        return "unreadable: not loaded (a folder checkpoint: its shards are never read)"
-    return "unreadable: not loaded (not a regular file)"
-
-
-def _refusal(exc: Exception) -> str:
-    text = str(exc)
-    if "Weights only load failed" in text or "weights_only" in text:
-        named = _GLOBAL.search(text)
-        if named is not None:
-            return f"unsafe: needs a full unpickle, not loaded (it references {named[1]})"
-        said = _UNPICKLER_ERROR.search(text)
-        why = said[1].strip() if said is not None else "no reason given"
-        return f"unsafe or corrupt: weights_only refused it ({why}), not loaded"
-    first = text.strip().split("\n", 1)[0].split(". ", 1)[0].rstrip(".")
-    return f"unreadable: not loaded ({first or type(exc).__name__})"
 
 
 def _shapes(state: Mapping[Any, Any], tensor: type[torch.Tensor]) -> dict[str, tuple[int, ...]]:

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ocr.cli import _catalog, _migrate, _registry, _validate
+from ocr.cli import _catalog, _migrate, _registry, _ui, _validate
 from ocr.errors import OcrError
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _migrate.add_commands(commands)
     _registry.add_commands(commands)
     _validate.add_commands(commands)
+    _ui.add_commands(commands)
     return parser
 
 

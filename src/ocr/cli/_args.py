@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from ocr.compat import LegacyFolders
+from ocr.errors import InputPathError
 from ocr.layout import RootLayout
 
 if TYPE_CHECKING:
@@ -17,6 +19,7 @@ __all__ = [
     "add_format",
     "add_legacy_folders",
     "add_root",
+    "legacy_folders",
     "parse_when",
     "resolve_root",
 ]
@@ -30,7 +33,9 @@ def add_root(parser: argparse.ArgumentParser) -> None:
     Args:
         parser: The sub-command parser.
     """
-    parser.add_argument("root", nargs="?", default=DEFAULT_ROOT, metavar="ROOT")
+    parser.add_argument(
+        "root", nargs="?", default=DEFAULT_ROOT, metavar="ROOT", help="the output root"
+    )
 
 
 def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
@@ -40,7 +45,9 @@ def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
         parser: The sub-command parser.
         choices: The output formats.
     """
-    parser.add_argument("--format", choices=list(choices), default=choices[0])
+    parser.add_argument(
+        "--format", choices=list(choices), default=choices[0], help="how to print the result"
+    )
 
 
 def add_legacy_folders(parser: argparse.ArgumentParser) -> None:
@@ -80,6 +87,31 @@ def resolve_root(root: str) -> Path:
         InputPathError: It does not exist or is not a folder.
     """
     return RootLayout.existing(root).root
+
+
+def legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFolders | None:
+    """The legacy folders ``--multirun``/``--wandb`` name (:func:`add_legacy_folders`).
+
+    Args:
+        roots: The resolved roots.
+        args: The parsed arguments.
+
+    Returns:
+        The folders, or ``None`` for those beside each root (the default).
+
+    Raises:
+        InputPathError: The options are given with several roots, or name a
+            folder that does not exist.
+    """
+    if args.multirun is True and args.wandb is True:
+        return None
+    if len(roots) != 1:
+        raise InputPathError(
+            f"--multirun/--wandb and --no-multirun/--no-wandb choose the legacy folders of one "
+            f"ROOT, but {len(roots)} were given",
+            fix="Scan one ROOT with them, or leave them out",
+        )
+    return LegacyFolders.choose(roots[0], multirun=args.multirun, wandb=args.wandb)
 
 
 def parse_when(text: str) -> datetime:

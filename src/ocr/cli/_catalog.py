@@ -24,16 +24,15 @@ from ocr.cli._args import (
     DEFAULT_ROOT,
     add_format,
     add_legacy_folders,
+    legacy_folders,
     parse_when,
     resolve_root,
 )
 from ocr.cli._output import json_text, render_table
-from ocr.compat import LEGACY_ENV_VAR, LegacyFolders, is_legacy_enabled
-from ocr.errors import InputPathError
+from ocr.compat import LEGACY_ENV_VAR, is_legacy_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
 __all__ = ["add_commands"]
 
@@ -60,18 +59,29 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="find and filter checkpoints (new and legacy)",
         description="Find and filter checkpoints. Unknown values are shown as '-' (null in JSON).",
     )
-    parser.add_argument("roots", nargs="*", default=[DEFAULT_ROOT], metavar="ROOT")
+    parser.add_argument(
+        "roots", nargs="*", default=[DEFAULT_ROOT], metavar="ROOT", help="output roots to scan"
+    )
     for flag, dest in (
         ("--arch", "architecture"),
         ("--encoder", None),
         ("--decoder", None),
         ("--head", None),
     ):
-        parser.add_argument(flag, dest=dest or flag[2:])
+        what = dest or flag[2:]
+        parser.add_argument(flag, dest=what, help=f"only checkpoints whose {what} is this name")
     parser.add_argument("--since", type=parse_when, help="created at or after (YYYY-MM-DD[THH:MM])")
     parser.add_argument("--until", type=parse_when, help="created before (YYYY-MM-DD[THH:MM])")
-    parser.add_argument("--min", action="append", default=[], type=_threshold, metavar="METRIC=V")
+    parser.add_argument(
+        "--min",
+        action="append",
+        default=[],
+        type=_threshold,
+        metavar="METRIC=V",
+        help="only checkpoints whose METRIC is at least V",
+    )
     parser.add_argument("--status", help="the run's registry status")
+    parser.add_argument("--task", help="the run's task (task_name: train, eval, ...)")
     parser.add_argument("--tag", action="append", default=[], help="a tag the run must have")
     parser.add_argument("--search", help="text in the path, name or model names")
     parser.add_argument(
@@ -124,6 +134,7 @@ def _catalog(args: argparse.Namespace) -> int:
             until=args.until,
             min_metrics=dict(args.min),
             status=args.status,
+            task=args.task,
             tags=tuple(args.tag),
             search=args.search,
         ),
@@ -140,24 +151,11 @@ def _catalog(args: argparse.Namespace) -> int:
             "ocr: note: --read-weights reads nothing while legacy support is off "
             f"({LEGACY_ENV_VAR}=0)\n"
         )
-    found = CheckpointCatalog(roots, legacy=_legacy_folders(roots, args)).find(query)
+    found = CheckpointCatalog(roots, legacy=legacy_folders(roots, args)).find(query)
     sys.stdout.write(_render(found.entries, args.format, sort=args.sort))
     for problem in found.problems:
         sys.stderr.write(f"ocr: warning: {problem}\n")
     return 0
-
-
-def _legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFolders | None:
-    """The legacy folders the options name, ``None`` for those beside each root."""
-    if args.multirun is True and args.wandb is True:
-        return None
-    if len(roots) != 1:
-        raise InputPathError(
-            f"--multirun/--wandb and --no-multirun/--no-wandb choose the legacy folders of one "
-            f"ROOT, but {len(roots)} were given",
-            fix="Scan one ROOT with them, or leave them out",
-        )
-    return LegacyFolders.choose(roots[0], multirun=args.multirun, wandb=args.wandb)
 
 
 def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:

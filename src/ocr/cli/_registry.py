@@ -30,9 +30,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     listing = actions.add_parser("list", help="list runs, newest first")
     add_root(listing)
-    listing.add_argument("--status", choices=[s.value for s in Status])
+    listing.add_argument(
+        "--status", choices=[s.value for s in Status], help="only runs in this status"
+    )
     listing.add_argument("--name", help="only names containing this text")
     listing.add_argument("--tag", help="only runs with this tag")
+    listing.add_argument("--task", help="only runs of this task (the launch's task_name)")
     listing.add_argument("--sweep", help="only jobs of this sweep ID")
     listing.add_argument(
         "--since", type=parse_when, help="started at or after (YYYY-MM-DD[THH:MM])"
@@ -42,7 +45,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.set_defaults(handler=_list)
 
     show = actions.add_parser("show", help="one run's record, by ID or unique ID prefix")
-    show.add_argument("id")
+    show.add_argument("id", metavar="ID", help="the run's ID, or a prefix of it no other ID has")
     add_root(show)
     add_format(show, ("text", "json"))
     show.set_defaults(handler=_show)
@@ -84,6 +87,7 @@ def _list(args: argparse.Namespace) -> int:
         status=Status(args.status) if args.status else None,
         name=args.name,
         tag=args.tag,
+        task=args.task,
         sweep_id=args.sweep,
         since=args.since,
         until=args.until,
@@ -96,13 +100,16 @@ def _list(args: argparse.Namespace) -> int:
             run.record.id,
             run.record.status.value,
             run.record.name or "-",
+            run.record.task_name or "-",
             run.record.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             _best(run),
             str(run.run_dir),
         ]
         for run in runs
     ]
-    sys.stdout.write(render_table(["id", "status", "name", "started", "best", "run_dir"], rows))
+    sys.stdout.write(
+        render_table(["id", "status", "name", "task", "started", "best", "run_dir"], rows)
+    )
     return 0
 
 

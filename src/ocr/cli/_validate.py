@@ -1,4 +1,4 @@
-"""``ocr validate ROOT``: integrity checks; exit 0 when all hold, 1 when one fails."""
+"""``ocr validate ROOT`` and ``ocr validate --pipeline -- COMMAND``: exit 0 when all holds, 1 when not."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 from ocr.cli._args import add_format
 from ocr.errors import InputPathError
-from ocr.validate import render_json, render_text, validate_root, write_markdown
+from ocr.validate import (
+    render_json,
+    render_text,
+    validate_pipeline,
+    validate_root,
+    write_markdown,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -25,21 +31,61 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """
     parser = commands.add_parser(
         "validate",
-        help="check an output root's integrity (exit 1 when a check fails)",
+        help="check an output root's integrity, or a training pipeline (exit 1 when a check fails)",
+        usage="ocr validate ROOT [--format text|json] [--report PATH]\n"
+        "       ocr validate --pipeline [--watch DIR] [--as-is] [--timeout S] [--keep] "
+        "[--format text|json] -- COMMAND...",
         description="Check that every checkpoint is in the catalog and has a true sidecar, "
         "config hashes match, every run has its record and every migration mapping points at "
-        "something. Nothing is repaired. Exit 0 when every check holds, 1 otherwise.",
+        "something. Nothing is repaired. With --pipeline, launch the training COMMAND once (one "
+        "tiny epoch, in a temporary output root) and check from outside that it landed in the "
+        "layout, with a record and a sidecar per checkpoint, and left nothing elsewhere. Exit 0 "
+        "when every check holds, 1 otherwise.",
     )
-    parser.add_argument("root", metavar="ROOT", help="the output root")
+    parser.add_argument(
+        "target",
+        nargs="*",
+        metavar="ROOT | COMMAND",
+        help="the output root; with --pipeline, the training command after --",
+    )
     add_format(parser, ("text", "json"))
     parser.add_argument("--report", metavar="PATH", help="also write the report as Markdown here")
+    parser.add_argument(
+        "--pipeline", action="store_true", help="launch COMMAND (after --) and check the launch"
+    )
+    parser.add_argument(
+        "--watch",
+        metavar="DIR",
+        action="append",
+        type=Path,
+        default=[],
+        help="with --pipeline: a folder where the launch must leave nothing (besides this one)",
+    )
+    parser.add_argument(
+        "--as-is",
+        action="store_true",
+        help="with --pipeline: no short-run overrides (one epoch, two batches)",
+    )
+    parser.add_argument("--timeout", type=float, metavar="S", help="with --pipeline: seconds")
+    parser.add_argument(
+        "--keep", action="store_true", help="with --pipeline: keep the temporary output root"
+    )
     parser.set_defaults(handler=_validate)
 
 
 def _validate(args: argparse.Namespace) -> int:
+    if args.pipeline:
+        return _pipeline(args)
+    if len(args.target) != 1:
+        raise InputPathError(
+            f"ocr validate takes one ROOT, got {len(args.target)}",
+            fix="Pass the output root (ocr validate outputs), or check a training command with "
+            "ocr validate --pipeline -- python train.py",
+            value=args.target,
+        )
     # The report's place is checked before the checks run, so a typo costs nothing.
     target = _report_target(args.report) if args.report else None
-    report = validate_root(args.root)
+    report = validate_root(args.target[0])
     if target is not None:
         try:
             write_markdown(report, target)
@@ -50,6 +96,17 @@ def _validate(args: argparse.Namespace) -> int:
                 path=target,
             ) from exc
     sys.stdout.write(render_json(report) if args.format == "json" else render_text(report))
+    return 0 if report.ok else 1
+
+
+def _pipeline(args: argparse.Namespace) -> int:
+    report = validate_pipeline(
+        args.target, watch=args.watch, as_is=args.as_is, timeout=args.timeout, keep=args.keep
+    )
+    if args.format == "json":
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    else:
+        sys.stdout.write(report.render_text())
     return 0 if report.ok else 1
 
 

@@ -1,6 +1,6 @@
 """Read-only compatibility with the legacy output trees; it never writes anything.
 
-Reads every legacy shape of LEGACY_FORMATS.md: checkpoint file names
+Reads every legacy shape of docs/legacy-formats.md: checkpoint file names
 (:func:`parse_legacy_name`), the three sidecar formats (:func:`read_legacy_sidecar`),
 the experiment folder of eras A to E (:func:`locate_legacy_run`), model identity
 from configs and state-dict shapes, and translates old paths to new ones through

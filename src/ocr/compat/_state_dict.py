@@ -4,7 +4,7 @@ The slow, opt-in path of the catalog loads a checkpoint with
 ``torch.load(weights_only=True)`` and hands over ``{key: shape}``; this module
 only reads that mapping, so it never touches a file. Keys start with
 ``model.`` (``model._orig_mod.`` for compiled models); the rules are those of
-LEGACY_FORMATS.md "Architecture can be recovered".
+docs/legacy-formats.md, "What is inside a legacy checkpoint".
 """
 
 from __future__ import annotations

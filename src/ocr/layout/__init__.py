@@ -19,12 +19,16 @@ from __future__ import annotations
 
 from ocr.layout._enclosing import EnclosingRoot, enclosing_root
 from ocr.layout._hydra import (
+    DEFAULT_OUTPUT_ROOT,
     LAUNCH_DIR_RESOLVER,
+    OUTPUT_ROOT_RESOLVER,
     ROOT_RESOLVER,
     RUN_PATH_RESOLVER,
+    ConfigSet,
     hydra_job_name,
     hydra_run_dir,
     launch_dir,
+    output_root_of,
     packaged_config_dir,
     register_resolvers,
 )
@@ -40,14 +44,25 @@ from ocr.layout._names import (
     is_date_name,
     parse_run_path,
 )
-from ocr.layout._paths import FolderKind, RootLayout, RunLayout, SweepLayout, classify_folder
+from ocr.layout._paths import (
+    LOCK_SUFFIX,
+    FolderKind,
+    RootLayout,
+    RunLayout,
+    SweepLayout,
+    classify_folder,
+)
 
 __all__ = [
     "DATE_FORMAT",
+    "DEFAULT_OUTPUT_ROOT",
     "LAUNCH_DIR_RESOLVER",
+    "LOCK_SUFFIX",
+    "OUTPUT_ROOT_RESOLVER",
     "ROOT_RESOLVER",
     "RUN_PATH_RESOLVER",
     "TIME_FORMAT",
+    "ConfigSet",
     "EnclosingRoot",
     "FolderKind",
     "RootLayout",
@@ -65,6 +80,7 @@ __all__ = [
     "hydra_run_dir",
     "is_date_name",
     "launch_dir",
+    "output_root_of",
     "packaged_config_dir",
     "parse_run_path",
     "register_resolvers",

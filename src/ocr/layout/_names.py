@@ -244,11 +244,18 @@ def allocate_launch_dir(root: Path, *, now: datetime | None = None) -> Path:
     date_dir = root / RunStamp(launched).date_name
     try:
         date_dir.mkdir(parents=True, exist_ok=True)
-        for clash in range(_MAX_CLASHES):
+        clash = 0
+        while clash < _MAX_CLASHES:
             candidate = date_dir / RunStamp(launched, clash).time_name
             try:
                 candidate.mkdir()
             except FileExistsError:
+                clash += 1
+                continue
+            except FileNotFoundError:
+                # Another process removed the date folder it had left empty
+                # (ocr.layout._claims): make it again and retry the same name.
+                date_dir.mkdir(parents=True, exist_ok=True)
                 continue
             return candidate
     except OSError as exc:

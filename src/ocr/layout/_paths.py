@@ -6,7 +6,7 @@ import enum
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ocr.errors import InputPathError, RunPathParseError
 from ocr.layout._names import JOB_PATTERN, RunLocation, format_job_name, parse_run_path
@@ -14,7 +14,18 @@ from ocr.layout._names import JOB_PATTERN, RunLocation, format_job_name, parse_r
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["FolderKind", "RootLayout", "RunLayout", "SweepLayout", "classify_folder", "subdirs"]
+__all__ = [
+    "LOCK_SUFFIX",
+    "FolderKind",
+    "RootLayout",
+    "RunLayout",
+    "SweepLayout",
+    "classify_folder",
+    "subdirs",
+]
+
+LOCK_SUFFIX: Final = ".lock"
+"""The ending of every lock file ocr keeps."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,18 @@ class RunLayout:
     def artifact_dir(self) -> Path:
         """Where predictions, plots and other outputs go."""
         return self.run_dir / "artifacts"
+
+    def holds(self, path: Path) -> bool:
+        """Whether ``path`` is the run folder or inside it (``~`` and links resolved).
+
+        Args:
+            path: Any path.
+
+        Returns:
+            ``True`` when it lies in this run.
+        """
+        resolved, run = path.expanduser().resolve(), self.run_dir.resolve()
+        return resolved == run or run in resolved.parents
 
     def log_file(self, task_name: str) -> Path:
         """The text log of a task (Hydra's job log).
@@ -168,6 +191,26 @@ class RootLayout:
         """Written by a migration that makes the state folder: the root's mtime before it."""
         return self.state_dir / "made-by-migrate.json"
 
+    @property
+    def lock_dir(self) -> Path:
+        """Where the locks of run and sweep records live (never in the run folders)."""
+        return self.state_dir / "locks"
+
+    def lock_file_of(self, record_file: Path) -> Path:
+        """The lock file guarding a run's or sweep's record.
+
+        Args:
+            record_file: A ``run.json`` or ``sweep.json`` under the root.
+
+        Returns:
+            ``<root>/.ocr/locks/<its path relative to the root>.lock``.
+
+        Raises:
+            RunPathParseError: The record is not under the root.
+        """
+        relative = self._relative(record_file, "record")
+        return self.lock_dir / relative.with_name(relative.name + LOCK_SUFFIX)
+
     def run_dirs(self) -> Iterator[Path]:
         """Every run folder and sweep-job folder under the root, in path order.
 
@@ -223,15 +266,17 @@ class RootLayout:
         Raises:
             RunPathParseError: The folder is not under the root or not one of ours.
         """
+        return parse_run_path(self._relative(folder, "folder"))
+
+    def _relative(self, path: Path, what: str) -> Path:
         try:
-            relative = folder.relative_to(self.root)
+            return path.relative_to(self.root)
         except ValueError as exc:
             raise RunPathParseError(
-                f"{str(folder)!r} is not under the output root {str(self.root)!r}",
-                fix="Pass a folder inside the output root",
-                path=folder,
+                f"{str(path)!r} is not under the output root {str(self.root)!r}",
+                fix=f"Pass a {what} inside the output root",
+                path=path,
             ) from exc
-        return parse_run_path(relative)
 
 
 class FolderKind(enum.Enum):

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ocr.registry._hydra import EXPERIMENT_ID_RESOLVER, register_resolvers
+from ocr.registry._hydra import current_job_experiment_id
 from ocr.registry._query import find_run, find_stale, select_runs
 from ocr.registry._record import (
     RECORD_SCHEMA_VERSION,
@@ -22,7 +22,6 @@ from ocr.registry._store import DEFAULT_STALE_AFTER, ExperimentRegistry, Registe
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
-    "EXPERIMENT_ID_RESOLVER",
     "RECORD_SCHEMA_VERSION",
     "ExperimentRecord",
     "ExperimentRegistry",
@@ -30,11 +29,11 @@ __all__ = [
     "Status",
     "SweepRecord",
     "check_transition",
+    "current_job_experiment_id",
     "find_run",
     "find_stale",
     "new_experiment_id",
     "read_record",
     "read_sweep_record",
-    "register_resolvers",
     "select_runs",
 ]

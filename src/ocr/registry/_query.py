@@ -23,6 +23,7 @@ def select_runs(
     status: Status | None = None,
     name: str | None = None,
     tag: str | None = None,
+    task: str | None = None,
     sweep_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -34,6 +35,7 @@ def select_runs(
         status: Only runs with this status.
         name: Only runs whose name contains this text (case-insensitive).
         tag: Only runs with this tag.
+        task: Only runs of this task (``task_name``).
         sweep_id: Only jobs of this sweep.
         since: Only runs started at or after this time (timezone-aware).
         until: Only runs started before this time (timezone-aware).
@@ -48,6 +50,7 @@ def select_runs(
         if (status is None or run.record.status is status)
         and (needle is None or needle in (run.record.name or "").casefold())
         and (tag is None or tag in run.record.tags)
+        and (task is None or run.record.task_name == task)
         and (sweep_id is None or run.record.sweep_id == sweep_id)
         and (since is None or run.record.created_at >= since)
         and (until is None or run.record.created_at < until)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MARKED_STALE_PREFIX",
     "RECORD_SCHEMA_VERSION",
+    "SWEEP_SCHEMA_VERSION",
     "ExperimentRecord",
     "Status",
     "SweepRecord",
@@ -32,7 +33,9 @@ __all__ = [
     "read_sweep_record",
 ]
 
-RECORD_SCHEMA_VERSION: Final = 1
+RECORD_SCHEMA_VERSION: Final = 2
+"""The version of ``run.json`` this ocr writes (2: ``task_name``); 1 is still read."""
+SWEEP_SCHEMA_VERSION: Final = 1
 MARKED_STALE_PREFIX: Final = "marked interrupted: "
 """How the error text of a record ``mark-stale`` interrupted starts."""
 _ID_ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
@@ -127,38 +130,58 @@ _RecordT = TypeVar("_RecordT", bound=_Record)
 class ExperimentRecord(_Record):
     """One run's record, kept in ``run.json`` in its run folder."""
 
-    schema_version: Literal[1] = RECORD_SCHEMA_VERSION
-    id: str = Field(min_length=1)
-    name: str | None = None
-    status: Status
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    heartbeat_at: AwareDatetime
-    ended_at: AwareDatetime | None = None
-    host: str
-    pid: NonNegativeInt
+    schema_version: Literal[1, 2] = Field(
+        default=RECORD_SCHEMA_VERSION, description="The record format's version."
+    )
+    id: str = Field(min_length=1, description="The run's ID (16 characters, sortable by start).")
+    name: str | None = Field(default=None, description="The experiment's name.")
+    status: Status = Field(description="Where the run is in its life.")
+    created_at: AwareDatetime = Field(description="When the run started.")
+    updated_at: AwareDatetime = Field(description="When the record last changed.")
+    heartbeat_at: AwareDatetime = Field(description="The running process's last sign of life.")
+    ended_at: AwareDatetime | None = Field(default=None, description="When the run finished.")
+    host: str = Field(description="The machine the run ran on.")
+    pid: NonNegativeInt = Field(description="Its process ID there.")
     run_dir: str = Field(description="The run folder relative to the output root, at start.")
-    sweep_id: str | None = None
-    job_num: NonNegativeInt | None = None
-    overrides: list[str] = Field(default_factory=list)
-    config_hash: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    sweep_id: str | None = Field(default=None, description="The sweep's ID, for a sweep job.")
+    job_num: NonNegativeInt | None = Field(
+        default=None, description="The job's number in its sweep, for a sweep job."
+    )
+    overrides: list[str] = Field(
+        default_factory=list, description="The launch's command-line overrides."
+    )
+    config_hash: str | None = Field(
+        default=None, description="SHA-256 of the recipe, as in the run's sidecars."
+    )
+    tags: list[str] = Field(default_factory=list, description="Tags given to the recorder.")
     best_checkpoint: str | None = Field(default=None, description="Relative to the run folder.")
-    best_metrics: dict[str, float] = Field(default_factory=dict)
-    metrics: dict[str, float] = Field(default_factory=dict)
-    error: str | None = None
-    log_file: str | None = Field(default=None, description="Relative to the run folder.")
+    best_metrics: dict[str, float] = Field(
+        default_factory=dict,
+        description="The monitored metric's best score so far: `{monitor: score}`.",
+    )
+    metrics: dict[str, float] = Field(
+        default_factory=dict, description="The metrics logged at the latest validation."
+    )
+    error: str | None = Field(
+        default=None, description="Why the run failed or was interrupted (`Type: message`)."
+    )
+    log_file: str | None = Field(
+        default=None, description="The log Hydra wrote: relative to the run folder when inside it."
+    )
     artifact_dir: str | None = Field(default=None, description="Relative to the run folder.")
+    task_name: str | None = Field(default=None, description="The launch's task: train, eval, ...")
 
 
 class SweepRecord(_Record):
     """One sweep's record, kept in ``sweep.json`` in its sweep folder."""
 
-    schema_version: Literal[1] = RECORD_SCHEMA_VERSION
-    id: str = Field(min_length=1)
-    created_at: AwareDatetime
+    schema_version: Literal[1] = Field(
+        default=SWEEP_SCHEMA_VERSION, description="The record format's version."
+    )
+    id: str = Field(min_length=1, description="The sweep's ID; each job's record names it.")
+    created_at: AwareDatetime = Field(description="When the sweep started.")
     sweep_dir: str = Field(description="The sweep folder relative to the output root.")
-    host: str
+    host: str = Field(description="The machine that launched it.")
 
 
 def read_record(path: Path, *, inside: Sequence[str] = ()) -> ExperimentRecord:
@@ -179,7 +202,7 @@ def read_record(path: Path, *, inside: Sequence[str] = ()) -> ExperimentRecord:
         OSError: The file cannot be read (``UnsafeFileError``: not a regular
             file, too large, or a link out of ``inside``).
     """
-    return parse_record(path, _load_versioned(path, inside))
+    return parse_record(path, _load_versioned(path, RECORD_SCHEMA_VERSION, inside))
 
 
 def parse_record(path: Path, raw: object) -> ExperimentRecord:
@@ -213,10 +236,10 @@ def read_sweep_record(path: Path, *, inside: Sequence[str] = ()) -> SweepRecord:
         OSError: The file cannot be read (``UnsafeFileError``: not a regular
             file, too large, or a link out of ``inside``).
     """
-    return _validate(path, SweepRecord, _load_versioned(path, inside))
+    return _validate(path, SweepRecord, _load_versioned(path, SWEEP_SCHEMA_VERSION, inside))
 
 
-def _load_versioned(path: Path, inside: Sequence[str]) -> object:
+def _load_versioned(path: Path, newest: int, inside: Sequence[str]) -> object:
     content = read_capped(path, limit=METADATA_LIMIT, inside=inside)
     try:
         raw = loads(content)
@@ -225,10 +248,10 @@ def _load_versioned(path: Path, inside: Sequence[str]) -> object:
     version = raw.get("schema_version") if isinstance(raw, dict) else None
     if not isinstance(version, int) or version < 1:
         raise _invalid(path, f"field 'schema_version' must be an integer >= 1, got {version!r}")
-    if version > RECORD_SCHEMA_VERSION:
+    if version > newest:
         raise _invalid(
             path,
-            f"schema version {version} is newer than this ocr understands ({RECORD_SCHEMA_VERSION})",
+            f"schema version {version} is newer than this ocr understands ({newest})",
             fix="Upgrade ocr (pip install --upgrade ocr)",
         )
     return raw

@@ -1,8 +1,9 @@
 """The experiment registry: each run's own record, and queries over all of them.
 
-A run writes only its own ``run.json`` (under that file's lock, atomically).
-Queries go through the index (:mod:`ocr.registry._index`), a cache checked
-against the records on every read.
+A run writes only its own ``run.json`` (atomically, under that record's lock,
+which lives in ``<root>/.ocr/locks/``, never in the run folder). Queries go
+through the index (:mod:`ocr.registry._index`), a cache checked against the
+records on every read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ocr.registry._index import RegistryIndex
 from ocr.registry._query import find_run, find_stale, select_runs
 from ocr.registry._record import (
     MARKED_STALE_PREFIX,
+    RECORD_SCHEMA_VERSION,
     ExperimentRecord,
     Status,
     SweepRecord,
@@ -34,6 +36,7 @@ from ocr.registry._record import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from contextlib import AbstractContextManager
 
     from ocr._typing import StrPath
 
@@ -81,6 +84,8 @@ class ExperimentRegistry:
         tags: Iterable[str] = (),
         overrides: Iterable[str] = (),
         config_hash: str | None = None,
+        task_name: str | None = None,
+        log_file: str | None = None,
     ) -> ExperimentRecord:
         """Register a run as ``running``; asking again while it runs gives the same record.
 
@@ -90,6 +95,8 @@ class ExperimentRegistry:
             tags: Free-form tags.
             overrides: The launch's command-line overrides.
             config_hash: The recipe's hash.
+            task_name: The launch's task (``train``, ``eval``, ...).
+            log_file: The log the job writes, relative to the run folder when inside it.
 
         Returns:
             The record, with its new ID.
@@ -100,7 +107,7 @@ class ExperimentRegistry:
         """
         location = self._layout.location_of(run_dir)
         layout = RunLayout(run_dir)
-        with locked(layout.record_file, timeout=self._lock_timeout):
+        with self._locked(layout.record_file):
             if layout.record_file.exists():
                 existing = read_record(layout.record_file)
                 # A running record is joined (the same launch asking twice, or
@@ -124,6 +131,8 @@ class ExperimentRegistry:
                 overrides=list(overrides),
                 config_hash=config_hash,
                 tags=list(tags),
+                task_name=task_name,
+                log_file=log_file,
             )
             atomic_write_json(layout.record_file, record)
         self._index.upsert(layout.record_file, record)
@@ -147,14 +156,20 @@ class ExperimentRegistry:
                 is illegal.
             RecordNotFoundError: The folder has no record.
             RecordInvalidError: A change breaks the schema.
+            RunPathParseError: The folder is not under the root.
         """
         record_file = RunLayout(run_dir).record_file
-        with locked(record_file, timeout=self._lock_timeout):
+        with self._locked(record_file):
             record = self._read_own(record_file)
             status = Status(changes.get("status", record.status))
             check_transition(record, status, by_owner=_is_own(record))
             now = _now()
-            stamps = {"updated_at": now, "heartbeat_at": now}
+            # A record of an older schema is written back in the current one.
+            stamps: dict[str, Any] = {
+                "updated_at": now,
+                "heartbeat_at": now,
+                "schema_version": RECORD_SCHEMA_VERSION,
+            }
             if status is not Status.RUNNING:
                 stamps["ended_at"] = now
             # Its own process moves it on from a wrong mark: the mark goes.
@@ -177,7 +192,7 @@ class ExperimentRegistry:
             The sweep record (the same for every job).
         """
         record_file = SweepLayout(sweep_dir).record_file
-        with locked(record_file, timeout=self._lock_timeout):
+        with self._locked(record_file):
             if record_file.exists():
                 return read_sweep_record(record_file)
             record = SweepRecord(
@@ -188,6 +203,13 @@ class ExperimentRegistry:
             )
             atomic_write_json(record_file, record)
             return record
+
+    def _locked(self, record_file: Path) -> AbstractContextManager[None]:
+        return locked(
+            record_file,
+            timeout=self._lock_timeout,
+            lock_file=self._layout.lock_file_of(record_file),
+        )
 
     def _read_own(self, record_file: Path) -> ExperimentRecord:
         if not record_file.exists():
@@ -214,8 +236,8 @@ class ExperimentRegistry:
         """Registered runs matching filters, newest first.
 
         Args:
-            **filters: ``status``, ``name``, ``tag``, ``sweep_id``, ``since``,
-                ``until``; see :func:`ocr.registry.select_runs`.
+            **filters: ``status``, ``name``, ``tag``, ``task``, ``sweep_id``,
+                ``since``, ``until``; see :func:`ocr.registry.select_runs`.
 
         Returns:
             The matching runs.

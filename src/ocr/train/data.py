@@ -39,6 +39,8 @@ __all__ = [
     "ReceiptJsonDataset",
     "SyntheticReceiptDataset",
     "collate_receipts",
+    "normalize_image",
+    "scale_image",
 ]
 
 IMAGE_MEAN: Final = 0.5
@@ -46,11 +48,40 @@ IMAGE_STD: Final = 0.25
 Item = dict[str, Any]
 
 
+def scale_image(raw: NDArray[np.uint8], *, height: int, width: int) -> torch.Tensor:
+    """Resize an image as training resizes real receipts (bilinear, antialiased).
+
+    Args:
+        raw: An HxWx3 uint8 image.
+        height: The output height.
+        width: The output width.
+
+    Returns:
+        The 3 x ``height`` x ``width`` float image, in [0, 1].
+    """
+    pixels = raw if raw.flags.writeable else raw.copy()  # torch refuses read-only memory
+    image = torch.from_numpy(pixels).permute(2, 0, 1).float()[None] / 255.0
+    image = functional.interpolate(image, size=(height, width), mode="bilinear", antialias=True)
+    return image[0].clamp(0.0, 1.0)
+
+
+def normalize_image(image: torch.Tensor) -> torch.Tensor:
+    """What the model is fed: a [0, 1] image shifted and scaled by IMAGE_MEAN and IMAGE_STD.
+
+    Args:
+        image: A 3xHxW (or Bx3xHxW) float image in [0, 1].
+
+    Returns:
+        ``(image - IMAGE_MEAN) / IMAGE_STD``.
+    """
+    return (image - IMAGE_MEAN) / IMAGE_STD
+
+
 def _make_item(image: torch.Tensor, polygons: list[Polygon]) -> Item:
     # `image` is 3xHxW float in [0, 1]; targets are built at the same size.
     height, width = image.shape[-2:]
     targets = make_db_targets(polygons, height=height, width=width)
-    item: Item = {"image": (image - IMAGE_MEAN) / IMAGE_STD, "polygons": polygons}
+    item: Item = {"image": normalize_image(image), "polygons": polygons}
     item.update({key: torch.from_numpy(value) for key, value in targets.items()})
     return item
 
@@ -88,11 +119,25 @@ class SyntheticReceiptDataset(Dataset[Item]):
         return self.size
 
     def __getitem__(self, index: int) -> Item:
+        image, polygons = self.page(index)
+        return _make_item(torch.from_numpy(image).permute(2, 0, 1).float() / 255.0, polygons)
+
+    def page(self, index: int) -> tuple[NDArray[np.uint8], list[Polygon]]:
+        """The receipt of item ``index`` as drawn: its image and its ground-truth boxes.
+
+        Args:
+            index: The item, from 0 to ``len(self) - 1``.
+
+        Returns:
+            The HxWx3 uint8 image and one (4, 2) box per text line.
+
+        Raises:
+            IndexError: ``index`` is out of range.
+        """
         if not 0 <= index < self.size:
             raise IndexError(f"index {index} out of range for {self.size} items")
         rng = np.random.default_rng([self.seed, index])
-        image, polygons = generate_receipt(rng, height=self.height, width=self.width)
-        return _make_item(torch.from_numpy(image).permute(2, 0, 1).float() / 255.0, polygons)
+        return generate_receipt(rng, height=self.height, width=self.width)
 
 
 def _load_image(path: Path) -> NDArray[np.uint8]:
@@ -151,11 +196,8 @@ class ReceiptJsonDataset(Dataset[Item]):
         name, polygons = self.entries[index]
         raw = _load_image(self.image_dir / name)
         scale = np.array([self.width / raw.shape[1], self.height / raw.shape[0]], np.float32)
-        image = torch.from_numpy(raw).permute(2, 0, 1).float()[None] / 255.0
-        image = functional.interpolate(
-            image, size=(self.height, self.width), mode="bilinear", antialias=True
-        )[0]
-        return _make_item(image.clamp(0.0, 1.0), [bounding_box(p * scale) for p in polygons])
+        image = scale_image(raw, height=self.height, width=self.width)
+        return _make_item(image, [bounding_box(p * scale) for p in polygons])
 
 
 class ReceiptDataModule(lightning.LightningDataModule):

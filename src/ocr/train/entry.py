@@ -29,10 +29,10 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from ocr import registry
 from ocr.callbacks import ExperimentRecorder, UniqueModelCheckpoint
-from ocr.errors import OcrError
-from ocr.layout import RunLayout, packaged_config_dir, register_resolvers
+from ocr.errors import OcrError, ocr_error_in
+from ocr.layout import RunLayout, packaged_config_dir
+from ocr.resolvers import register_resolvers
 from ocr.train.receipts import write_receipt_annotations
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ __all__ = ["SIGTERM_EXIT_CODE", "build_trainer", "main", "train", "write_predict
 _log = logging.getLogger(__name__)
 SIGTERM_EXIT_CODE: Final = 128 + signal.SIGTERM
 """The exit code of a training stopped by SIGTERM (143, as a shell reports it)."""
-_CHAIN_DEPTH: Final = 8
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
@@ -62,7 +61,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     module = instantiate(cfg.model)
     trainer = build_trainer(cfg, layout)
     _log.info("experiment %s (%s) in %s", cfg.experiment.id, cfg.experiment.name, layout.run_dir)
-    trainer.fit(module, datamodule=datamodule)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.experiment.get("resume_from"))
     if trainer.received_sigterm:
         # SIGTERM after the last step: Lightning lets the fit end normally, but
         # the process was still told to stop, and says so by its exit code.
@@ -166,14 +165,8 @@ def _expected_error(err: BaseException) -> str | None:
     if isinstance(err, MissingMandatoryValue):
         key = err.full_key
         return f"the config value {key!r} is required. Set it on the command line, e.g. {key}=..."
-    seen: BaseException | None = err
-    for _ in range(_CHAIN_DEPTH):  # Hydra and OmegaConf wrap what a resolver raised
-        if seen is None:
-            return None
-        if isinstance(seen, OcrError):
-            return str(seen)
-        seen = seen.__cause__ or seen.__context__
-    return None
+    expected = ocr_error_in(err)
+    return None if expected is None else str(expected)
 
 
 @contextmanager
@@ -213,9 +206,8 @@ def main() -> None:
     a run folder) prints one line and exits 2; SIGTERM exits 143.
     """
     register_resolvers()
-    registry.register_resolvers()
     hydra_main = hydra.main(
-        version_base="1.3", config_path=str(packaged_config_dir()), config_name="train"
+        version_base="1.3", config_path=str(packaged_config_dir("train")), config_name="train"
     )
     with _errors_reach_us():
         hydra_main(_task)()

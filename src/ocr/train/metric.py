@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
+    "DEFAULT_MIN_AREA",
+    "DEFAULT_THRESHOLD",
     "DetectionScore",
     "bounding_box",
     "extract_boxes",
@@ -28,6 +30,8 @@ __all__ = [
 ]
 
 DEFAULT_SHRINK_RATIO: Final = 0.4
+DEFAULT_THRESHOLD: Final = 0.3
+DEFAULT_MIN_AREA: Final = 3
 
 
 def rectangle(x0: float, y0: float, x1: float, y1: float) -> NDArray[np.float32]:
@@ -83,32 +87,53 @@ def unclip_offset(
 def extract_boxes(
     prob: NDArray[Any],
     *,
-    threshold: float = 0.3,
-    min_area: int = 3,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_area: int = DEFAULT_MIN_AREA,
+    box_score: float = 0.0,
+    max_candidates: int | None = None,
     unclip_ratio: float | None = None,
 ) -> list[NDArray[np.float32]]:
-    """Find text boxes in a probability map.
+    """Find text boxes in a probability map (the DB post-processing).
 
     The map is binarised at ``threshold``; each 8-connected component is a shrunk text
-    region, grown back by the shrink offset and clipped to the map.
+    region, grown back by the shrink offset and clipped to the map. Validation uses
+    the defaults; the UI's sliders set the rest.
 
     Args:
         prob: HxW probabilities.
         threshold: Binarisation threshold.
         min_area: Components with fewer pixels are noise and dropped.
+        box_score: Components whose mean probability is lower are dropped (DBNet's
+            ``box_thresh``; 0 keeps every one).
+        max_candidates: Keep at most this many components, those with the highest
+            mean probability (None: no limit).
         unclip_ratio: None grows each box by the exact inverse of the target shrink
             (:func:`unclip_offset`); a number uses DBNet's D = A * unclip_ratio / L.
 
     Returns:
-        (4, 2) float32 boxes, x, y clockwise from top-left, in pixel-edge coordinates.
+        (4, 2) float32 boxes, x, y clockwise from top-left, in pixel-edge coordinates,
+        in the order of their top-left pixels (row by row).
     """
-    labels, _ = ndimage.label(prob > threshold, structure=np.ones((3, 3), dtype=bool))
+    labels, count = ndimage.label(prob > threshold, structure=np.ones((3, 3), dtype=bool))
+    if count == 0:
+        return []
+    # One pass over the map for every component's area; one more for their mean
+    # probabilities, only when a setting needs them (a slider moves this often).
+    flat = labels.ravel()
+    areas = np.bincount(flat, minlength=count + 1)[1:]
+    kept = np.flatnonzero(areas >= min_area)
+    if box_score > 0 or (max_candidates is not None and kept.size > max_candidates):
+        sums = np.bincount(flat, weights=prob.ravel(), minlength=count + 1)[1:]
+        scores = sums[kept] / areas[kept]
+        kept = kept[scores >= box_score]
+        scores = scores[scores >= box_score]
+        if max_candidates is not None and kept.size > max_candidates:
+            kept = np.sort(kept[np.argsort(-scores, kind="stable")[:max_candidates]])
     height, width = prob.shape
+    slices = ndimage.find_objects(labels)
     boxes = []
-    for index, found in enumerate(ndimage.find_objects(labels), start=1):
-        if found is None or np.count_nonzero(labels[found] == index) < min_area:
-            continue
-        rows, cols = found
+    for index in kept.tolist():
+        rows, cols = slices[index]
         w, h = float(cols.stop - cols.start), float(rows.stop - rows.start)
         if unclip_ratio is None:
             offset = unclip_offset(w, h)

@@ -16,7 +16,7 @@ from ocr.train.components import DECODERS, ENCODERS, HEADS, Decoder, Encoder, He
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["DBNet", "build_model"]
+__all__ = ["DBNet", "build_model", "check_components"]
 
 
 class DBNet(nn.Module):
@@ -56,6 +56,36 @@ def _lookup(kind: str, name: str, registry: Mapping[str, _Component]) -> _Compon
     return registry[name]
 
 
+def check_components(
+    *, architecture: str = "dbnet", encoder: str, decoder: str, head: str = "db_head"
+) -> None:
+    """Check that every part of a detector is known by name, without building it.
+
+    Args:
+        architecture: Model family; only ``"dbnet"`` exists.
+        encoder: A key of :data:`ENCODERS`.
+        decoder: A key of :data:`DECODERS`.
+        head: A key of :data:`HEADS`.
+
+    Raises:
+        UnknownComponentError: If a name is not registered; the message lists valid names.
+
+    >>> check_components(encoder="tiny_resnet", decoder="unet")
+    """
+    _parts(architecture, encoder, decoder, head)
+
+
+def _parts(
+    architecture: str, encoder: str, decoder: str, head: str
+) -> tuple[type[DBNet], type[Encoder], type[Decoder], type[Head]]:
+    return (
+        _lookup("architecture", architecture, {DBNet.architecture: DBNet}),
+        _lookup("encoder", encoder, ENCODERS),
+        _lookup("decoder", decoder, DECODERS),
+        _lookup("head", head, HEADS),
+    )
+
+
 def build_model(
     *,
     architecture: str = "dbnet",
@@ -80,10 +110,7 @@ def build_model(
         UnknownComponentError: If a name is not registered; the message lists valid names.
         ValueError: If ``width`` is not positive.
     """
-    model_cls = _lookup("architecture", architecture, {DBNet.architecture: DBNet})
-    encoder_cls = _lookup("encoder", encoder, ENCODERS)
-    decoder_cls = _lookup("decoder", decoder, DECODERS)
-    head_cls = _lookup("head", head, HEADS)
+    model_cls, encoder_cls, decoder_cls, head_cls = _parts(architecture, encoder, decoder, head)
     if width < 1:
         raise ValueError(f"width must be a positive channel count, got {width}")
     enc = encoder_cls(width=width)

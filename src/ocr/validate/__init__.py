@@ -5,7 +5,9 @@
 (:class:`Counts`) and every :class:`Problem`, each with its check, its kind,
 its path (relative to the root's parent) and one line saying what is wrong
 and how to fix it. ``ocr validate ROOT`` prints it (text or JSON) and can
-write it as Markdown. See docs/validate.md.
+write it as Markdown. :func:`validate_pipeline` (``ocr validate --pipeline --
+<train command>``) launches a project's own trainer once and checks what it
+left. See docs/validate.md.
 
 >>> Check.SIDECARS.value
 'sidecars'
@@ -13,6 +15,8 @@ write it as Markdown. See docs/validate.md.
 
 from __future__ import annotations
 
+from ocr.validate._pipeline import SHORT_RUN, PipelineReport, validate_pipeline
+from ocr.validate._pipeline_checks import PipelineCheck, PipelineResult
 from ocr.validate._render import render_json, render_markdown, render_text, write_markdown
 from ocr.validate._report import (
     REPORT_SCHEMA_VERSION,
@@ -27,14 +31,19 @@ from ocr.validate._validator import CHECKS, validate_root
 __all__ = [
     "CHECKS",
     "REPORT_SCHEMA_VERSION",
+    "SHORT_RUN",
     "Check",
     "Counts",
+    "PipelineCheck",
+    "PipelineReport",
+    "PipelineResult",
     "Problem",
     "ProblemKind",
     "ValidationReport",
     "render_json",
     "render_markdown",
     "render_text",
+    "validate_pipeline",
     "validate_root",
     "write_markdown",
 ]

@@ -1,8 +1,9 @@
 """Experiment records: every run folder has a readable record, every record its folder.
 
 Every ``run.json`` under the root is read (not the registry index, a cache):
-it must be valid, say the folder it is in (``run_dir``), and have an ID no
-other record has. Every run folder the layout knows must hold one.
+it must be valid, say the folder it is in (``run_dir``), have an ID no other
+record has, and name a log file that exists. Every run folder the layout knows
+must hold one.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def check_records(
                     display_path(root, run_dir),
                     "the run folder has no experiment record "
                     f"({RunLayout(run_dir).record_file.name}), so the registry does not know it. "
-                    "Record runs with the ExperimentRecorder callback, or move the folder out of "
-                    "the output root if it is no run",
+                    "Launch with `- ocr` (or `- hydra/ocr_layout`) in the defaults list, or record "
+                    "runs with the ExperimentRecorder callback; move the folder out of the output "
+                    "root if it is no run",
                 )
             )
     by_id: dict[str, list[Path]] = defaultdict(list)
@@ -131,6 +133,16 @@ def _check_record(
             )
         )
     by_id[record.id].append(file)
+    if record.log_file is not None and not (folder / record.log_file).is_file():
+        findings.problems.append(
+            Problem.of(
+                ProblemKind.RECORD_LOG_MISSING,
+                shown,
+                f"the record's log_file {record.log_file!r} does not exist: the job logged "
+                "elsewhere, or the log was removed. Restore the log, or set log_file to the log "
+                "the job wrote",
+            )
+        )
     if record.config_hash is not None:
         findings.claims.append(
             HashClaim(owner=str(file), config_hash=record.config_hash, run_dir=str(folder))

@@ -57,6 +57,7 @@ class ProblemKind(enum.StrEnum):
     RECORD_INVALID = "record-invalid"
     RECORD_MISPLACED = "record-misplaced"
     RECORD_DUPLICATE_ID = "record-duplicate-id"
+    RECORD_LOG_MISSING = "record-log-missing"
     MAPPING_INVALID = "mapping-invalid"
     MAPPING_TARGET_MISSING = "mapping-target-missing"
 
@@ -75,6 +76,7 @@ CHECK_OF: Final[dict[ProblemKind, Check]] = {
     ProblemKind.RECORD_INVALID: Check.RECORDS,
     ProblemKind.RECORD_MISPLACED: Check.RECORDS,
     ProblemKind.RECORD_DUPLICATE_ID: Check.RECORDS,
+    ProblemKind.RECORD_LOG_MISSING: Check.RECORDS,
     ProblemKind.MAPPING_INVALID: Check.MAPPINGS,
     ProblemKind.MAPPING_TARGET_MISSING: Check.MAPPINGS,
 }
