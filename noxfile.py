@@ -15,6 +15,7 @@ PYTHONS = nox.project.python_versions(PYPROJECT)
 CONSTRAINTS = ("-c", "constraints.txt")
 REPO = Path(__file__).parent
 SAMPLE_GENERATOR = REPO / "fixtures" / "make_legacy_sample.py"
+FUZZ_EXAMPLES = "100"  # trees for `nox -s fuzz` (about 11 s each here); the default suite draws 3
 
 
 def _install(session: nox.Session, extras: str) -> None:
@@ -39,6 +40,18 @@ def property(session: nox.Session) -> None:
         "tests/unit",
         "tests/integration/test_migrate_crash.py",
         env={"HYPOTHESIS_PROFILE": "thorough"},
+    )
+
+
+@nox.session(python=PYTHONS, default=False)
+def fuzz(session: nox.Session) -> None:
+    """Every command against many hostile legacy trees: no traceback, no hang, no byte lost."""
+    _install(session, "test")
+    session.run(
+        "pytest",
+        "tests/integration/test_fuzz.py",
+        *session.posargs,
+        env={"OCR_FUZZ_EXAMPLES": FUZZ_EXAMPLES},
     )
 
 

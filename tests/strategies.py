@@ -22,7 +22,9 @@ from ocr.metadata import (
 )
 
 __all__ = [
+    "FUZZ_EXAMPLES_ENV_VAR",
     "checkpoint_metadata",
+    "fuzz_settings",
     "load_profile",
     "path_parts",
     "recipes",
@@ -36,6 +38,16 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+
+
+FUZZ_EXAMPLES_ENV_VAR = "OCR_FUZZ_EXAMPLES"
+fuzz_settings = settings(
+    max_examples=int(os.environ.get(FUZZ_EXAMPLES_ENV_VAR, "3")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+"""The hostile-tree fuzz (real processes, seconds a tree): a few trees by default, many
+under ``nox -s fuzz``; whatever the profile."""
 
 
 def load_profile() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat as stat_module
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +16,12 @@ if TYPE_CHECKING:
 __all__ = ["Snapshot", "file_digests", "snapshot"]
 
 Snapshot = dict[str, tuple[str, str, int]]
-"""Relative POSIX path -> (kind ``d``/``f``/``l``, SHA-256 or link target, mtime in ns)."""
+"""Relative POSIX path -> (kind ``d``/``f``/``l``/``s``, SHA-256 or link target, mtime in ns).
+
+A special file (``s``: FIFO, device, socket) is pictured by its type and
+device number, never opened. A name that is not UTF-8 keeps its surrogate
+escapes (``os.fsencode`` gives its bytes back).
+"""
 
 
 def snapshot(base: Path, *, with_folder_mtimes: bool = True) -> Snapshot:
@@ -39,6 +45,9 @@ def snapshot(base: Path, *, with_folder_mtimes: bool = True) -> Snapshot:
                 picture[relative] = ("l", os.readlink(path), 0)  # noqa: PTH115
             elif name in dirs:
                 picture[relative] = ("d", "", stat.st_mtime_ns if with_folder_mtimes else 0)
+            elif not stat_module.S_ISREG(stat.st_mode):
+                kind = f"{stat_module.S_IFMT(stat.st_mode):o}:{stat.st_rdev}"
+                picture[relative] = ("s", kind, stat.st_mtime_ns)
             else:
                 with open(path, "rb") as handle:  # noqa: PTH123
                     digest = hashlib.sha256(handle.read()).hexdigest()

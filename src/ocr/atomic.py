@@ -14,6 +14,8 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from ocr._json import model_json
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -22,7 +24,9 @@ __all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
 _DEFAULT_MODE: Final = 0o666
 
 
-def atomic_write_bytes(target: Path, data: bytes, *, durable: bool = True) -> None:
+def atomic_write_bytes(
+    target: Path, data: bytes, *, durable: bool = True, temp_dir: Path | None = None
+) -> None:
     """Replace ``target`` with ``data`` atomically and durably.
 
     Args:
@@ -31,11 +35,14 @@ def atomic_write_bytes(target: Path, data: bytes, *, durable: bool = True) -> No
         durable: Fsync the file and its folder. A caller writing thousands of
             files may pass ``False`` and make them durable at once (``os.sync``)
             before it records them as done; atomicity is the same.
+        temp_dir: Where the temp file is made (default: the target's folder):
+            the migrator keeps its temporary names out of the user's folders.
+            It must be on the target's filesystem.
 
     Raises:
         OSError: The folder is missing or not writable (the target is untouched).
     """
-    fd, temp_name = _create_temp(target)
+    fd, temp_name = _create_temp(target, temp_dir or target.parent)
     try:
         with contextlib.suppress(FileNotFoundError):  # an existing file keeps its mode
             os.fchmod(fd, stat.S_IMODE(target.stat().st_mode))
@@ -80,11 +87,11 @@ def atomic_write_json(target: Path, model: BaseModel, *, indent: int | None = 2)
     Raises:
         OSError: The folder is missing or not writable (the target is untouched).
     """
-    atomic_write_bytes(target, model.model_dump_json(indent=indent).encode("utf-8") + b"\n")
+    atomic_write_bytes(target, model_json(model, indent=indent).encode("utf-8") + b"\n")
 
 
-def _create_temp(target: Path) -> tuple[int, str]:
-    """A new, uniquely named temp file beside ``target``.
+def _create_temp(target: Path, folder: Path) -> tuple[int, str]:
+    """A new, uniquely named temp file for ``target``, in ``folder``.
 
     Unlike ``tempfile.mkstemp`` (always 0600), it is created with 0666 and the
     kernel applies the umask, as for a plain ``open()``, so teammates on a
@@ -92,7 +99,7 @@ def _create_temp(target: Path) -> tuple[int, str]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:
-        name = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(6)}.tmp")  # noqa: PTH118
+        name = os.path.join(folder, f".{target.name}.{secrets.token_hex(6)}.tmp")  # noqa: PTH118
         try:
             return os.open(name, flags, _DEFAULT_MODE), name
         except FileExistsError:  # pragma: no cover - 48 random bits collided

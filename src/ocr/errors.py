@@ -8,7 +8,7 @@ either, and each pickles (errors cross launcher and DDP processes).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,7 +33,9 @@ __all__ = [
     "MigrationCopyError",
     "MigrationMappingInvalidError",
     "MigrationMappingVersionError",
+    "MigrationPermissionError",
     "MigrationStateError",
+    "MigrationStepError",
     "ModelBuildError",
     "OcrError",
     "RecordInvalidError",
@@ -44,7 +46,11 @@ __all__ = [
     "TrainingDataError",
     "UiLaunchError",
     "UnknownComponentError",
+    "UnsafeFileError",
+    "ocr_error_in",
 ]
+
+_CHAIN_DEPTH: Final = 8  # causes followed at most (a chain can loop through __context__)
 
 
 class OcrError(Exception):
@@ -202,3 +208,58 @@ class ImageReadError(OcrError, ValueError):
 
 class UiLaunchError(OcrError, OSError):
     """``ocr ui`` cannot start its server (Streamlit missing, port taken, start-up failed)."""
+
+
+class MigrationPermissionError(OcrError, PermissionError):
+    """A migration (or rollback) would need to change a folder the user may not change."""
+
+
+class MigrationStepError(OcrError, OSError):
+    """A migration step failed on the filesystem; the journal lets it resume or roll back."""
+
+
+class UnsafeFileError(OcrError, OSError):
+    """A file ocr was to read is no regular file, too large, or reached through a link out.
+
+    It is an ``OSError``, so every reader that reports an unreadable file
+    reports this one too; ``strerror`` is the short reason (``a FIFO, not a
+    regular file``), as an ``OSError``'s is (``Permission denied``).
+    """
+
+    def __init__(
+        self,
+        cause: str,
+        *,
+        fix: str,
+        path: Path | None = None,
+        value: object = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(cause, fix=fix, path=path, value=value)
+        self.reason = reason or cause
+
+    @property
+    def strerror(self) -> str:  # type: ignore[override]
+        """The short reason, as an ``OSError``'s text."""
+        return self.reason
+
+
+def ocr_error_in(error: BaseException) -> OcrError | None:
+    """The OcrError an exception is, or was raised from (or while handling).
+
+    Hydra and OmegaConf wrap what a resolver raises (``InterpolationResolutionError``
+    from a ``LaunchDirAllocationError``): the cause decides whether it is bad
+    input (one line) or a bug (a traceback).
+
+    Args:
+        error: The exception caught.
+
+    Returns:
+        The first OcrError in its chain, or ``None``.
+    """
+    seen: BaseException | None = error
+    for _ in range(_CHAIN_DEPTH):
+        if seen is None or isinstance(seen, OcrError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

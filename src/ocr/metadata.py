@@ -21,13 +21,15 @@ from pydantic import (
     ValidationError,
 )
 
-from ocr._validation import describe_problems
+from ocr._json import loads
+from ocr._reading import METADATA_LIMIT, read_capped
+from ocr._validation import NonEmptyText, describe_problems
 from ocr.atomic import atomic_write_json
 from ocr.errors import MetadataInvalidError, MetadataVersionError
 from ocr.naming import sidecar_path
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
 __all__ = [
@@ -83,7 +85,7 @@ class _Frozen(BaseModel):
 class CheckpointInfo(_Frozen):
     """The checkpoint file itself, as it was right after saving."""
 
-    file_name: str = Field(min_length=1, description="The checkpoint's file name, without folder.")
+    file_name: NonEmptyText = Field(description="The checkpoint's file name, without folder.")
     size_bytes: NonNegativeInt = Field(description="Its size in bytes right after saving.")
     modified_ns: NonNegativeInt = Field(
         description="Its modification time right after saving, in ns since the epoch."
@@ -208,11 +210,15 @@ def write_metadata(checkpoint: Path, metadata: CheckpointMetadata) -> Path:
     return target
 
 
-def read_metadata(sidecar: Path) -> CheckpointMetadata:
+def read_metadata(sidecar: Path, *, inside: Sequence[str] = ()) -> CheckpointMetadata:
     """Read and validate a sidecar, upgrading older schema versions.
+
+    Only a regular file of at most 16 MiB is read (:mod:`ocr._reading`).
 
     Args:
         sidecar: The ``.meta.json`` file.
+        inside: Real folders (``ocr._reading.real_folders``) the file must
+            really lie in (a link out of them is refused); empty: anywhere.
 
     Returns:
         The metadata, in the current schema.
@@ -221,9 +227,10 @@ def read_metadata(sidecar: Path) -> CheckpointMetadata:
         MetadataInvalidError: The file is not JSON, or a field is missing or wrong
             (every problem is listed, each with its field).
         MetadataVersionError: The file was written by a newer ocr.
-        OSError: The file cannot be read.
+        OSError: The file cannot be read (``UnsafeFileError``: not a regular
+            file, too large, or a link out of ``inside``).
     """
-    content = sidecar.read_bytes()
+    content = read_capped(sidecar, limit=METADATA_LIMIT, inside=inside)
     try:
         # Fast path: a current, valid sidecar parses and validates in one go;
         # anything else takes the careful path below for an exact message.
@@ -231,7 +238,7 @@ def read_metadata(sidecar: Path) -> CheckpointMetadata:
     except ValidationError:
         pass
     try:
-        raw = json.loads(content)
+        raw = loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _invalid(sidecar, f"not valid JSON ({exc})") from exc
     if not isinstance(raw, dict):

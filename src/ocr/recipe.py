@@ -16,6 +16,7 @@ import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from ocr._reading import METADATA_LIMIT, read_capped
 from ocr._yaml import load_like_omegaconf
 from ocr.errors import MetadataInvalidError
 
@@ -78,7 +79,8 @@ def hash_saved_config(config_file: Path) -> str:
         OSError: The file cannot be read.
         MetadataInvalidError: The file is not a YAML mapping.
     """
-    return hash_config_text(config_file.read_text(encoding="utf-8"), origin=config_file)
+    text = read_capped(config_file, limit=METADATA_LIMIT).decode("utf-8")
+    return hash_config_text(text, origin=config_file)
 
 
 def hash_config_text(text: str, *, origin: Path) -> str:
@@ -94,7 +96,7 @@ def hash_config_text(text: str, *, origin: Path) -> str:
         :func:`config_hash` of the resolved recipe.
 
     Raises:
-        MetadataInvalidError: The text is not a YAML mapping.
+        MetadataInvalidError: The text is not a YAML mapping (or nests too deeply).
     """
     try:
         return _hash_config_text(text)
@@ -110,6 +112,12 @@ def hash_config_text(text: str, *, origin: Path) -> str:
             fix="Restore the file from the run's .hydra folder or rerun",
             path=origin,
         ) from exc
+    except RecursionError:
+        raise MetadataInvalidError(
+            f"saved config {str(origin)!r} is nested too deeply to be read",
+            fix="Restore the file from the run's .hydra folder or rerun",
+            path=origin,
+        ) from None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -5,6 +5,11 @@ SIGKILL right after its n-th durable point (a journal line or a step). From
 each of those states, ``apply`` must resume to a complete, valid migration,
 and ``rollback`` must give back the legacy tree exactly (paths, bytes, mtimes,
 folder mtimes); a rollback killed in the middle must finish when run again.
+
+At every point the journal's last line is also torn, as a kill in the middle
+of a write tears it: when the point was a journal line, that line is cut in
+half (it never finished, so nothing after it happened); otherwise a half
+line is appended (the kill came while the next line was being written).
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from pathlib import Path
 import pytest
 
 from ocr.catalog import CheckpointCatalog
-from ocr.migrate import apply_migration, list_migrations, rollback_migration
+from ocr.migrate import apply_migration, list_migrations, plan_migration, rollback_migration
 from ocr.migrate._faults import KILL_AT_ENV_VAR
+from ocr.migrate._journal import JOURNAL_FILE_NAME
+from ocr.migrate._run import BATCH_SIZE
 from ocr.validate import validate_root
 from tests.tree_snapshot import file_digests, snapshot
 
@@ -59,6 +66,44 @@ def legacy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
+def _journal_points(steps: int, *, undoing: bool) -> set[int]:
+    """Which durable points are journal lines (the rest are steps), apply's or rollback's."""
+    points, point = set(), 0
+    if undoing:
+        point += 1  # "undo"
+        points.add(point)
+    for first in range(0, steps, BATCH_SIZE):
+        size = min(BATCH_SIZE, steps - first)
+        if undoing:
+            point += size + 1  # the steps, then "undone"
+            points.add(point)
+        else:
+            points.add(point + 1)  # "begin"
+            point += size + 2  # the steps, then "commit"
+            points.add(point)
+    if not undoing:
+        points.add(point + 1)  # "applied"
+    return points
+
+
+def _visits(lines: set[int], stride: int) -> list[int]:
+    """The kill points to try: the first two, every journal line, a spread of steps, one past."""
+    last = max(lines)
+    return sorted({1, 2, *lines, *range(3, last + 1, stride), last + 1})
+
+
+def _tear(root: Path, *, was_a_line: bool) -> None:
+    """Tear the journal's last line, as a kill in the middle of its write does."""
+    (migration,) = list_migrations(root)
+    journal = migration.folder / JOURNAL_FILE_NAME
+    content = journal.read_bytes()
+    if was_a_line:
+        last = content.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        journal.write_bytes(content[: len(content) - len(last) // 2 - 1])
+    else:
+        journal.write_bytes(content + b'{"event":"com')
+
+
 def _fresh(legacy: Path, into: Path) -> Path:
     shutil.copytree(legacy, into, symlinks=True)
     for folder, _, _ in os.walk(legacy):  # copytree does not keep folder mtimes in order
@@ -72,11 +117,13 @@ def test_apply_resumes_and_rollback_restores_after_a_kill_at_every_point(
 ) -> None:
     original = snapshot(legacy)
     checkpoints = sum(path.endswith(".ckpt") for path in original)
-    kill_at, points = 1, 0
-    while True:
+    lines = _journal_points(len(plan_migration(legacy / "outputs").actions), undoing=False)
+    points = 0
+    for kill_at in _visits(lines, STRIDE):
         crashed = _fresh(legacy, tmp_path / f"crash-{kill_at}")
         if not _killed_at(kill_at, _apply, crashed / "outputs"):
             break  # the migration ran to its end: every point was covered
+        _tear(crashed / "outputs", was_a_line=kill_at in lines)
         resumed = _fresh(crashed, tmp_path / f"resume-{kill_at}")
         report = apply_migration(resumed / "outputs")
         assert report.state in {"applied", "nothing_to_do"}, kill_at  # killed after its end
@@ -92,7 +139,6 @@ def test_apply_resumes_and_rollback_restores_after_a_kill_at_every_point(
         shutil.rmtree(resumed)
         shutil.rmtree(crashed)
         points += 1
-        kill_at += 1 if kill_at <= 2 else STRIDE  # the first journal lines, then a spread
     assert points * STRIDE > 50  # one point per step and journal line of this tree
 
 
@@ -100,13 +146,15 @@ def test_a_killed_rollback_finishes_when_run_again(legacy: Path, tmp_path: Path)
     original = snapshot(legacy)
     applied = _fresh(legacy, tmp_path / "applied")
     apply_migration(applied / "outputs")
-    kill_at = 1
-    while True:
+    (migration,) = list_migrations(applied / "outputs")
+    lines = _journal_points(migration.steps, undoing=True)
+    # Undoing is one code path: a spread of points, and every journal line, is enough.
+    for kill_at in _visits(lines, STRIDE * 2):
         crashed = _fresh(applied, tmp_path / f"crash-{kill_at}")
         if not _killed_at(kill_at, _rollback, crashed / "outputs"):
             break
+        _tear(crashed / "outputs", was_a_line=kill_at in lines)
         rollback_migration(crashed / "outputs")
         assert snapshot(crashed) == original, kill_at
         shutil.rmtree(crashed)
-        kill_at += STRIDE * 2  # undoing is one code path; a spread of points is enough
     assert kill_at > 50

@@ -17,6 +17,8 @@ from ocr.layout import RootLayout, RunLayout, SweepLayout
 from ocr.metadata import read_metadata
 from ocr.naming import is_checkpoint_file, sidecar_path
 from ocr.registry import ExperimentRegistry, Status, read_record
+from ocr.train.entry import SIGTERM_EXIT_CODE
+from tests.unprivileged import as_other_user, hand_over
 
 REPO = Path(__file__).parents[2]
 TINY = [
@@ -180,6 +182,58 @@ def test_the_record_says_interrupted_when_training_gets_sigterm(tmp_path: Path) 
     record = read_record(RunLayout(run_dir).record_file)
     assert record.status is Status.INTERRUPTED
     assert record.error == "SIGTERMException: stopped by a signal"
+    assert process.returncode == SIGTERM_EXIT_CODE  # never 0: it did not succeed
+
+
+@pytest.mark.timeout(300)
+def test_training_exits_143_when_sigterm_comes_after_its_last_step(tmp_path: Path) -> None:
+    done = _train(
+        tmp_path,
+        "model._target_=tests.integration.sigterm_module.SigtermAtTrainEnd",
+        "trainer.max_epochs=1",
+        *TINY,
+    )
+    assert done.returncode == SIGTERM_EXIT_CODE, done.stderr
+    assert done.stderr.splitlines()[-1] == "ocr-train: stopped by SIGTERM"
+    (run_dir,) = RootLayout(tmp_path / "outputs").run_dirs()
+    assert read_record(RunLayout(run_dir).record_file).status is Status.COMPLETED  # it did
+
+
+@pytest.mark.parametrize(
+    ("make_root", "why"),
+    [
+        pytest.param("file", "Not a directory", id="a-file"),
+        pytest.param("read-only", "Permission denied", id="a-read-only-folder"),
+    ],
+)
+@pytest.mark.timeout(120)
+def test_an_output_root_that_cannot_hold_runs_is_one_line_and_exit_2(
+    make_root: str, why: str, shared_folder: Path
+) -> None:
+    root = shared_folder / "root"
+    if make_root == "file":
+        root.write_text("not a folder")
+    else:
+        root.mkdir()
+        hand_over(shared_folder)
+        root.chmod(0o555)
+    done = subprocess.run(
+        [*as_other_user(), sys.executable, "-m", "ocr.train", f"paths.output_root={root}"],
+        cwd=shared_folder,
+        capture_output=True,
+        text=True,
+        timeout=100,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
+        | {"PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 2, done.stderr
+    # ocr's launch callback (the layout, adopted) meets the root first; ocr-train
+    # says the same where no callback runs.
+    assert done.stderr == (
+        f"ocr: error: cannot create a run folder under {str(root)!r}: {why}. Choose a "
+        "writable output root (paths.output_root=...)\n"
+    )
 
 
 def _wait_for_a_checkpoint(root: Path, *, timeout: float) -> Path:

@@ -651,3 +651,61 @@ def test_the_task_of_a_run_comes_from_its_record_when_filtered(new_tree: Path) -
         CheckpointQuery(filters=CatalogFilter(task="train"), where="task = 'train'")
     )
     assert len(found.entries) == 2
+
+
+# -- issue 11: folder checkpoints, special files, failed listings, the index as a hint --
+
+
+def _sharded(run_dir: Path, name: str = "sharded.ckpt") -> Path:
+    folder = RunLayout(run_dir).checkpoint_dir / name
+    (folder / "checkpoint").mkdir(parents=True)
+    (folder / "checkpoint" / "mp_rank_00_model_states.pt").write_bytes(b"m" * 300)
+    (folder / "latest").write_bytes(b"checkpoint")
+    return folder
+
+
+def test_a_folder_checkpoint_is_one_entry_whose_size_is_its_files_when_scanned(
+    new_tree: Path,
+) -> None:
+    run_dir = new_tree / "2025-10-18" / "14-03-22"
+    folder = _sharded(run_dir)
+    entries = {e.path: e for e in CheckpointCatalog([new_tree]).scan()}
+    entry = entries[str(folder)]
+    assert (entry.size_bytes, entry.sidecar, entry.layout) == (310, SidecarState.MISSING, "new")
+    assert not any(path.startswith(str(folder) + os.sep) for path in entries)  # never walked in
+    (folder / "checkpoint" / "mp_rank_01_model_states.pt").write_bytes(b"n" * 100)
+    warm = {e.path: e for e in CheckpointCatalog([new_tree]).scan()}  # the index, re-checked
+    assert warm[str(folder)].size_bytes == 310  # a shard inside a shard folder: not seen
+    (folder / "latest").write_bytes(b"checkpoint-2")  # no rename: the folder's mtime stays
+    (folder / "extra").write_bytes(b"x")  # a new file: the folder's mtime changes
+    assert {e.path: e for e in CheckpointCatalog([new_tree]).scan()}[str(folder)].size_bytes == (
+        300 + 100 + 12 + 1
+    )
+
+
+def test_a_special_file_named_like_a_checkpoint_is_no_checkpoint_when_scanned(
+    new_tree: Path,
+) -> None:
+    fifo = new_tree / "2025-10-18" / "14-03-22" / "checkpoints" / "pipe.ckpt"
+    os.mkfifo(fifo)
+    assert str(fifo) not in {e.path for e in CheckpointCatalog([new_tree]).scan()}
+
+
+def test_two_roots_that_overlap_list_each_checkpoint_once(new_tree: Path) -> None:
+    inner = new_tree / "2025-10-18"
+    paths = [e.path for e in CheckpointCatalog([new_tree, inner, new_tree]).scan()]
+    assert len(paths) == len(set(paths)) == 3
+
+
+def test_a_linked_multirun_folder_beside_the_root_is_named_when_listing(
+    new_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweeps = new_tree.parent / "sweeps-on-scratch"
+    sweeps.mkdir()
+    (new_tree.parent / MULTIRUN_DIR_NAME).symlink_to(sweeps)
+    assert cli_main(["catalog", str(new_tree)]) == 0
+    link = new_tree.parent / MULTIRUN_DIR_NAME
+    assert capsys.readouterr().err == (
+        f"ocr: warning: {str(link)!r} beside the root is a link, and links are never followed, "
+        "so nothing in it is listed. Scan the folder it points to with --multirun DIR\n"
+    )

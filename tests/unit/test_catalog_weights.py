@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -274,7 +275,7 @@ def test_the_trap_is_armed_when_loaded_unsafely(
         pytest.param(
             b"\x80\x02garbage", "unsafe or corrupt: weights_only refused it", id="bad-pickle"
         ),
-        pytest.param(None, "unreadable: not loaded (PytorchStreamReader failed", id="truncated"),
+        pytest.param(None, "unreadable: not loaded (a damaged zip archive", id="truncated"),
     ],
 )
 def test_a_corrupt_file_is_reported_when_read(
@@ -433,3 +434,46 @@ def test_read_weights_reads_nothing_when_legacy_support_is_off(
     assert captured.err == (
         "ocr: note: --read-weights reads nothing while legacy support is off (OCR_LEGACY=0)\n"
     )
+
+
+def _inflating_checkpoint(path: Path, string_bytes: int) -> None:
+    """A real torch zip checkpoint whose pickle, deflated, holds a huge string.
+
+    The file is about a thousandth of what its pickle inflates to: the issue's
+    1.9 MB file that made the reader take 6 GB. Streamed: the test never holds
+    the string itself.
+    """
+    torch.save({"state_dict": {}}, path)
+    with zipfile.ZipFile(path) as plain:
+        members = {info.filename: plain.read(info) for info in plain.infolist()}
+    pickled = next(name for name in members if name.endswith("data.pkl"))
+    chunk = b"a" * (1 << 20)
+    info = zipfile.ZipInfo(pickled)
+    info.compress_type = zipfile.ZIP_DEFLATED  # deflate is what makes it a bomb
+    with zipfile.ZipFile(path, "w") as bomb:
+        with bomb.open(info, "w", force_zip64=True) as member:
+            # PROTO 2, BINUNICODE (a 4-byte length), the string, STOP
+            member.write(b"\x80\x02X" + string_bytes.to_bytes(4, "little"))
+            for _ in range(string_bytes // len(chunk)):
+                member.write(chunk)
+            member.write(b".")
+        for name, data in members.items():
+            if name != pickled:
+                bomb.writestr(name, data)
+    assert path.stat().st_size < string_bytes // 100
+
+
+def test_a_checkpoint_whose_pickle_would_inflate_hugely_is_unsafe_and_not_loaded(
+    run_root: Path, count_loads: list[Path]
+) -> None:
+    path = RunLayout(run_root / EXPERIMENT).checkpoint_dir / "epoch=1-step=10.ckpt"
+    path.parent.mkdir(parents=True)
+    _inflating_checkpoint(path, 80 << 20)
+    entries, problems = _read(run_root)
+    assert problems == [
+        f"{str(path)!r}: unsafe: not loaded (its member 'epoch=1-step=10/data.pkl' declares "
+        "83,886,088 bytes once inflated, more than the 67,108,864 a checkpoint's structure "
+        "ever needs)"
+    ]
+    assert count_loads == []
+    assert entries[path.name].problems == (problems[0],)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,6 +14,7 @@ from ocr.validate import ValidationReport
 from tests.unit.test_validate import FIRST, SWEEP_JOB, build_healthy_root
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 SUMMARY = [
@@ -213,3 +216,46 @@ def test_validate_needs_a_root_when_called_without_one(capsys: pytest.CaptureFix
         "ocr: error: ocr validate takes one ROOT, got 0. Pass the output root (ocr validate "
         "outputs), or check a training command with ocr validate --pipeline -- python train.py\n"
     )
+
+
+def _fifo(folder: Path) -> Path:
+    path = folder / "report.fifo"
+    os.mkfifo(path)
+    return path
+
+
+def _device(folder: Path) -> Path:
+    if os.geteuid() != 0:
+        pytest.skip("only root may make a device node to stand for /dev/null")
+    path = folder / "null"
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+    return path
+
+
+def _link_to_device(folder: Path) -> Path:
+    link = folder / "report.md"
+    link.symlink_to(_device(folder))
+    return link
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(_fifo, id="fifo"),
+        pytest.param(_device, id="device"),
+        pytest.param(_link_to_device, id="link-to-a-device"),
+    ],
+)
+def test_validate_refuses_a_report_path_that_is_no_regular_file(
+    make: Callable[[Path], Path], root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given = make(tmp_path)
+    target = given.resolve()
+    kind = stat.S_IFMT(target.lstat().st_mode)
+    assert main(["validate", str(root), "--report", str(given)]) == 2
+    assert capsys.readouterr().err == (
+        f"ocr: error: report path {str(given)!r} is not a regular file ({str(target)!r} is a "
+        "device, FIFO or socket), and writing the report would replace it. Pass a regular file "
+        "or a new path to --report\n"
+    )
+    assert stat.S_IFMT(target.lstat().st_mode) == kind  # still what it was

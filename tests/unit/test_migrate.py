@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import shutil
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +38,7 @@ from ocr.migrate import (
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import KILL_AT_ENV_VAR
 from ocr.migrate._model import Action
+from ocr.migrate._scratch import Scratch
 from ocr.registry import ExperimentRegistry
 from ocr.validate import validate_root
 from tests.tree_snapshot import file_digests, snapshot
@@ -47,15 +47,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "legacy"
-
-
-@pytest.fixture
-def legacy(tmp_path: Path) -> Path:
-    """Eras A to D in one tree: ``outputs/``, ``multirun/`` and ``wandb/`` side by side."""
-    base = tmp_path / "project"
-    for era in "ABCD":
-        shutil.copytree(FIXTURES / era, base, dirs_exist_ok=True)
-    return base
 
 
 def _catalog_paths(root: Path) -> set[str]:
@@ -286,7 +277,8 @@ def test_a_step_through_a_link_is_refused(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (base / "outputs" / "link").symlink_to(outside)
-    runner = StepRunner(base, ["outputs"])
+    scratch = Scratch(base / "outputs" / ".ocr" / "migrations" / "m1", [base / "outputs"])
+    runner = StepRunner(base, ["outputs"], scratch)
     write = Action(kind=ActionKind.WRITE, path="outputs/link/x.json", text="{}", purpose="t")
     with pytest.raises(MigrationConfinementError, match="outside the migrated folders"):
         runner.do(write)
@@ -458,13 +450,14 @@ def test_a_copy_that_does_not_match_its_source_is_removed_and_the_source_kept(
     monkeypatch.setattr(ocr.migrate._copy, "_digest", lambda path: b"other bytes")
     destination = tmp_path / "new" / "best.ckpt"
     destination.parent.mkdir()
+    scratch = Scratch(tmp_path / ".ocr" / "migrations" / "m1", [tmp_path])
     with pytest.raises(MigrationCopyError) as raised:
-        ocr.migrate._copy.copy_verified(source.parent, destination.parent / "run")
+        ocr.migrate._copy.copy_verified(source.parent, destination.parent / "run", scratch=scratch)
     assert str(raised.value) == (
         f"the copy of {str(source)!r} does not match it (size or SHA-256); the source is kept. "
         "Check the disk holding the destination, then run the command again"
     )
     assert source.read_bytes() == b"weights" * 1000
-    # Only an incomplete copy is left, under its partial name; the next try removes it.
-    assert sorted(p.name for p in destination.parent.iterdir()) == ["run.ocr-partial"]
-    assert not (destination.parent / "run.ocr-partial" / "best.ckpt").exists()
+    # Nothing is left beside the destination, and the scratch folder is empty.
+    assert list(destination.parent.iterdir()) == []
+    assert list((tmp_path / ".ocr" / "migrations" / "m1" / "partial").iterdir()) == []

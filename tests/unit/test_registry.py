@@ -322,3 +322,108 @@ def test_record_locks_stay_out_of_the_run_folder_when_runs_register(
     assert sorted(p.name for p in run_dir.iterdir()) == ["run.json"]
     lock = RootLayout(registry.root).lock_file_of(RunLayout(run_dir).record_file)
     assert lock.is_file()
+
+
+# -- issue 11: items 17 and 19 -------------------------------------------------------
+
+
+def test_a_live_local_process_wins_over_an_old_heartbeat_when_marking_stale(
+    registry: ExperimentRegistry,
+) -> None:
+    run_dir, record = _new_run(registry)  # this process, alive
+    _rewrite(run_dir, heartbeat_at=datetime.now().astimezone() - timedelta(hours=2))
+    assert registry.mark_stale(stale_after=timedelta(seconds=6)) == []
+    assert registry.get(record.id).record.status is Status.RUNNING
+
+
+def _sleep_a_while() -> None:
+    import time
+
+    time.sleep(30)
+
+
+def test_a_reused_pid_does_not_keep_a_dead_run_alive_when_its_process_started_later(
+    registry: ExperimentRegistry,
+) -> None:
+    run_dir, record = _new_run(registry)
+    newer = multiprocessing.get_context("spawn").Process(target=_sleep_a_while)
+    newer.start()
+    try:
+        assert newer.pid is not None
+        long_ago = datetime.now().astimezone() - timedelta(hours=1)
+        _rewrite(run_dir, pid=newer.pid, created_at=long_ago)  # heartbeat fresh
+        ((run, reason),) = registry.mark_stale()
+    finally:
+        newer.kill()
+        newer.join()
+    assert (run.record.id, reason) == (
+        record.id,
+        f"its process {newer.pid} on {socket.gethostname()} is gone",
+    )
+
+
+@pytest.mark.parametrize(
+    "pid",
+    [pytest.param(2**40, id="beyond-any-pid"), pytest.param(0, id="zero")],
+)
+def test_a_pid_no_process_can_have_is_judged_by_the_heartbeat_alone(
+    registry: ExperimentRegistry, pid: int
+) -> None:
+    fresh_dir, fresh = _new_run(registry)
+    _rewrite(fresh_dir, pid=pid)
+    silent_dir, silent = _new_run(registry)
+    old = datetime.now().astimezone() - timedelta(hours=2)
+    _rewrite(silent_dir, pid=pid, heartbeat_at=old)
+    marked = {run.record.id: reason for run, reason in registry.mark_stale()}
+    assert marked == {silent.id: f"no heartbeat since {old.isoformat()}"}
+    assert registry.get(fresh.id).record.status is Status.RUNNING
+
+
+def test_its_own_process_completes_a_run_that_mark_stale_interrupted_wrongly(
+    registry: ExperimentRegistry,
+) -> None:
+    run_dir, record = _new_run(registry)
+    # Marked from another host, where the heartbeat looked stale.
+    _rewrite(
+        run_dir,
+        status=Status.INTERRUPTED,
+        error="marked interrupted: no heartbeat since 2025-10-18T14:03:22+02:00",
+        ended_at=datetime.now().astimezone(),
+    )
+    done = registry.update_run(run_dir, status=Status.COMPLETED, metrics={"val/hmean": 0.9})
+    assert (done.status, done.error) == (Status.COMPLETED, None)
+    assert registry.get(record.id).record.status is Status.COMPLETED
+
+
+def test_another_process_cannot_complete_a_run_that_mark_stale_interrupted(
+    registry: ExperimentRegistry,
+) -> None:
+    run_dir, record = _new_run(registry)
+    _rewrite(
+        run_dir, status=Status.INTERRUPTED, error="marked interrupted: gone", pid=record.pid + 1
+    )
+    with pytest.raises(RegistryTransitionError):
+        registry.update_run(run_dir, status=Status.COMPLETED)
+
+
+@pytest.mark.parametrize(
+    "minutes",
+    [
+        pytest.param("nan", id="nan"),
+        pytest.param("inf", id="inf"),
+        pytest.param("1e20", id="huge"),
+        pytest.param("-5", id="negative"),
+        pytest.param("0", id="zero"),
+        pytest.param("ten", id="not-a-number"),
+    ],
+)
+def test_mark_stale_refuses_a_nonsense_heartbeat_age_with_one_line(
+    registry: ExperimentRegistry, minutes: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli_main(["registry", "mark-stale", str(registry.root), "--stale-after", minutes])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "ocr registry mark-stale: error: argument --stale-after: not a number of minutes above "
+        f"0 and at most 5,270,400: {minutes!r}"
+    )

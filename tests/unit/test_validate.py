@@ -518,7 +518,7 @@ def test_state_folder_and_folder_links_are_not_walked_when_present(root: Path) -
 def test_unreadable_files_are_problems_when_they_cannot_be_read(root: Path) -> None:
     config = RunLayout(root / FIRST).config_file
     config.unlink()
-    config.mkdir()  # reading it fails with "Is a directory"
+    config.mkdir()  # a folder where the config should be: no regular file, not read
     sidecar = sidecar_path(root / SWEEP_JOB / "checkpoints" / "epoch=01-step=000010.ckpt")
     sidecar.unlink()
     sidecar.symlink_to(root / "nowhere.json")
@@ -535,7 +535,7 @@ def test_unreadable_files_are_problems_when_they_cannot_be_read(root: Path) -> N
         (
             ProblemKind.CONFIG_INVALID,
             f"outputs/{FIRST}/.hydra/config.yaml",
-            "the saved config cannot be read (Is a directory). Fix or restore it, so its run's "
+            "the saved config cannot be read (a folder, not a regular file). Fix or restore it, so its run's "
             "config hashes can be checked",
         ),
         (
@@ -579,4 +579,19 @@ def test_a_mapping_is_invalid_when_it_cannot_be_read(
         ProblemKind.MAPPING_INVALID,
         "outputs/.ocr/migrations/m1/mapping.json",
         "the mapping cannot be read (Permission denied). Make it readable",
+    )
+
+
+def test_a_folder_checkpoint_is_checked_like_a_file_when_validated(root: Path) -> None:
+    folder = RunLayout(root / FIRST).checkpoint_dir / "sharded.ckpt"
+    (folder / "shards").mkdir(parents=True)
+    (folder / "shards" / "0.distcp").write_bytes(b"s" * 64)
+    report = validate_root(root)
+    assert report.counts.checkpoints == 7  # six files and one folder
+    assert _only(report) == Problem.of(
+        ProblemKind.SIDECAR_MISSING,
+        f"outputs/{FIRST}/checkpoints/sharded.ckpt",
+        "the checkpoint has no sidecar, so its model, metrics and config are unknown. Save "
+        "checkpoints with UniqueModelCheckpoint (it writes the sidecar), or write one with "
+        "ocr.metadata.write_metadata",
     )

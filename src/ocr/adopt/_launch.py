@@ -18,7 +18,7 @@ from hydra.experimental.callback import Callback
 from ocr.adopt._adoption import adopt_config
 from ocr.adopt._job import finish_job, register_job
 from ocr.adopt._sweep import AdoptingConfigLoader
-from ocr.errors import AdoptionError
+from ocr.errors import AdoptionError, ocr_error_in
 
 if TYPE_CHECKING:
     from hydra.core.utils import JobReturn
@@ -79,9 +79,15 @@ def _adopt_or_exit(config: DictConfig, *, sweep: bool) -> bool:
         # Bad configuration: one line and exit code 2, like the ocr command.
         sys.stderr.write(f"ocr: error: {err}\n")
         raise SystemExit(2) from None
-    except Exception:  # noqa: BLE001 (any failure must stop the launch; logged with its traceback)
-        _log.exception("ocr: adopting this launch failed; this is a bug in ocr, please report it")
-        raise SystemExit(1) from None
+    except Exception as exc:  # noqa: BLE001 (any failure must stop the launch)
+        expected = ocr_error_in(exc)  # ocr's resolver refused (an unusable output root)
+        if expected is None or os.environ.get("OCR_FULL_ERROR") == "1":
+            _log.exception(
+                "ocr: adopting this launch failed; this is a bug in ocr, please report it"
+            )
+            raise SystemExit(1) from None
+        sys.stderr.write(f"ocr: error: {expected}\n")
+        raise SystemExit(2) from None
     for note in notes:
         _log.info(note)
     return bool(notes)

@@ -43,7 +43,8 @@ class CheckpointCatalog:
     """
 
     def __init__(self, roots: Sequence[StrPath], *, legacy: LegacyFolders | None = None) -> None:
-        self.roots = [Path(root).expanduser().resolve() for root in roots]
+        # A root given twice (or by two spellings) is scanned once.
+        self.roots = list(dict.fromkeys(Path(root).expanduser().resolve() for root in roots))
         self.legacy = legacy
 
     def scan(self, *, rescan: bool = False, index: bool = True) -> list[CatalogEntry]:
@@ -55,14 +56,31 @@ class CheckpointCatalog:
                 and writes none, for callers that must not write (a dry run).
 
         Returns:
-            The entries.
+            The entries; a checkpoint under two of the roots (one inside the
+            other) is listed once.
         """
         entries: list[CatalogEntry] = []
         for root in self.roots:
             legacy = self.legacy_folders(root)
             describer = Describer(roots=legacy.tops(root), legacy=legacy)
             entries.extend(scan_root(root, legacy, describer, rescan=rescan, use_index=index))
-        return entries
+        return _once_each(entries) if len(self.roots) > 1 else entries
+
+    def notices(self) -> list[str]:
+        """What the scan leaves out on purpose and a user may not expect, one line each.
+
+        Returns:
+            A line per ``multirun``/``wandb`` link beside a root (links are never
+            followed, so nothing behind it is listed).
+        """
+        if self.legacy is not None or not is_legacy_enabled():
+            return []
+        return [
+            f"{str(link)!r} beside the root is a link, and links are never followed, so "
+            f"nothing in it is listed. Scan the folder it points to with --{link.name} DIR"
+            for root in self.roots
+            for link in LegacyFolders.linked_beside(root)
+        ]
 
     def query(
         self,
@@ -120,3 +138,14 @@ class CheckpointCatalog:
         if not is_legacy_enabled():
             return LegacyFolders()
         return self.legacy or LegacyFolders.beside(root)
+
+
+def _once_each(entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """The entries without repeats (a root inside another lists its checkpoints twice)."""
+    seen: set[str] = set()
+    unique = []
+    for entry in entries:
+        if entry.path not in seen:
+            seen.add(entry.path)
+            unique.append(entry)
+    return unique

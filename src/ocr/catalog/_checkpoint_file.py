@@ -4,21 +4,37 @@
 refuses everything else (a custom class, a function); a refused file is
 reported, never loaded any other way. Zip files (torch >= 1.6) are mapped
 (``mmap``) instead of read; older bare pickles are read whole.
+
+Only a regular file is opened (a FIFO is never waited on, ``ocr._reading``).
+The weights-only loader still inflates whatever a zip archive declares: a
+2 MB file whose pickle member deflates to a 2 GB string takes gigabytes and
+minutes. A checkpoint's pickle holds only the structure (names, shapes, small
+values); its tensors are separate members, stored uncompressed. So the
+archive's declared sizes are checked first: a pickle member, or any
+compressed member, larger than :data:`MAX_INFLATED_BYTES` makes the file
+unsafe, reported and not loaded.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import zipfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from ocr._reading import open_regular
 from ocr.errors import CheckpointLoadError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["open_checkpoint", "read_checkpoint"]
+__all__ = ["MAX_INFLATED_BYTES", "open_checkpoint", "read_checkpoint"]
 
+MAX_INFLATED_BYTES: Final = 64 * 1024 * 1024
+"""The most a checkpoint's pickle (or any compressed member) may inflate to."""
+
+_PICKLE_MEMBER: Final = ".pkl"
 _ZIP_MAGIC: Final = b"PK\x03\x04"
 _PICKLE_PROTO: Final = b"\x80"  # every pickle torch.save ever wrote starts with PROTO (2 or more)
 _NOT_TORCH: Final = (
@@ -41,11 +57,16 @@ def open_checkpoint(path: Path) -> Mapping[str, Any] | str:
     import torch  # noqa: PLC0415 (optional and slow to import: only when a file must be read)
 
     try:
-        with path.open("rb") as handle:
-            start = handle.read(len(_ZIP_MAGIC))
+        fd = open_regular(path)  # a FIFO or device: refused at once
+        try:
+            start = os.read(fd, len(_ZIP_MAGIC))
+        finally:
+            os.close(fd)
         is_zip = start == _ZIP_MAGIC
         if not is_zip and not start.startswith(_PICKLE_PROTO):
             return _NOT_TORCH
+        if is_zip and (bomb := _inflating_member(path)) is not None:
+            return bomb
         loaded = torch.load(path, map_location="cpu", weights_only=True, mmap=is_zip)
     except Exception as exc:  # noqa: BLE001 (a corrupt file can make torch's readers raise anything)
         return _refusal(exc)
@@ -77,6 +98,25 @@ def read_checkpoint(path: Path) -> Mapping[str, Any]:
     raise CheckpointLoadError(
         f"checkpoint {str(path)!r} cannot be loaded: {loaded}", fix=fix, path=path, value=loaded
     )
+
+
+def _inflating_member(path: Path) -> str | None:
+    """Why a zip checkpoint must not be loaded: a member that would inflate too far."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        return f"unreadable: not loaded (a damaged zip archive: {exc})"
+    for member in members:
+        is_pickle = member.filename.endswith(_PICKLE_MEMBER)
+        compressed = member.compress_type != zipfile.ZIP_STORED
+        if (is_pickle or compressed) and member.file_size > MAX_INFLATED_BYTES:
+            return (
+                f"unsafe: not loaded (its member {member.filename!r} declares "
+                f"{member.file_size:,} bytes once inflated, more than the "
+                f"{MAX_INFLATED_BYTES:,} a checkpoint's structure ever needs)"
+            )
+    return None
 
 
 def _refusal(exc: Exception) -> str:

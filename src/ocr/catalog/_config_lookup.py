@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from ocr._reading import METADATA_LIMIT, read_capped, real_folders
 from ocr._yaml import safe_load
 from ocr.compat import locate_legacy_run
+from ocr.errors import UnsafeFileError
 from ocr.layout import RunLayout
 
 if TYPE_CHECKING:
@@ -52,6 +54,9 @@ class RunConfigLookup:
 
     def __init__(self, roots: Sequence[tuple[Path, LegacyFolders]]) -> None:
         self._roots = list(roots)
+        self._inside = real_folders(
+            [top for root, legacy in self._roots for top in legacy.tops(root)]
+        )
         self._files: dict[str, Path | None] = {}
         self._configs: dict[Path, Mapping[str, object] | None] = {}
         self.problems: list[str] = []
@@ -101,11 +106,12 @@ class RunConfigLookup:
 
     def _read(self, config_file: Path) -> Mapping[str, object] | None:
         try:
-            config = safe_load(config_file.read_text(encoding="utf-8"))
+            text = read_capped(config_file, limit=METADATA_LIMIT, inside=self._inside)
+            config = safe_load(text.decode("utf-8"))
         except FileNotFoundError:
             return None  # removed since it was found: unknown, like no config
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            why = str(exc).replace("\n", " ")
+            why = str(exc.cause if isinstance(exc, UnsafeFileError) else exc).replace("\n", " ")
             self.problems.append(f"{str(config_file)!r}: unreadable run config ({why})")
             return None
         if isinstance(config, Mapping):

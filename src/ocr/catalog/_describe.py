@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
+from ocr._reading import real_folders
 from ocr.catalog._entry import CatalogEntry, LayoutKind, SidecarState
 from ocr.catalog._runs import RunFacts, Runs
 from ocr.catalog._sidecar import parse_sidecar, read_sidecar_bytes
@@ -73,10 +74,12 @@ class Describer:
     roots: Sequence[Path]
     legacy: LegacyFolders
     _runs: Runs = field(init=False)
+    _inside: tuple[str, ...] = field(init=False)
     _other_files: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._runs = Runs(self.roots, self.legacy)
+        self._inside = real_folders(self.roots)
+        self._runs = Runs(self.roots, self.legacy, self._inside)
 
     def describe(
         self, stale: Mapping[str, Mapping[str, tuple[int, int, bool]]]
@@ -109,7 +112,9 @@ class Describer:
                 for path, (_, _, has_sidecar) in checkpoints.items()
                 if has_sidecar
             }
-            sidecars = {path: _parsed(path, content) for path, content in contents.items()}
+            sidecars = {
+                path: _parsed(path, content, self._inside) for path, content in contents.items()
+            }
             described.update(
                 (path, self._describe(path, folder, runs[folder], stat, sidecars.get(path)))
                 for path, stat in checkpoints.items()
@@ -188,7 +193,7 @@ class Describer:
         sidecars = legacy_sidecar_paths(Path(path)) if self._holds_other_files(folder) else []
         for sidecar in reversed(sidecars):  # most trusted applied last
             try:
-                evidence.add_sidecar(read_legacy_sidecar(sidecar))
+                evidence.add_sidecar(read_legacy_sidecar(sidecar, inside=self._inside))
             except (LegacySidecarInvalidError, OSError) as exc:
                 problems.append(str(exc))
         if run is not None:
@@ -289,9 +294,9 @@ class _Evidence:
                 self.set(key, recovered.value, _SOURCES[recovered.source])
 
 
-def _parsed(path: str, content: bytes | None) -> _Sidecar:
+def _parsed(path: str, content: bytes | None, inside: tuple[str, ...]) -> _Sidecar:
     try:
-        return parse_sidecar(sidecar_name(path), content)
+        return parse_sidecar(sidecar_name(path), content, inside=inside)
     except (MetadataInvalidError, MetadataVersionError, OSError) as exc:
         return exc
 

@@ -105,7 +105,7 @@ def run_query(catalog: CheckpointCatalog, query: CheckpointQuery) -> QueryResult
     if query.best is not None:
         metric, by = parse_best(query.best)
         found = best_per_group(found, metric, by=by, mode=query.best_mode, config_lookup=configs)
-    return QueryResult(entries=found, problems=[*problems, *configs.problems])
+    return QueryResult(entries=found, problems=[*catalog.notices(), *problems, *configs.problems])
 
 
 def _unknown_metrics(names: Sequence[str], entries: Sequence[CatalogEntry]) -> list[str]:

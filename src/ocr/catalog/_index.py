@@ -1,32 +1,36 @@
 """The catalog's incremental scan and its index (a deletable cache).
 
 The index remembers, per folder, its mtime, its subfolders and its
-checkpoint files, and per checkpoint its entry and the folders the entry
-depends on (its own and the run folder; for an entry built from legacy
-evidence, also the config and W&B folders). A rescan stats every folder; an
-unchanged folder is not listed again, and an entry is rebuilt only when one
-of its folders changed; when none changed, the index is the answer. Creating, deleting or
-replacing a file (as Lightning, ocr and most tools do: write then rename)
-changes its folder's mtime, however deep it is. Editing a file in place,
-without a rename, does not: ``rescan=True`` rebuilds everything.
+checkpoints, and per checkpoint its entry and the folders the entry depends
+on (its own and the run folder; for an entry built from legacy evidence,
+also the config and W&B folders). A rescan stats every folder
+(:mod:`ocr.catalog._walk`); an unchanged folder is not listed again, and an
+entry is rebuilt only when one of its folders changed; when none changed,
+the index is the answer. Creating, deleting or replacing a file (as
+Lightning, ocr and most tools do: write then rename) changes its folder's
+mtime, however deep it is. Editing a file in place, without a rename, does
+not: ``rescan=True`` rebuilds everything.
 
 The index is one file (no SQLite: WAL mode does not work on network
 filesystems), written atomically under a lock, and not fsynced (a cache
-needs no durability): a versioned JSON header line
-with the SHA-256 of the payload, then the payload, plain data in ``marshal``
-form (JSON decoding and validating 10,000 entries took longer than the whole
-walk). A corrupt, truncated, newer or other-Python index fails the header or
-the checksum and is rebuilt, never trusted; ``marshal`` data holds only
-plain values and loads no code.
+needs no durability): a versioned JSON header line with the SHA-256 of the
+payload, then the payload, plain data in ``marshal`` form (JSON decoding and
+validating 10,000 entries took longer than the whole walk). A corrupt,
+truncated, newer or other-Python index fails the header or the checksum and
+is rebuilt. A payload that passes them is still a hint from outside, never
+an authority: its shape, the type of every value and every path it names are
+checked before it is used (:mod:`ocr.catalog._index_payload`), and its
+folders are checked against the tree by their mtimes on every scan. The
+index is never read or written through a linked ``.ocr``.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import logging
 import marshal
-import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,13 +38,15 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ocr._reading import STATE_LIMIT, read_capped, real_folders
 from ocr.atomic import atomic_write_bytes
 from ocr.catalog._entry import CatalogEntry
+from ocr.catalog._index_payload import index_problem
+from ocr.catalog._walk import Folder, Stat, walk
 from ocr.compat import is_legacy_enabled
 from ocr.errors import OcrError
 from ocr.layout import RootLayout
 from ocr.locking import locked
-from ocr.naming import CHECKPOINT_SUFFIX, sidecar_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -59,22 +65,18 @@ class _IndexHeader(BaseModel):
     """The first line of the index file: its version and the payload's checksum."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    schema_version: Literal[3] = 3  # 2: entries gained ``monitor``; 3: ``task``
+    schema_version: Literal[4] = 4  # 2: ``monitor``; 3: ``task``; 4: folder checkpoints
     sha256: str
     python: str  # marshal's format belongs to one Python version
 
 
-# A checkpoint as the walk saw it: (size, mtime_ns, has sidecar).
-_Stat = tuple[int, int, bool]
-# A folder: (mtime_ns, subfolder paths, {checkpoint path: its _Stat}).
-_Folder = tuple[int, tuple[str, ...], dict[str, _Stat]]
 # A checkpoint: (entry as a row of plain values, folders the entry depends on).
 _Cached = tuple[tuple[Any, ...], tuple[str, ...]]
 
 
 @dataclass
 class _Index:
-    folders: dict[str, _Folder]
+    folders: dict[str, Folder]
     entries: dict[str, _Cached]
     scope: tuple[bool | str | None, ...] | None  # the legacy settings it was made with
 
@@ -125,11 +127,11 @@ def scan_root(
     tops = legacy.tops(root)
     # What the entries were described with: the legacy switch and folders.
     scope = (is_legacy_enabled(), *(None if folder is None else str(folder) for folder in legacy))
-    old = None if rescan or not use_index else _load(index_file)
+    old = None if rescan or not use_index else _load(index_file, tops)
     if old is not None and old.scope != scope:
         old = None  # made with other legacy settings: it describes other checkpoints
     old_folders = old.folders if old else {}
-    folders = _walk(tops, old_folders, skip=str(RootLayout(root).state_dir))
+    folders = walk(tops, old_folders, skip=str(RootLayout(root).state_dir))
     changed = {path for path, folder in folders.items() if old_folders.get(path) != folder}
     changed |= old_folders.keys() - folders.keys()
     if old is not None and not changed:
@@ -148,14 +150,14 @@ def scan_root(
 
 
 def _reusable(
-    old: _Index | None, folders: dict[str, _Folder], changed: set[str]
-) -> tuple[dict[str, _Cached], dict[str, dict[str, _Stat]]]:
+    old: _Index | None, folders: dict[str, Folder], changed: set[str]
+) -> tuple[dict[str, _Cached], dict[str, dict[str, Stat]]]:
     """The cached entries that still hold, and per folder the checkpoints to describe."""
     if old is None:
         return {}, {folder: state[2] for folder, state in folders.items() if state[2]}
     entries: dict[str, _Cached] = {}
-    stale: dict[str, dict[str, _Stat]] = {}
-    for folder, (_, _, checkpoints) in folders.items():
+    stale: dict[str, dict[str, Stat]] = {}
+    for folder, (_, _, checkpoints, _) in folders.items():
         for path, stat in checkpoints.items():
             cached = old.entries.get(path)
             if cached is not None and changed.isdisjoint(cached[1]):
@@ -165,80 +167,38 @@ def _reusable(
     return entries, stale
 
 
-def _walk(tops: list[Path], known: dict[str, _Folder], *, skip: str) -> dict[str, _Folder]:
-    # Paths stay the strings os.scandir gives: building Path objects for every
-    # folder would cost more than the walk itself.
-    folders: dict[str, _Folder] = {}
-    inside = tuple(os.path.realpath(top) for top in tops)
-    stack = [sys.intern(str(top)) for top in tops if top.is_dir()]
-    while stack:
-        folder = stack.pop()
-        try:
-            mtime_ns = os.stat(folder).st_mtime_ns  # noqa: PTH116 (no Path objects in the hot walk)
-        except OSError:
-            continue  # removed while we walked
-        state = known.get(folder)
-        if state is None or state[0] != mtime_ns:
-            state = _list(folder, mtime_ns, inside)
-        folders[folder] = state
-        stack.extend(sub for sub in state[1] if sub != skip)
-    return folders
-
-
-def _list(folder: str, mtime_ns: int, inside: tuple[str, ...]) -> _Folder:
-    subfolders: list[str] = []
-    checkpoints: dict[str, _Stat] = {}
+def _load(index_file: Path, tops: list[Path]) -> _Index | None:
     try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError as exc:
-        _log.warning("cannot list %s: %s", folder, exc)
-        entries = []
-    names = {entry.name for entry in entries}
-    for entry in entries:
-        # Folder links are not followed: they can loop or leave the tree.
-        if entry.is_dir(follow_symlinks=False):
-            subfolders.append(sys.intern(entry.path))
-        elif entry.name.endswith(CHECKPOINT_SUFFIX):
-            if entry.is_symlink() and not _leads_inside(entry.path, inside):
-                continue  # a link out of the tree: not ours to list (nor to stat)
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue  # a dangling link is no checkpoint
-            has_sidecar = sidecar_name(entry.name) in names
-            checkpoints[entry.path] = (stat.st_size, stat.st_mtime_ns, has_sidecar)
-    return (mtime_ns, tuple(sorted(subfolders)), checkpoints)
-
-
-def _leads_inside(link: str, tops: tuple[str, ...]) -> bool:
-    """Whether a link's target lies inside one of the scanned folders."""
-    target = os.path.realpath(link)
-    return any(target == top or target.startswith(top + os.sep) for top in tops)
-
-
-def _load(index_file: Path) -> _Index | None:
-    try:
-        content = index_file.read_bytes()
+        content = read_capped(index_file, limit=STATE_LIMIT, inside=real_folders(tops[:1]))
     except FileNotFoundError:
         return None
     except OSError as exc:
         _unreadable(index_file, str(exc))
         return None
+    data, problem = _payload(content)
+    if problem is None:
+        problem = index_problem(data, [str(top) for top in tops])
+    if problem is not None:
+        _unreadable(index_file, problem)
+        return None
+    return _Index(data["folders"], data["entries"], data["scope"])
+
+
+def _payload(content: bytes) -> tuple[Any, str | None]:
+    """The payload under a valid header, or why there is none."""
     header_line, _, payload = content.partition(b"\n")
     try:
         header = _IndexHeader.model_validate_json(header_line)
     except ValidationError:
-        _unreadable(index_file, "bad header or a newer version")
-        return None
+        return None, "bad header or a newer version"
     if header.python != _PYTHON:
-        _unreadable(index_file, f"written by Python {header.python}")
-        return None
+        return None, f"written by Python {header.python}"
     if hashlib.sha256(payload).hexdigest() != header.sha256:
-        _unreadable(index_file, "checksum mismatch")
-        return None
-    data = marshal.loads(payload)  # noqa: S302 (our own checksummed cache of plain values)
-    return _Index(data["folders"], data["entries"], data.get("scope"))
+        return None, "checksum mismatch"
+    try:
+        return marshal.loads(payload), None  # noqa: S302 (checked before anything uses it)
+    except (ValueError, EOFError, TypeError):
+        return None, "not marshal data"
 
 
 def _unreadable(index_file: Path, why: str) -> None:
@@ -254,6 +214,8 @@ def _save(index_file: Path, index: _Index) -> None:
     header = _IndexHeader(sha256=hashlib.sha256(payload).hexdigest(), python=_PYTHON)
     content = header.model_dump_json().encode("utf-8") + b"\n" + payload
     try:
+        if index_file.parent.is_symlink():
+            raise OSError(errno.ELOOP, "the state folder is a link; ocr never writes through it")
         index_file.parent.mkdir(parents=True, exist_ok=True)
         with locked(index_file):
             # Atomic but not durable: after a crash, a torn index fails its

@@ -82,10 +82,13 @@ class Runs:
     Args:
         roots: The catalog root first, then its legacy sweep and W&B folders.
         legacy: Which of ``roots`` those are.
+        inside: The roots' real paths: a record or config read through a
+            link is read only when the link leads into one of them.
     """
 
     roots: Sequence[Path]
     legacy: LegacyFolders
+    inside: tuple[str, ...]
     _facts: dict[str, RunFacts] = field(default_factory=dict)
     _legacy: dict[str, tuple[LegacyRun | None, tuple[str, ...]]] = field(default_factory=dict)
     _records: dict[str, ExperimentRecord | None] = field(default_factory=dict)
@@ -160,7 +163,7 @@ class Runs:
         """
         if config_dir not in self._configs:
             self._configs[config_dir] = model_from_hydra_config(
-                RunLayout(config_dir.parent).config_file
+                RunLayout(config_dir.parent).config_file, inside=self.inside
             )
         return self._configs[config_dir]
 
@@ -191,7 +194,7 @@ class Runs:
             record_file = run_dir + _RECORD_FILE
             if os.path.isfile(record_file):  # noqa: PTH113 (a str: no Path per run in the scan)
                 try:
-                    record = read_record(Path(record_file))
+                    record = read_record(Path(record_file), inside=self.inside)
                 except (OcrError, OSError) as exc:
                     _log.warning("ignoring an unreadable experiment record: %s", exc)
             self._records[run_dir] = record

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+from ocr.errors import CatalogQueryError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -13,6 +15,8 @@ if TYPE_CHECKING:
     from ocr.catalog._entry import CatalogEntry
 
 __all__ = ["CatalogFilter", "select_entries", "sort_by_metric"]
+
+_MISSING: Final = float("nan")  # a metric an entry lacks fails every minimum
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,8 @@ class CatalogFilter:
         head: Exact head name.
         since: Created at or after (timezone-aware).
         until: Created before (timezone-aware).
-        min_metrics: Metric name -> lowest accepted value (entries lacking it fail).
+        min_metrics: Metric name -> lowest accepted value (entries lacking it, or
+            whose value is NaN, fail).
         status: The run's registry status.
         task: The run's task (``task_name`` in its record).
         tags: Tags the run must all have.
@@ -45,6 +50,16 @@ class CatalogFilter:
     tags: tuple[str, ...] = ()
     search: str | None = None
 
+    def __post_init__(self) -> None:
+        # Fail fast: a NaN threshold would compare false with everything and filter nothing.
+        for metric, lowest in self.min_metrics.items():
+            if math.isnan(lowest):
+                raise CatalogQueryError(
+                    f"the minimum of {metric!r} is NaN, which no value is at least",
+                    fix="Give a number, e.g. val/hmean=0.9",
+                    value=lowest,
+                )
+
     def __call__(self, entry: CatalogEntry) -> bool:
         """Whether ``entry`` passes every filter."""
         exact = {
@@ -62,7 +77,8 @@ class CatalogFilter:
             return False
         if self.until is not None and (created is None or created >= self.until):
             return False
-        if any(entry.metrics.get(k, float("-inf")) < v for k, v in self.min_metrics.items()):
+        # "not >=": a NaN value (a diverged run) is below every threshold.
+        if any(not entry.metrics.get(k, _MISSING) >= v for k, v in self.min_metrics.items()):
             return False
         if not set(self.tags) <= set(entry.tags):
             return False

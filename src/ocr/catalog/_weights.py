@@ -7,7 +7,9 @@ unpickler, which builds tensors and plain containers and refuses everything
 else. The ``{key: shape}`` of its ``state_dict`` goes to
 :func:`ocr.compat.model_from_state_dict_keys`; the epoch, global step and the
 metrics saved beside it fill what the entry lacks. A file that ``weights_only``
-refuses is reported, never loaded any other way.
+refuses is reported, never loaded any other way; so is one whose archive would
+inflate beyond what a checkpoint needs (:mod:`ocr.catalog._checkpoint_file`), and
+anything that is not a regular file (a FIFO is never opened).
 
 What each file said (or why it could not be read) is cached in
 ``<root>/.ocr/weights.json``, keyed by path, size and mtime, so a second run
@@ -16,15 +18,19 @@ loads nothing. The cache can be deleted at any time.
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import os
 from collections.abc import Mapping
 from pathlib import Path, PurePath
+from stat import S_ISDIR, S_ISREG
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from ocr._json import model_json, validate_json
+from ocr._reading import STATE_LIMIT, read_capped
 from ocr.atomic import atomic_write_bytes
 from ocr.catalog._checkpoint_file import open_checkpoint
 from ocr.catalog._entry import SidecarState
@@ -151,6 +157,9 @@ def _facts_under(root: Path | None, entries: list[CatalogEntry]) -> dict[str, _F
                 size=-1, mtime_ns=-1, problem=f"unreadable: not loaded ({exc.strerror})"
             )
             continue
+        if not S_ISREG(stat.st_mode):  # a folder checkpoint, or a FIFO put there since
+            said[entry.path] = _Facts(size=-1, mtime_ns=-1, problem=_not_a_file(stat.st_mode))
+            continue
         hit = cached.get(entry.path)
         if hit is not None and (hit.size, hit.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             said[entry.path] = hit
@@ -160,6 +169,12 @@ def _facts_under(root: Path | None, entries: list[CatalogEntry]) -> dict[str, _F
     if fresh and cache_file is not None:
         _save_cache(cache_file, fresh)
     return said
+
+
+def _not_a_file(mode: int) -> str:
+    if S_ISDIR(mode):
+        return "unreadable: not loaded (a folder checkpoint: its shards are never read)"
+    return "unreadable: not loaded (not a regular file)"
 
 
 def _read_file(path: Path, size: int, mtime_ns: int) -> _Facts:
@@ -245,14 +260,16 @@ def _upgrade(entry: CatalogEntry, facts: _Facts, problem: str | None) -> Catalog
 
 
 def _load_cache(cache_file: Path) -> _Cache:
+    if cache_file.parent.is_symlink():
+        return _Cache()  # never read through a linked .ocr
     try:
-        return _Cache.model_validate_json(cache_file.read_bytes())
+        return validate_json(_Cache, read_capped(cache_file, limit=STATE_LIMIT))
     except FileNotFoundError:
         return _Cache()
     except OSError as exc:
         _log.warning("ignoring the unreadable weights cache %s (%s)", cache_file, exc.strerror)
         return _Cache()
-    except ValidationError:
+    except ValueError:
         # A cache: a corrupt or newer one is rebuilt, never trusted.
         _log.warning("ignoring the weights cache %s (corrupt or newer); rebuilding it", cache_file)
         return _Cache()
@@ -260,6 +277,8 @@ def _load_cache(cache_file: Path) -> _Cache:
 
 def _save_cache(cache_file: Path, fresh: dict[str, _Facts]) -> None:
     try:
+        if cache_file.parent.is_symlink():
+            raise OSError(errno.ELOOP, "the state folder is a link; ocr never writes through it")
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         with locked(cache_file):
             # Re-read under the lock: another process may have added files meanwhile.
@@ -270,7 +289,7 @@ def _save_cache(cache_file: Path, fresh: dict[str, _Facts]) -> None:
                 if path not in fresh and Path(path).exists()
             }
             cache = _Cache(files={**kept, **fresh})
-            atomic_write_bytes(cache_file, cache.model_dump_json().encode("utf-8") + b"\n")
+            atomic_write_bytes(cache_file, model_json(cache).encode("utf-8") + b"\n")
     except (OSError, OcrError) as exc:
         # A cache: a read-only tree is still read, only slower next time.
         _log.warning("could not write the weights cache %s: %s", cache_file, exc)

@@ -6,11 +6,13 @@ import argparse
 import csv
 import io
 import json
+import math
 import sys
 from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
+from ocr._markdown import shown_bytes
 from ocr.catalog import (
     ENTRY_FIELDS,
     CatalogEntry,
@@ -110,9 +112,12 @@ def _threshold(text: str) -> tuple[str, float]:
     metric, sep, value = text.rpartition("=")
     if sep and metric:
         try:
-            return metric, float(value)
+            number = float(value)
         except ValueError:
             pass  # reported below, with the expected form
+        else:
+            if not math.isnan(number):
+                return metric, number
     msg = f"not METRIC=VALUE: {text!r} (e.g. val/hmean=0.9)"
     raise argparse.ArgumentTypeError(msg)
 
@@ -198,5 +203,5 @@ def _csv_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+        return shown_bytes(json.dumps(value, ensure_ascii=False))
+    return shown_bytes(str(value))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from ocr._json import model_json
+from ocr._markdown import escaped
 from ocr.cli._args import add_format, add_legacy_folders, add_root, resolve_root
 from ocr.cli._output import json_text, render_table
 from ocr.migrate import (
@@ -12,11 +14,13 @@ from ocr.migrate import (
     Mode,
     apply_migration,
     build_report,
-    list_migrations,
+    check_plan,
     plan_migration,
+    refuse_unreadable,
     render_markdown,
     render_text,
     rollback_migration,
+    survey_migrations,
 )
 
 if TYPE_CHECKING:
@@ -73,19 +77,22 @@ def _add_tree_options(parser: argparse.ArgumentParser) -> None:
 
 def _plan(args: argparse.Namespace) -> int:
     root = resolve_root(args.root)
-    for unfinished in list_migrations(root):
+    migrations, unreadable = survey_migrations(root)
+    for unfinished in migrations:
         if unfinished.state is not MigrationState.APPLIED:
             sys.stderr.write(
                 f"ocr: note: migration {unfinished.migration_id} is {unfinished.state.value} "
                 f"({unfinished.steps_done}/{unfinished.steps} steps); `ocr migrate apply` "
                 "finishes it before planning anything new\n"
             )
+    refuse_unreadable(unreadable)  # a new plan over a half-moved tree would be wrong
     plan = plan_migration(
         root,
         mode=Mode(args.mode),
         multirun=args.multirun,
         wandb=args.wandb,
     )
+    check_plan(root, plan)  # what apply would refuse, the dry run refuses too
     _print_report(build_report(plan, state="planned", seconds=None), args.format)
     return 0
 
@@ -102,8 +109,8 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    migrations = list_migrations(resolve_root(args.root))
-    rows = [
+    migrations, unreadable = survey_migrations(resolve_root(args.root))
+    rows: list[dict[str, object]] = [
         {
             "migration_id": m.migration_id,
             "state": m.state.value,
@@ -115,13 +122,28 @@ def _status(args: argparse.Namespace) -> int:
         }
         for m in migrations
     ]
+    rows += [
+        {
+            "migration_id": damaged.migration_id,
+            "state": "unreadable",
+            "created_at": None,
+            "mode": None,
+            "runs": None,
+            "steps": None,
+            "steps_done": None,
+        }
+        for damaged in unreadable
+    ]
+    for damaged in unreadable:
+        sys.stderr.write(f"ocr: warning: {damaged.refusal()}\n")
     if args.format == "json":
         sys.stdout.write(json_text(rows))
     elif not rows:
         sys.stdout.write("No migrations under this root.\n")
     else:
         header = list(rows[0])
-        sys.stdout.write(render_table(header, [[str(row[k]) for k in header] for row in rows]))
+        cells = [["-" if row[k] is None else str(row[k]) for k in header] for row in rows]
+        sys.stdout.write(render_table(header, cells))
     return 0
 
 
@@ -139,14 +161,14 @@ def _rollback(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(
             f"Migration {plan.migration_id} rolled back: {len(plan.runs)} runs back where "
-            f"they were under {root}.\n"
+            f"they were under {escaped(str(root))}.\n"
         )
     return 0
 
 
 def _print_report(report: MigrationReport, output_format: str) -> None:
     if output_format == "json":
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(model_json(report, indent=2) + "\n")
     elif output_format == "markdown":
         sys.stdout.write(render_markdown(report))
     else:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import argparse
+import math
 import sys
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final
 
+from ocr._json import loads, model_json
+from ocr._markdown import escaped
 from ocr.cli._args import add_format, add_root, parse_when, resolve_root
 from ocr.cli._output import json_text, render_table
 from ocr.registry import DEFAULT_STALE_AFTER, ExperimentRegistry, RegisteredRun, Status
 
-if TYPE_CHECKING:
-    import argparse
+_MAX_STALE_MINUTES: Final = 10 * 366 * 24 * 60.0
 
 __all__ = ["add_commands"]
 
@@ -56,12 +58,24 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add_root(stale)
     stale.add_argument(
         "--stale-after",
-        type=float,
+        type=_minutes,
         default=DEFAULT_STALE_AFTER.total_seconds() / 60,
         metavar="MINUTES",
         help="heartbeat age that counts as dead (default: %(default)g)",
     )
     stale.set_defaults(handler=_mark_stale)
+
+
+def _minutes(text: str) -> float:
+    """A heartbeat age in minutes: a finite number above 0, at most ten years."""
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = math.nan
+    if not 0 < minutes <= _MAX_STALE_MINUTES:  # NaN fails too
+        msg = f"not a number of minutes above 0 and at most {_MAX_STALE_MINUTES:,.0f}: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return minutes
 
 
 def _registry_of(args: argparse.Namespace) -> ExperimentRegistry:
@@ -107,7 +121,7 @@ def _show(args: argparse.Namespace) -> int:
     fields = _as_json(run)
     width = max(map(len, fields))
     for key, value in fields.items():
-        sys.stdout.write(f"{key:>{width}}: {value}\n")
+        sys.stdout.write(f"{key:>{width}}: {escaped(str(value))}\n")
     return 0
 
 
@@ -120,7 +134,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 def _mark_stale(args: argparse.Namespace) -> int:
     marked = _registry_of(args).mark_stale(stale_after=timedelta(minutes=args.stale_after))
     for run, reason in marked:
-        sys.stdout.write(f"{run.record.id} interrupted: {reason} ({run.run_dir})\n")
+        sys.stdout.write(f"{run.record.id} interrupted: {reason} ({escaped(str(run.run_dir))})\n")
     sys.stdout.write(f"{len(marked)} run(s) marked interrupted\n")
     return 0
 
@@ -131,5 +145,5 @@ def _best(run: RegisteredRun) -> str:
 
 def _as_json(run: RegisteredRun) -> dict[str, Any]:
     # Through the model's JSON, which writes a NaN metric as "NaN" (strict JSON).
-    record: dict[str, Any] = json.loads(run.record.model_dump_json())
+    record: dict[str, Any] = loads(model_json(run.record))
     return {**record, "path": str(run.run_dir)}

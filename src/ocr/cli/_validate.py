@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,11 +111,24 @@ def _pipeline(args: argparse.Namespace) -> int:
 
 
 def _report_target(text: str) -> Path:
+    """Where the Markdown report goes: a regular file (replaced) or a new path.
+
+    The report is written by an atomic replace, which would turn a FIFO or a
+    device (``/dev/null``) into a regular file: anything but a regular file
+    (links resolved) is refused, before the checks run.
+    """
     target = Path(text).expanduser().resolve()
     if target.is_dir() or not target.parent.is_dir():
         raise InputPathError(
             f"report path {text!r} is not a file in an existing folder ({str(target)!r})",
             fix="Pass a file path whose folder exists to --report",
+            path=target,
+        )
+    if os.path.lexists(target) and not target.is_file():
+        raise InputPathError(
+            f"report path {text!r} is not a regular file ({str(target)!r} is a device, FIFO "
+            "or socket), and writing the report would replace it",
+            fix="Pass a regular file or a new path to --report",
             path=target,
         )
     return target

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from ocr._reading import METADATA_LIMIT, read_capped
 from ocr._yaml import safe_load
 from ocr.compat._recovered import Recovered, Source, known_model, normalise_component
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
 __all__ = [
@@ -32,28 +33,34 @@ _NAME_KEYS: Final = ("_target_", "name", "model_name")
 _WANDB_VALUE_KEY: Final = "value"
 
 
-def read_yaml_mapping(config_file: Path) -> dict[str, Any]:
+def read_yaml_mapping(config_file: Path, *, inside: Sequence[str] = ()) -> dict[str, Any]:
     """Read a YAML file that should hold a mapping, forgivingly.
 
     Args:
         config_file: The file.
+        inside: Real folders the file must really lie in (``ocr._reading``);
+            empty: anywhere.
 
     Returns:
         Its top-level mapping; ``{}`` when the file is missing, unreadable,
-        not YAML or not a mapping (a config is evidence, never a requirement).
+        not a regular file, too large, a link out of ``inside``, not YAML or
+        not a mapping (a config is evidence, never a requirement).
     """
     try:
-        loaded = safe_load(config_file.read_bytes())
+        loaded = safe_load(read_capped(config_file, limit=METADATA_LIMIT, inside=inside))
     except (OSError, yaml.YAMLError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
 
 
-def model_from_hydra_config(config_file: Path) -> dict[str, Recovered[str]]:
+def model_from_hydra_config(
+    config_file: Path, *, inside: Sequence[str] = ()
+) -> dict[str, Recovered[str]]:
     """Recover a model's identity from the config Hydra saved for a run.
 
     Args:
         config_file: The run's ``.hydra/config.yaml``.
+        inside: As for :func:`read_yaml_mapping`.
 
     Returns:
         ``architecture``/``encoder``/``decoder``/``head`` where the config names
@@ -62,7 +69,7 @@ def model_from_hydra_config(config_file: Path) -> dict[str, Recovered[str]]:
         file is missing or unreadable. Never raises.
     """
     return model_from_config_mapping(
-        read_yaml_mapping(config_file).get("model"), Source.HYDRA_CONFIG
+        read_yaml_mapping(config_file, inside=inside).get("model"), Source.HYDRA_CONFIG
     )
 
 

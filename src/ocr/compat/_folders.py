@@ -28,6 +28,7 @@ outputs folder, told apart by those names, unless
 from __future__ import annotations
 
 import enum
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -49,6 +50,7 @@ from ocr.compat._vocabulary import (
 from ocr.compat._wandb import wandb_exp_name, wandb_run_of
 from ocr.errors import RunPathParseError
 from ocr.layout import RunLayout, parse_run_path
+from ocr.naming import CHECKPOINT_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -182,12 +184,24 @@ def locate_legacy_folder(folder: Path, *, wandb_root: Path | None) -> LegacyRun 
 
 
 def _model_subfolders(checkpoint_dir: Path) -> list[str]:
-    """Era B subfolders of ``checkpoints`` (not the folders a ``/`` in a metric name made)."""
+    """Era B subfolders of ``checkpoints``.
+
+    Not the folders a ``/`` in a metric name made, and not a folder checkpoint
+    (``last.ckpt/``, a sharded checkpoint): that is a checkpoint, not a model.
+    """
     try:
-        names = sorted(entry.name for entry in checkpoint_dir.iterdir() if entry.is_dir())
+        names = sorted(
+            entry.name
+            for entry in os.scandir(checkpoint_dir)
+            if entry.is_dir(follow_symlinks=False)
+        )
     except OSError:
         return []
-    return [name for name in names if not _is_monitor_split(name)]
+    return [
+        name
+        for name in names
+        if not _is_monitor_split(name) and not name.endswith(CHECKPOINT_SUFFIX)
+    ]
 
 
 def _split_at_checkpoints(

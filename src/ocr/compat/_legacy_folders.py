@@ -50,6 +50,22 @@ class LegacyFolders(NamedTuple):
 
         return cls(sibling(MULTIRUN_DIR_NAME), sibling(WANDB_DIR_NAME))
 
+    @staticmethod
+    def linked_beside(root: Path) -> list[Path]:
+        """``multirun`` and ``wandb`` beside an outputs folder that are links (never followed).
+
+        Args:
+            root: The outputs folder (absolute).
+
+        Returns:
+            The links, which :meth:`beside` leaves out: say so to the user.
+        """
+        return [
+            path
+            for path in (root.parent / MULTIRUN_DIR_NAME, root.parent / WANDB_DIR_NAME)
+            if path != root and path.is_symlink()
+        ]
+
     def tops(self, root: Path) -> list[Path]:
         """The outputs folder ``root``, then the named folders: all a scan of it walks."""
         return [root, *(folder for folder in self if folder is not None)]

@@ -37,13 +37,16 @@ folder. The folder names are spelled here once; the migrator asks
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from ocr._validation import RelativePosixPath, describe_problems
+from ocr._json import loads
+from ocr._reading import STATE_LIMIT, read_capped
+from ocr._validation import NonEmptyText, RelativePosixPath, describe_problems
 from ocr.compat._vocabulary import MAPPING_FILE_NAME, MIGRATIONS_DIR_NAME
 from ocr.errors import MigrationMappingInvalidError, MigrationMappingVersionError
 from ocr.layout import RootLayout
@@ -72,7 +75,7 @@ class MigrationMapping(BaseModel):
     schema_version: Literal[1] = MAPPING_SCHEMA_VERSION
     migration_id: str = Field(pattern=_ID_PATTERN)
     created_at: AwareDatetime
-    root: str = Field(min_length=1)
+    root: NonEmptyText
     entries: dict[RelativePosixPath, RelativePosixPath]
 
     def path_of(self, entry: str, *, root: Path) -> Path:
@@ -169,10 +172,10 @@ def read_mapping(path: Path) -> MigrationMapping:
         MigrationMappingInvalidError: The file is not JSON or breaks the schema
             (every problem is listed).
         MigrationMappingVersionError: The file was written by a newer ocr.
-        OSError: The file cannot be read.
+        OSError: The file cannot be read (``UnsafeFileError``: no regular file).
     """
     try:
-        raw = json.loads(path.read_bytes())
+        raw = loads(read_capped(path, limit=STATE_LIMIT))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _invalid(path, f"not valid JSON ({exc})") from exc
     if not isinstance(raw, dict):
@@ -215,12 +218,15 @@ def migration_folders(root: Path) -> list[Path]:
         root: The output root.
 
     Returns:
-        The folders in ``<root>/.ocr/migrations`` (none when it does not exist).
+        The folders in ``<root>/.ocr/migrations`` (none when it does not exist),
+        links left out: ocr never follows one out of the root.
     """
     try:
-        return sorted(entry for entry in migrations_dir(root).iterdir() if entry.is_dir())
+        with os.scandir(migrations_dir(root)) as listing:
+            found = [Path(e.path) for e in listing if e.is_dir(follow_symlinks=False)]
     except (FileNotFoundError, NotADirectoryError):
         return []
+    return sorted(found)
 
 
 def _invalid(path: Path, why: str) -> MigrationMappingInvalidError:

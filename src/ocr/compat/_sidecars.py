@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from ocr._json import loads
+from ocr._reading import METADATA_LIMIT, read_capped
 from ocr._yaml import safe_load
 from ocr.compat._config import model_from_config_mapping
 from ocr.compat._recovered import Source
@@ -33,6 +35,7 @@ from ocr.errors import LegacySidecarInvalidError
 from ocr.naming import CHECKPOINT_SUFFIX
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
     from pathlib import Path
 
@@ -135,11 +138,15 @@ def legacy_sidecar_format(path: Path) -> LegacySidecarFormat | None:
     return None
 
 
-def read_legacy_sidecar(path: Path) -> LegacySidecar:
+def read_legacy_sidecar(path: Path, *, inside: Sequence[str] = ()) -> LegacySidecar:
     """Read a legacy sidecar of any of the three formats.
+
+    Only a regular file of at most 16 MiB is read (:mod:`ocr._reading`).
 
     Args:
         path: The sidecar file; its name tells its format.
+        inside: Real folders the file (and its companion) must really lie in;
+            empty: anywhere.
 
     Returns:
         What it says. For format 1, parts of the model it leaves unknown are
@@ -150,16 +157,17 @@ def read_legacy_sidecar(path: Path) -> LegacySidecar:
             is not JSON/YAML or not a mapping, or fields have the wrong type
             (every problem is listed, each with its field).
         LegacySupportDisabledError: Legacy support is off.
-        OSError: The file cannot be read.
+        OSError: The file cannot be read (``UnsafeFileError``: not a regular
+            file, too large, or a link out of ``inside``).
     """
     require_legacy_enabled("read the legacy sidecar", path)
     sidecar_format = _format_or_refuse(path)
     is_json = sidecar_format is LegacySidecarFormat.METADATA_JSON
-    fields = SidecarFields(_load_mapping(path, is_json=is_json))
+    fields = SidecarFields(_load_mapping(path, is_json=is_json, inside=inside))
     version = None if is_json else fields.node("schema_version")
     if version is not None and str(version) not in _YAML_SCHEMA_VERSIONS:
         fields.problems.append(f"field 'schema_version' must be '1.0', got {version!r}")
-    model = _model(fields, path, is_json=is_json)
+    model = _model(fields, path, is_json=is_json, inside=inside)
     settings = "config" if is_json else "checkpointing"
     sidecar = LegacySidecar(
         path=path,
@@ -194,7 +202,9 @@ def _format_or_refuse(path: Path) -> LegacySidecarFormat:
     return sidecar_format
 
 
-def _model(fields: SidecarFields, path: Path, *, is_json: bool) -> dict[str, str]:
+def _model(
+    fields: SidecarFields, path: Path, *, is_json: bool, inside: Sequence[str]
+) -> dict[str, str]:
     node = fields.node("model")
     model = dict(node) if isinstance(node, dict) else {}
     if is_json and isinstance(components := model.get("components"), dict):
@@ -210,19 +220,21 @@ def _model(fields: SidecarFields, path: Path, *, is_json: bool) -> dict[str, str
     )
     if companion.is_file():
         try:
-            config = _load_mapping(companion, is_json=True)
+            config = _load_mapping(companion, is_json=True, inside=inside)
         except LegacySidecarInvalidError as exc:
             fields.problems.append(f"companion {exc.cause}")
+        except OSError as exc:
+            fields.problems.append(f"companion {str(companion)!r} cannot be read ({exc.strerror})")
         else:
             from_config = model_from_config_mapping(config.get("model"), Source.SIDECAR)
             found = {key: recovered.value for key, recovered in from_config.items()} | found
     return found
 
 
-def _load_mapping(path: Path, *, is_json: bool) -> dict[str, Any]:
-    raw = path.read_bytes()
+def _load_mapping(path: Path, *, is_json: bool, inside: Sequence[str]) -> dict[str, Any]:
+    raw = read_capped(path, limit=METADATA_LIMIT, inside=inside)
     try:
-        loaded = json.loads(raw) if is_json else safe_load(raw)
+        loaded = loads(raw) if is_json else safe_load(raw)
     except json.JSONDecodeError as exc:
         raise _invalid(
             path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"

@@ -16,6 +16,7 @@ import time
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Final
 
+from ocr._reading import real_folders
 from ocr.compat._config import read_yaml_mapping, unwrap_wandb_value
 from ocr.compat._names import LEGACY_STAMP_PATTERN, parse_legacy_timestamp
 from ocr.compat._vocabulary import WANDB_CONFIG_RELATIVE, WANDB_RUN_PREFIXES
@@ -130,5 +131,8 @@ def _cached_exp_name(config_file: Path, mtime_ns: int) -> str | None:
 
 
 def _read_exp_name(config_file: Path) -> str | None:
-    value = unwrap_wandb_value(read_yaml_mapping(config_file).get(_EXP_NAME_KEY))
+    # files/config.yaml of a run of the W&B folder: never read through a link out of it.
+    wandb_root = config_file.parents[len(WANDB_CONFIG_RELATIVE)]
+    mapping = read_yaml_mapping(config_file, inside=real_folders([wandb_root]))
+    value = unwrap_wandb_value(mapping.get(_EXP_NAME_KEY))
     return value if isinstance(value, str) and value else None

@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+from ocr.layout._enclosing import EnclosingRoot, enclosing_root
 from ocr.layout._hydra import (
     DEFAULT_OUTPUT_ROOT,
     LAUNCH_DIR_RESOLVER,
@@ -62,6 +63,7 @@ __all__ = [
     "RUN_PATH_RESOLVER",
     "TIME_FORMAT",
     "ConfigSet",
+    "EnclosingRoot",
     "FolderKind",
     "RootLayout",
     "RunLayout",
@@ -70,6 +72,7 @@ __all__ = [
     "SweepLayout",
     "allocate_launch_dir",
     "classify_folder",
+    "enclosing_root",
     "format_job_name",
     "format_run_path",
     "free_run_path",

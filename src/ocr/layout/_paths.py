@@ -21,6 +21,7 @@ __all__ = [
     "RunLayout",
     "SweepLayout",
     "classify_folder",
+    "subdirs",
 ]
 
 LOCK_SUFFIX: Final = ".lock"
@@ -134,7 +135,7 @@ class SweepLayout:
 
     def job_dirs(self) -> Iterator[Path]:
         """The job folders that exist, in job-number order."""
-        jobs = (p for p in self.sweep_dir.iterdir() if p.is_dir() and JOB_PATTERN.fullmatch(p.name))
+        jobs = (p for p in subdirs(self.sweep_dir) if JOB_PATTERN.fullmatch(p.name))
         yield from sorted(jobs, key=lambda p: int(p.name))
 
 
@@ -186,6 +187,11 @@ class RootLayout:
         return self.state_dir / "catalog.index"
 
     @property
+    def state_origin_file(self) -> Path:
+        """Written by a migration that makes the state folder: the root's mtime before it."""
+        return self.state_dir / "made-by-migrate.json"
+
+    @property
     def lock_dir(self) -> Path:
         """Where the locks of run and sweep records live (never in the run folders)."""
         return self.state_dir / "locks"
@@ -215,8 +221,8 @@ class RootLayout:
         Yields:
             Run folders (a sweep folder itself is not a run; its jobs are).
         """
-        for date_dir in _subdirs(self.root):
-            for launch_dir in _subdirs(date_dir):
+        for date_dir in subdirs(self.root):
+            for launch_dir in subdirs(date_dir):
                 try:
                     self.location_of(launch_dir)
                 except RunPathParseError:
@@ -304,7 +310,8 @@ def classify_folder(folder: Path, *, root: Path) -> FolderKind | None:
     return FolderKind.SWEEP if _is_sweep(folder) else FolderKind.RUN
 
 
-def _subdirs(folder: Path) -> list[Path]:
+def subdirs(folder: Path) -> list[Path]:
+    """The sub-folders of a folder (links not followed), in path order; none when unreadable."""
     try:
         entries = list(os.scandir(folder))
     except OSError:  # gone, not a folder, or unreadable: nothing of ours to find there
@@ -314,4 +321,7 @@ def _subdirs(folder: Path) -> list[Path]:
 
 def _is_sweep(folder: Path) -> bool:
     sweep = SweepLayout(folder)
-    return sweep.multirun_file.is_file() or sweep.record_file.is_file()
+    try:
+        return sweep.multirun_file.is_file() or sweep.record_file.is_file()
+    except OSError:  # an unreadable folder: taken for a run, whose record cannot be read
+        return False

@@ -21,8 +21,15 @@ from ocr.migrate._model import (
     TimestampSource,
 )
 from ocr.migrate._plan import plan_migration
+from ocr.migrate._preflight import check_plan
 from ocr.migrate._report import MigrationReport, build_report, render_markdown, render_text
-from ocr.migrate._status import MigrationSummary, list_migrations
+from ocr.migrate._status import (
+    MigrationSummary,
+    UnreadableMigration,
+    list_migrations,
+    refuse_unreadable,
+    survey_migrations,
+)
 
 __all__ = [
     "Action",
@@ -35,11 +42,15 @@ __all__ = [
     "Mode",
     "PlannedRun",
     "TimestampSource",
+    "UnreadableMigration",
     "apply_migration",
     "build_report",
+    "check_plan",
     "list_migrations",
     "plan_migration",
+    "refuse_unreadable",
     "render_markdown",
     "render_text",
     "rollback_migration",
+    "survey_migrations",
 ]

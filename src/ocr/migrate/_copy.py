@@ -1,16 +1,20 @@
 """Copies that are verified before anything relies on them.
 
-A copy goes to ``<name>.ocr-partial``, is checked against its source (size
-and SHA-256 of every file), and only then renamed into place: a file or
-folder at the destination is always complete, and a source is removed only
-after its copy matched it.
+A copy is made under a fresh temporary name (:class:`~ocr.migrate._scratch.Scratch`),
+checked against its source (size and SHA-256 of every file), and only then
+renamed into place: a file or folder at the destination is always complete,
+and a source is removed only after its copy matched it. Links are copied as
+links and FIFOs and device nodes as such (never opened: a FIFO would hang the
+read); a socket cannot be copied and is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import stat
 from typing import TYPE_CHECKING, Final
 
 from ocr.errors import MigrationCopyError
@@ -18,9 +22,10 @@ from ocr.errors import MigrationCopyError
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["copy_verified", "partial_path", "remove_path", "same_contents"]
+    from ocr.migrate._scratch import Scratch
 
-_PARTIAL_SUFFIX: Final = ".ocr-partial"
+__all__ = ["copy_verified", "remove_path", "same_contents"]
+
 _CHUNK: Final = 1024 * 1024
 
 
@@ -29,40 +34,53 @@ def same_contents(first: Path, second: Path) -> bool:
     return _digest_tree(first) == _digest_tree(second)
 
 
-def copy_verified(source: Path, destination: Path) -> None:
+def copy_verified(source: Path, destination: Path, *, scratch: Scratch) -> None:
     """Copy a file, link or folder; verified; complete at ``destination`` or not there.
 
     Args:
         source: What to copy.
         destination: Where the copy goes; nothing is done when something is there.
+        scratch: Where the copy is made before it is whole.
 
     Raises:
-        MigrationCopyError: A copied file does not match its source (it is removed).
+        MigrationCopyError: A copied file does not match its source, or the
+            source holds something that cannot be copied (a socket); the
+            partial copy is removed, the source kept.
     """
     if os.path.lexists(destination):
         return
-    partial = partial_path(destination)
-    remove_path(partial)
-    _copy_any(source, partial)
-    partial.rename(destination)
+    partial = scratch.name_for(destination)
+    try:
+        _copy_any(source, partial)
+        partial.rename(destination)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):  # never made, or already renamed
+            remove_path(partial)
+        raise
 
 
 def _copy_any(source: Path, destination: Path) -> None:
-    """Copy a link (as a link), a folder (with what it holds) or a file, verified."""
-    if source.is_symlink():
+    """Copy a link (as a link), a folder (with what it holds) or a file, verified.
+
+    Every name is created exclusively: a name that exists is never replaced.
+    """
+    mode = source.lstat().st_mode
+    if stat.S_ISLNK(mode):
         destination.symlink_to(source.readlink())
-    elif source.is_dir():
+    elif stat.S_ISDIR(mode):
         destination.mkdir()
         for child in sorted(source.iterdir()):
             _copy_any(child, destination / child.name)
         shutil.copystat(source, destination, follow_symlinks=False)
-    else:
+    elif stat.S_ISREG(mode):
         _copy_file(source, destination)
+    else:
+        _copy_special(source, destination, mode)
 
 
 def _copy_file(source: Path, destination: Path) -> None:
     digest = hashlib.sha256()
-    with source.open("rb") as reader, destination.open("wb") as writer:
+    with source.open("rb") as reader, destination.open("xb") as writer:
         while chunk := reader.read(_CHUNK):
             digest.update(chunk)
             writer.write(chunk)
@@ -81,6 +99,30 @@ def _copy_file(source: Path, destination: Path) -> None:
         )
 
 
+def _copy_special(source: Path, destination: Path, mode: int) -> None:
+    """A FIFO or device node is made anew (same kind, mode and times); a socket cannot be."""
+    if stat.S_ISSOCK(mode):
+        raise MigrationCopyError(
+            f"{str(source)!r} is a socket, which cannot be copied; the source is kept",
+            fix="Remove the socket (a leftover of a program that ran there), then run the "
+            "command again",
+            path=source,
+        )
+    try:
+        if stat.S_ISFIFO(mode):
+            os.mkfifo(destination, stat.S_IMODE(mode))
+        else:
+            os.mknod(destination, mode, source.lstat().st_rdev)
+    except PermissionError as exc:
+        raise MigrationCopyError(
+            f"{str(source)!r} is a device node, which only root may make a copy of; "
+            "the source is kept",
+            fix="Remove the device node from the tree, or run the command as root",
+            path=source,
+        ) from exc
+    shutil.copystat(source, destination, follow_symlinks=False)
+
+
 def _digest(path: Path) -> bytes:
     digest = hashlib.sha256()
     with path.open("rb") as reader:
@@ -91,30 +133,34 @@ def _digest(path: Path) -> bytes:
 
 def _digest_tree(path: Path) -> list[tuple[str, bytes | str]]:
     """Names and contents under a path (links by target), for comparing two copies."""
-    if path.is_symlink():
-        return [("", str(path.readlink()))]
-    if not path.is_dir():
-        return [("", _digest(path))]
-    found: list[tuple[str, bytes | str]] = []
-    for child in sorted(path.rglob("*")):
-        relative = child.relative_to(path).as_posix()
-        if child.is_symlink():
-            found.append((relative, str(child.readlink())))
-        elif child.is_file():
-            found.append((relative, _digest(child)))
-        else:
-            found.append((relative, "/"))
-    return found
+    found: list[tuple[str, bytes | str]] = [("", _digest_one(path))]
+    if stat.S_ISDIR(path.lstat().st_mode):
+        for current, folders, files in os.walk(path):
+            for name in sorted(folders + files):
+                child = path.joinpath(current, name)
+                found.append((child.relative_to(path).as_posix(), _digest_one(child)))
+    return sorted(found)
 
 
-def partial_path(path: Path) -> Path:
-    """Where the copy to ``path`` is made before it is complete."""
-    return path.with_name(path.name + _PARTIAL_SUFFIX)
+def _digest_one(path: Path) -> bytes | str:
+    """A file's SHA-256; a link's target; what kind of thing anything else is."""
+    status = path.lstat()
+    if stat.S_ISLNK(status.st_mode):
+        return "link:" + str(path.readlink())
+    if stat.S_ISREG(status.st_mode):
+        return _digest(path)
+    if stat.S_ISDIR(status.st_mode):
+        return "/"
+    return f"special:{stat.S_IFMT(status.st_mode)}:{status.st_rdev}"
 
 
 def remove_path(path: Path) -> None:
-    """Remove a file, link or folder (with what it holds), if there is one."""
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
+    """Remove a file, link, special file or folder (with what it holds), if there is one."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
         shutil.rmtree(path)
+    else:
+        path.unlink()

@@ -27,14 +27,41 @@ from ocr.compat import (
     wandb_run_stamp,
 )
 from ocr.errors import InputPathError, RunPathParseError
-from ocr.layout import RootLayout, is_date_name
+from ocr.layout import RootLayout, enclosing_root, is_date_name
 from ocr.migrate._inventory import Inventory, take_inventory
 
 if TYPE_CHECKING:
     from collections.abc import Collection
     from datetime import datetime
 
-__all__ = ["Discovery", "LegacyUnit", "WandbRun", "choose_legacy_folders", "discover"]
+__all__ = [
+    "Discovery",
+    "LegacyUnit",
+    "WandbRun",
+    "choose_legacy_folders",
+    "discover",
+    "refuse_nested_root",
+]
+
+
+def refuse_nested_root(root: Path) -> None:
+    """Refuse to migrate a folder of another root's layout as if it were a root.
+
+    Args:
+        root: The folder given as the output root (absolute, resolved).
+
+    Raises:
+        InputPathError: It is a date, run, sweep or job folder of another
+            output root, or lies inside one (:func:`ocr.layout.enclosing_root`).
+    """
+    enclosing = enclosing_root(root)
+    if enclosing is not None:
+        raise InputPathError(
+            f"{str(root)!r} is {enclosing.what} of the output root {str(enclosing.root)!r}, "
+            "not an output root: migrating it would move its runs a level deeper",
+            fix=f"Give the output root itself ({str(enclosing.root)!r})",
+            path=root,
+        )
 
 
 def choose_legacy_folders(

@@ -4,7 +4,9 @@ Every step looks at the tree before acting, so doing a done step, or undoing
 a step that never ran, changes nothing: that is what lets a journal batch be
 replayed after a crash. Every path is checked first: it must lie inside the
 folders the migration was given, reached without passing through a link, and
-a file is never written through a link.
+a file is never written through a link. Temporary names live in the
+migration's scratch folders (:mod:`ocr.migrate._scratch`), never beside a
+user's file.
 
 A move is a rename; across filesystems it is a copy verified by size and
 SHA-256 (:mod:`ocr.migrate._copy`), then the removal of the source.
@@ -16,17 +18,27 @@ import errno
 import os
 from typing import TYPE_CHECKING
 
+from ocr._reading import read_capped
 from ocr.atomic import atomic_write_bytes
+from ocr.compat import migration_dir
 from ocr.errors import MigrationConfinementError, MigrationConflictError
-from ocr.migrate._copy import copy_verified, partial_path, remove_path, same_contents
+from ocr.migrate._copy import copy_verified, remove_path, same_contents
 from ocr.migrate._model import Action, ActionKind
-from ocr.migrate._rewrite import rewrite_paths
+from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, rewrite_paths
+from ocr.migrate._scratch import Scratch
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
+    from ocr.migrate._model import MigrationPlan
+
 __all__ = ["StepRunner"]
+
+_GONE_FIX = (
+    "Restore it from a backup, then run the command again; or undo the migration with "
+    "`ocr migrate rollback ROOT`"
+)
 
 
 class StepRunner:
@@ -36,13 +48,40 @@ class StepRunner:
         base: The folder every step's paths are relative to.
         tops: The folders steps may touch (the output root, legacy
             ``multirun``/``wandb``), relative to ``base``.
+        scratch: Where things are made before they are whole.
     """
 
-    def __init__(self, base: Path, tops: Iterable[str]) -> None:
+    def __init__(self, base: Path, tops: Iterable[str], scratch: Scratch) -> None:
         self.base = base
+        self.scratch = scratch
         self._allowed = [os.path.realpath(base / top) for top in tops]
         self._real_parents: dict[Path, str] = {}
         self.leftovers: list[str] = []
+
+    @classmethod
+    def for_plan(cls, root: Path, plan: MigrationPlan) -> StepRunner:
+        """The runner of a plan's steps, for the root where it is now (it may have moved).
+
+        Args:
+            root: The output root.
+            plan: The plan.
+
+        Returns:
+            A runner confined to the plan's folders, with the migration's scratch folders.
+        """
+        folder = migration_dir(root, plan.migration_id)
+        scratch = Scratch(folder, [root.parent / top for top in plan.tops])
+        return cls(root.parent, plan.tops, scratch)
+
+    def check(self, action: Action) -> None:
+        """Check that every path of a step stays inside the allowed folders.
+
+        Raises:
+            MigrationConfinementError: One does not.
+        """
+        for relative in (action.path, action.source, action.backup):
+            if relative is not None:
+                self._checked(relative)
 
     def do(self, action: Action) -> None:
         """Do one step (nothing when it is already done).
@@ -51,9 +90,10 @@ class StepRunner:
             action: The step.
 
         Raises:
-            MigrationConflictError: Something unplanned is in the way.
+            MigrationConflictError: Something unplanned is in the way, or gone.
             MigrationConfinementError: The step would leave the allowed folders.
             MigrationCopyError: A copy did not verify.
+            OSError: The filesystem refused (a full disk, a permission).
         """
         path = self._checked(action.path)
         match action.kind:
@@ -62,7 +102,7 @@ class StepRunner:
             case ActionKind.MOVE:
                 self._move(self._source(action), path)
             case ActionKind.COPY:
-                copy_verified(self._source(action), path)
+                copy_verified(self._source(action), path, scratch=self.scratch)
             case ActionKind.REWRITE:
                 self._rewrite(action, path)
             case ActionKind.WRITE:
@@ -71,10 +111,13 @@ class StepRunner:
                 self._remove_folder(path)
             case ActionKind.RELINK:
                 ((old, new),) = action.replacements
-                _repoint(path, old, new)
+                self._repoint(path, old, new)
 
     def undo(self, action: Action) -> None:
         """Undo one step (nothing when it never ran or is already undone).
+
+        What was deleted by hand after the migration moved it cannot be put
+        back; it is named in :attr:`leftovers` and the rollback goes on.
 
         Args:
             action: The step.
@@ -82,16 +125,23 @@ class StepRunner:
         Raises:
             MigrationConflictError: The tree is not in any state the step can leave.
             MigrationConfinementError: The step would leave the allowed folders.
+            OSError: The filesystem refused (a full disk, a permission).
         """
         path = self._checked(action.path)
         match action.kind:
             case ActionKind.MKDIR:
                 self._remove_folder(path)
             case ActionKind.MOVE:
-                self._move(path, self._source(action))
+                source = self._source(action)
+                if not os.path.lexists(path) and not os.path.lexists(source):
+                    self.leftovers.append(
+                        f"{source} could not be put back: it was deleted after the migration "
+                        f"moved it to {path}"
+                    )
+                    return
+                self._move(path, source)
             case ActionKind.COPY:
                 remove_path(path)
-                remove_path(partial_path(path))
             case ActionKind.REWRITE | ActionKind.WRITE:
                 self._restore(action, path)
             case ActionKind.RMDIR:
@@ -99,7 +149,7 @@ class StepRunner:
             case ActionKind.RELINK:
                 ((old, new),) = action.replacements
                 if os.path.lexists(path):
-                    _repoint(path, new, old)
+                    self._repoint(path, new, old)
 
     # -- paths -----------------------------------------------------------------
 
@@ -144,7 +194,7 @@ class StepRunner:
         if not here:
             raise MigrationConflictError(
                 f"{str(source)!r} is gone and {str(destination)!r} was never made",
-                fix="Restore the missing folder from a backup, then run the command again",
+                fix=_GONE_FIX,
                 path=source,
             )
         try:
@@ -152,22 +202,37 @@ class StepRunner:
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 raise
-            copy_verified(source, destination)
+            copy_verified(source, destination, scratch=self.scratch)
             remove_path(source)
 
     def _rewrite(self, action: Action, path: Path) -> None:
         backup = self._kept(action, path)
-        assert backup is not None  # a rewrite always keeps the original
-        original = backup.read_bytes()
-        new = rewrite_paths(original.decode("utf-8"), action.replacements).encode("utf-8")
-        if path.read_bytes() != new:
-            _write_like(path, new, backup)
+        if backup is None or not os.path.lexists(backup):
+            raise MigrationConflictError(
+                f"{str(path)!r} was to have its old paths rewritten, but it is gone",
+                fix=_GONE_FIX,
+                path=path,
+            )
+        original = read_capped(backup, limit=MAX_REWRITTEN_BYTES)
+        text = rewrite_paths(original.decode("utf-8"), action.replacements)
+        new = text.encode("utf-8", "surrogateescape")  # a new name keeps its bytes
+        if not os.path.lexists(path) or read_capped(path, limit=MAX_REWRITTEN_BYTES) != new:
+            # Written anew when deleted by hand after the original was kept.
+            self._write_like(path, new, backup)
 
     def _write(self, action: Action, path: Path) -> None:
         self._kept(action, path)
         new = (action.text or "").encode("utf-8")
         if not os.path.lexists(path) or not _holds(path, action):
-            atomic_write_bytes(path, new, durable=False)  # synced with its journal batch
+            # Synced with its journal batch.
+            atomic_write_bytes(path, new, durable=False, temp_dir=self.scratch.folder_for(path))
+
+    def _write_like(self, path: Path, data: bytes, model: Path) -> None:
+        """Replace a file's bytes atomically, keeping the times of ``model``."""
+        temp_dir = self.scratch.folder_for(path)
+        atomic_write_bytes(path, data, durable=False, temp_dir=temp_dir)  # synced with its batch
+        stat = model.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
     def _kept(self, action: Action, path: Path) -> Path | None:
         """Keep the original bytes (a hard link to the same file) before changing it."""
@@ -185,7 +250,7 @@ class StepRunner:
             try:
                 os.link(path, backup)
             except OSError:  # no hard links here: a verified copy keeps the bytes and times
-                copy_verified(path, backup)
+                copy_verified(path, backup, scratch=self.scratch)
         return backup
 
     def _restore(self, action: Action, path: Path) -> None:
@@ -206,31 +271,26 @@ class StepRunner:
                 raise
             self.leftovers.append(f"{path} is not empty, so it was kept")
 
-
-def _repoint(link: Path, old: str, new: str) -> None:
-    """Make ``link`` point at ``new`` instead of ``old`` (atomically; nothing if done)."""
-    current = str(link.readlink())
-    if current == new:
-        return
-    if current != old:
-        raise MigrationConflictError(
-            f"the link {str(link)!r} points at {current!r}, neither {old!r} nor {new!r}",
-            fix="Point it back at one of them, then run the command again",
-            path=link,
-        )
-    partial = partial_path(link)
-    remove_path(partial)
-    partial.symlink_to(new)
-    partial.replace(link)
+    def _repoint(self, link: Path, old: str, new: str) -> None:
+        """Make ``link`` point at ``new`` instead of ``old`` (atomically; nothing if done)."""
+        current = str(link.readlink())
+        if current == new:
+            return
+        if current != old:
+            raise MigrationConflictError(
+                f"the link {str(link)!r} points at {current!r}, neither {old!r} nor {new!r}",
+                fix="Point it back at one of them, then run the command again",
+                path=link,
+            )
+        partial = self.scratch.name_for(link)
+        partial.symlink_to(new)
+        partial.replace(link)
 
 
 def _holds(path: Path, action: Action) -> bool:
-    """Whether a file holds exactly what a write step writes."""
-    return path.read_bytes() == (action.text or "").encode("utf-8")
-
-
-def _write_like(path: Path, data: bytes, model: Path) -> None:
-    """Replace a file's bytes atomically, keeping the times of ``model``."""
-    atomic_write_bytes(path, data, durable=False)  # synced with its journal batch
-    stat = model.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    """Whether a path is a regular file holding exactly what a write step writes."""
+    expected = (action.text or "").encode("utf-8")
+    try:
+        return read_capped(path, limit=len(expected)) == expected
+    except OSError:  # not a regular file, larger, or unreadable: not what the step wrote
+        return False

@@ -34,6 +34,10 @@ class Inventory:
         links: Symbolic links (to files or folders) -> what they point at;
             never followed.
         link_mtimes: Symbolic links -> their own mtime (ns).
+        specials: FIFOs, sockets and device nodes: moved with their folder,
+            never opened.
+        unreadable: Sub-folders that could not be listed (moved with their
+            folder, their content unseen).
     """
 
     folder: Path
@@ -41,6 +45,8 @@ class Inventory:
     folders: dict[str, int] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     link_mtimes: dict[str, int] = field(default_factory=dict)
+    specials: set[str] = field(default_factory=set)
+    unreadable: list[str] = field(default_factory=list)
 
     @property
     def size_bytes(self) -> int:
@@ -50,6 +56,20 @@ class Inventory:
     def checkpoints(self) -> list[str]:
         """The checkpoint files (``*.ckpt``, links left out), in path order."""
         return sorted(path for path in self.files if path.endswith(CHECKPOINT_SUFFIX))
+
+    def folder_checkpoints(self) -> list[str]:
+        """Folders named ``*.ckpt`` (sharded checkpoints), not those inside another one."""
+        found = sorted(path for path in self.folders if path.endswith(CHECKPOINT_SUFFIX))
+        return [path for path in found if not self.in_folder_checkpoint(path)]
+
+    def in_folder_checkpoint(self, path: str) -> bool:
+        """Whether a path lies inside a folder checkpoint (its bytes are never rewritten)."""
+        parts = path.split("/")[:-1]
+        return any(part.endswith(CHECKPOINT_SUFFIX) for part in parts)
+
+    def holds(self, path: str) -> bool:
+        """Whether anything but a folder is at ``path`` (a file, link or special file)."""
+        return path in self.files or path in self.links or path in self.specials
 
 
 def take_inventory(folder: Path) -> Inventory:
@@ -63,7 +83,12 @@ def take_inventory(folder: Path) -> Inventory:
     """
     inventory = Inventory(folder=folder, folders={"": folder.stat().st_mtime_ns})
     top = os.fspath(folder)
-    for current, dirs, files in os.walk(top, followlinks=False):
+
+    def unreadable(error: OSError) -> None:
+        name = os.path.relpath(error.filename or top, top).replace(os.sep, "/")
+        inventory.unreadable.append("" if name == "." else name)
+
+    for current, dirs, files in os.walk(top, onerror=unreadable, followlinks=False):
         prefix = os.path.relpath(current, top).replace(os.sep, "/")
         prefix = "" if prefix == "." else prefix + "/"
         for name in dirs + files:
@@ -74,8 +99,10 @@ def take_inventory(folder: Path) -> Inventory:
             if stat_module.S_ISLNK(stat.st_mode):
                 inventory.links[relative] = os.readlink(path)  # noqa: PTH115
                 inventory.link_mtimes[relative] = stat.st_mtime_ns
-            elif name in dirs:
+            elif stat_module.S_ISDIR(stat.st_mode):
                 inventory.folders[relative] = stat.st_mtime_ns
-            else:
+            elif stat_module.S_ISREG(stat.st_mode):
                 inventory.files[relative] = FileFacts(stat.st_size, stat.st_mtime_ns)
+            else:
+                inventory.specials.add(relative)
     return inventory

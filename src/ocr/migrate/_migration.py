@@ -2,59 +2,58 @@
 
 Each migration lives in ``<root>/.ocr/migrations/<id>/`` (the folder compat
 names): ``plan.json`` (written before the first step), ``journal.jsonl``,
-``originals/`` (bytes of rewritten or replaced files), and once applied
-``mapping.json``, ``report.json`` and ``report.md``. A rollback undoes the
-steps in reverse, puts back every folder's mtime, and removes the folder
-(and ``.ocr`` itself when the migration made it).
+``originals/`` (bytes of rewritten or replaced files), ``partial/`` (things
+being made, :mod:`ocr.migrate._scratch`), and once applied ``mapping.json``,
+``report.json`` and ``report.md``. A rollback undoes the steps in reverse,
+puts back every folder's mtime, and removes the folder (and ``.ocr`` itself
+when the migration made it).
 
-Only one process applies or rolls back a tree at a time: the lock
-``<root>/.ocr/migrate.lock`` is taken without waiting, and a second process is
-refused with the reason.
+A migration is planned before anything is written (planning only reads), and
+checked (:mod:`ocr.migrate._preflight`) before its first step. Only one
+process applies or rolls back a tree at a time: the lock
+``<root>/.ocr/migrate.lock`` is taken without waiting, and a second process
+is refused with the reason. A migration folder that cannot be read stops
+both (:func:`~ocr.migrate._status.refuse_unreadable`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import sys
-import time
 from typing import TYPE_CHECKING, Final
 
-from ocr.atomic import atomic_write_text
 from ocr.compat import migration_dir, migrations_dir
-from ocr.errors import (
-    InputPathError,
-    MigrationBusyError,
-    MigrationStateError,
-    RegistryLockTimeoutError,
-)
+from ocr.errors import MigrationBusyError, MigrationStateError, RegistryLockTimeoutError
 from ocr.layout import RootLayout
 from ocr.locking import locked
-from ocr.migrate._discover import choose_legacy_folders
-from ocr.migrate._execute import StepRunner
-from ocr.migrate._faults import crash_point
-from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal, MigrationState
-from ocr.migrate._model import MigrationPlan, Mode
+from ocr.migrate._discover import choose_legacy_folders, refuse_nested_root
+from ocr.migrate._journal import MigrationState
+from ocr.migrate._model import Mode
 from ocr.migrate._plan import plan_migration
-from ocr.migrate._plan_file import plan_file
-from ocr.migrate._progress import Progress
-from ocr.migrate._report import MigrationReport, build_report, render_markdown
-from ocr.migrate._status import MigrationSummary, list_migrations
+from ocr.migrate._preflight import check_plan
+from ocr.migrate._report import MigrationReport, build_report
+from ocr.migrate._run import run_plan, undo_plan
+from ocr.migrate._state_dir import (
+    check_state_dir,
+    claim_state_dir,
+    made_before,
+    restore_root_mtime,
+)
+from ocr.migrate._status import MigrationSummary, refuse_unreadable, survey_migrations
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
     from typing import TextIO
 
-    from ocr.compat import LegacyFolders
+    from ocr.migrate._model import MigrationPlan
 
 __all__ = ["apply_migration", "rollback_migration"]
 
-BATCH_SIZE: Final = 512
-"""Steps per journal batch: the journal is fsynced twice per batch, not per step."""
-REPORT_JSON: Final = "report.json"
-REPORT_MARKDOWN: Final = "report.md"
+_log = logging.getLogger(__name__)
 _LOCKED_NAME: Final = "migrate"  # its lock file is migrate.lock (ocr.locking)
 
 
@@ -79,52 +78,45 @@ def apply_migration(
         The report (state ``nothing_to_do`` when no legacy experiment is left).
 
     Raises:
-        InputPathError: ``root`` is not a folder, or a named folder is not usable.
+        InputPathError: ``root`` is not a folder, lies inside another root's
+            layout, or a named folder is not usable.
         MigrationBusyError: Another process is migrating the same tree.
-        MigrationStateError: A rollback was interrupted; it must be finished first.
+        MigrationStateError: A rollback was interrupted (it must be finished
+            first), or a migration folder cannot be read.
+        MigrationConfinementError: ``.ocr`` is a link, or a step would leave the tree.
+        MigrationPermissionError: A folder a step changes is not writable.
+        MigrationStepError: A step failed on the filesystem (run it again to resume).
     """
     root = RootLayout.existing(root).root
-    # Named folders are checked before the lock leaves a trace in the tree; a
-    # migration that is resumed uses the folders its plan recorded instead.
-    legacy: LegacyFolders | None = None
-    try:
-        legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
-    except InputPathError:
-        if all(m.state is MigrationState.APPLIED for m in list_migrations(root)):
-            raise
-    state_dir = RootLayout(root).state_dir
-    made_state_dir = not state_dir.exists()
-    root_mtime_ns = root.stat().st_mtime_ns
-    started = False
+    refuse_nested_root(root)
+    check_state_dir(root)
+    stream = progress or sys.stderr
+    # Planning only reads; it runs before the lock leaves any trace in the
+    # tree, so a kill while planning changes nothing.
+    before = _settled(root)
+    plan = None
+    if before is not None:
+        plan = _checked_plan(root, mode, multirun=multirun, wandb=wandb)
+        if not plan.actions:
+            return build_report(plan, state="nothing_to_do", seconds=None)
+    held = False
     try:
         with _exclusive(root):
-            unfinished = _unfinished(root)
-            started = unfinished is not None
+            held = True
+            migrations = _survey(root)
+            unfinished = _unfinished(root, migrations)
             if unfinished is not None:
-                return _run(root, unfinished.plan, progress or sys.stderr)
-            if legacy is None:  # the interrupted migration finished meanwhile
-                legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
-            plan = plan_migration(
-                root, mode=mode, multirun=legacy.multirun or False, wandb=legacy.wandb or False
-            )
+                return run_plan(root, unfinished.plan, stream)
+            if plan is None or _ids(migrations) != before:  # the tree changed meanwhile
+                plan = _checked_plan(root, mode, multirun=multirun, wandb=wandb)
             if plan.actions:
-                # The lock made .ocr: the plan must remember the tree as it was before.
-                before = {plan.root_relative: root_mtime_ns} if made_state_dir else {}
-                plan = plan.model_copy(
-                    update={
-                        "state_dir_existed": not made_state_dir,
-                        "folder_mtimes": {**plan.folder_mtimes, **before},
-                    }
-                )
-                started = True
-                return _run(root, plan, progress or sys.stderr)
-    except MigrationBusyError:
-        started = True  # the .ocr folder is the other process's
-        raise
+                return run_plan(root, _with_state_dir_origin(root, plan), stream, checked=True)
     finally:
-        if not started and made_state_dir:  # nothing to do, or planning failed: no trace
-            shutil.rmtree(state_dir, ignore_errors=True)
-            os.utime(root, ns=(root.stat().st_atime_ns, root_mtime_ns))
+        # No migration began (nothing to do, or refused): .ocr goes again if
+        # this attempt made it. Once a plan is written, the migration owns it;
+        # and a process refused the lock never touches the other one's .ocr.
+        if held:
+            _release_state_dir(root)
     return build_report(plan, state="nothing_to_do", seconds=None)
 
 
@@ -144,45 +136,85 @@ def rollback_migration(
     Raises:
         InputPathError: ``root`` is not a folder.
         MigrationBusyError: Another process is migrating the same tree.
-        MigrationStateError: There is nothing to roll back, or a newer migration
-            must be rolled back first.
+        MigrationStateError: There is nothing to roll back, a newer migration
+            must be rolled back first, or a migration folder cannot be read.
+        MigrationConfinementError: ``.ocr`` is a link, or a step would leave the tree.
+        MigrationPermissionError: A folder a step changes is not writable.
+        MigrationStepError: A step failed on the filesystem (run it again to go on).
     """
     root = RootLayout.existing(root).root
-    if not list_migrations(root):  # checked before the lock, which would make .ocr
+    check_state_dir(root)
+    if not _survey(root):  # checked before the lock, which would make .ocr
         raise _nothing_to_roll_back(root)
     with _exclusive(root):
-        migrations = list_migrations(root)
+        migrations = _survey(root)
         if not migrations:  # another process rolled it back meanwhile
             raise _nothing_to_roll_back(root)
-        chosen = migrations[-1]
-        if migration_id is not None:
-            ids = [m.migration_id for m in migrations]
-            if migration_id not in ids:
-                raise MigrationStateError(
-                    f"no migration {migration_id!r} under {str(root)!r}",
-                    fix=f"Use one of: {', '.join(ids)}",
-                    value=migration_id,
-                )
-            if migration_id != chosen.migration_id:
-                raise MigrationStateError(
-                    f"migration {chosen.migration_id} is newer than {migration_id}",
-                    fix=f"Roll back {chosen.migration_id} first",
-                    value=migration_id,
-                )
+        chosen = _chosen(root, migrations, migration_id)
         plan = chosen.plan
-        _undo(root, plan, chosen.folder, progress or sys.stderr)
-    only_one = len(migrations) == 1
-    _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed and only_one)
+        for lost in undo_plan(root, plan, chosen.folder, progress or sys.stderr):
+            _log.warning("%s", lost)
+    # After the lock is let go: removing .ocr removes the lock file too.
+    _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed)
     return plan
 
 
-def _unfinished(root: Path) -> MigrationSummary | None:
+def _checked_plan(
+    root: Path, mode: Mode, *, multirun: Path | bool, wandb: Path | bool
+) -> MigrationPlan:
+    """A new plan, checked (:func:`check_plan`) before anything is written."""
+    legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
+    plan = plan_migration(
+        root, mode=mode, multirun=legacy.multirun or False, wandb=legacy.wandb or False
+    )
+    if plan.actions:
+        check_plan(root, plan)
+    return plan
+
+
+def _with_state_dir_origin(root: Path, plan: MigrationPlan) -> MigrationPlan:
+    """The plan, told whether this migration made ``.ocr`` (its rollback removes it again)."""
+    root_mtime_ns = made_before(root)
+    if root_mtime_ns is None:
+        return plan
+    return plan.model_copy(
+        update={
+            "state_dir_existed": False,
+            "folder_mtimes": {**plan.folder_mtimes, plan.root_relative: root_mtime_ns},
+        }
+    )
+
+
+def _survey(root: Path) -> list[MigrationSummary]:
+    """The readable migrations; any unreadable one stops everything."""
+    migrations, unreadable = survey_migrations(root)
+    refuse_unreadable(unreadable)
+    return migrations
+
+
+def _settled(root: Path) -> tuple[str, ...] | None:
+    """The migrations' IDs when all are applied (a new one may be planned), else ``None``.
+
+    Named legacy folders are only looked at when a new migration is planned:
+    a resumed migration uses the folders its plan recorded.
+    """
+    migrations = _survey(root)
+    if any(m.state is not MigrationState.APPLIED for m in migrations):
+        return None
+    return _ids(migrations)
+
+
+def _ids(migrations: list[MigrationSummary]) -> tuple[str, ...]:
+    return tuple(m.migration_id for m in migrations)
+
+
+def _unfinished(root: Path, migrations: list[MigrationSummary]) -> MigrationSummary | None:
     """The migration a crash interrupted while applying, if any.
 
     Raises:
         MigrationStateError: A rollback was interrupted; it must be finished first.
     """
-    unfinished = [m for m in list_migrations(root) if m.state is not MigrationState.APPLIED]
+    unfinished = [m for m in migrations if m.state is not MigrationState.APPLIED]
     for summary in unfinished:
         if summary.state is MigrationState.ROLLING_BACK:
             raise MigrationStateError(
@@ -194,64 +226,49 @@ def _unfinished(root: Path) -> MigrationSummary | None:
     return unfinished[0] if unfinished else None
 
 
-def _run(root: Path, plan: MigrationPlan, stream: TextIO) -> MigrationReport:
-    started = time.perf_counter()
-    folder = migration_dir(root, plan.migration_id)
-    if not plan_file(folder).exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(plan_file(folder), plan.model_dump_json())
-    journal = Journal(folder / JOURNAL_FILE_NAME)
-    runner = StepRunner(root.parent, plan.tops)  # the tree may have moved since it was planned
-    bar = Progress(stream, "steps")
-    total = len(plan.actions)
-    for first in range(journal.read().done, total, BATCH_SIZE):
-        end = min(first + BATCH_SIZE, total)
-        journal.begin(first, end)
-        for index in range(first, end):
-            runner.do(plan.actions[index])
-            crash_point()
-            bar.update(index + 1, total)
-        os.sync()  # every step of the batch on disk before the journal says so
-        journal.commit(end)
-    warned = plan.model_copy(update={"warnings": plan.warnings + runner.leftovers})
-    report = build_report(warned, state="applied", seconds=time.perf_counter() - started)
-    atomic_write_text(folder / REPORT_JSON, report.model_dump_json(indent=2))
-    atomic_write_text(folder / REPORT_MARKDOWN, render_markdown(report))
-    journal.applied()  # last, so that a kill before it leaves a resumable migration
-    return report
-
-
-def _undo(root: Path, plan: MigrationPlan, folder: Path, stream: TextIO) -> None:
-    journal = Journal(folder / JOURNAL_FILE_NAME)
-    state = journal.read()
-    journal.undoing()
-    runner = StepRunner(root.parent, plan.tops)
-    bar = Progress(stream, "steps undone")
-    start = state.begun if state.undone_from is None else state.undone_from
-    for end in range(start, 0, -BATCH_SIZE):
-        first = max(0, end - BATCH_SIZE)
-        for index in reversed(range(first, end)):
-            runner.undo(plan.actions[index])
-            crash_point()
-            bar.update(start - index, start)
-        journal.undone(first)
+def _chosen(
+    root: Path, migrations: list[MigrationSummary], migration_id: str | None
+) -> MigrationSummary:
+    chosen = migrations[-1]
+    if migration_id is None:
+        return chosen
+    ids = [m.migration_id for m in migrations]
+    if migration_id not in ids:
+        raise MigrationStateError(
+            f"no migration {migration_id!r} under {str(root)!r}",
+            fix=f"Use one of: {', '.join(ids)}",
+            value=migration_id,
+        )
+    if migration_id != chosen.migration_id:
+        raise MigrationStateError(
+            f"migration {chosen.migration_id} is newer than {migration_id}",
+            fix=f"Roll back {chosen.migration_id} first",
+            value=migration_id,
+        )
+    return chosen
 
 
 def _finish_rollback(root: Path, plan: MigrationPlan, *, remove_state_dir: bool) -> None:
     """Remove the migration's folder (and ``.ocr`` if it made it), then put folder mtimes back."""
     shutil.rmtree(migration_dir(root, plan.migration_id), ignore_errors=True)
-    state_dir = RootLayout(root).state_dir
-    if remove_state_dir:
-        shutil.rmtree(state_dir, ignore_errors=True)
-    else:
-        with contextlib.suppress(OSError):
-            migrations_dir(root).rmdir()
+    with contextlib.suppress(OSError):  # other migrations are left in it
+        migrations_dir(root).rmdir()
+    if remove_state_dir and not migrations_dir(root).exists():
+        shutil.rmtree(RootLayout(root).state_dir, ignore_errors=True)
     base = root.parent
     deepest_first = sorted(plan.folder_mtimes.items(), key=lambda item: -item[0].count("/"))
     for relative, mtime_ns in deepest_first:
         path = base / relative
         with contextlib.suppress(FileNotFoundError):
             os.utime(path, ns=(path.lstat().st_atime_ns, mtime_ns), follow_symlinks=False)
+
+
+def _release_state_dir(root: Path) -> None:
+    """Nothing to do after all: remove ``.ocr`` again if this attempt made it."""
+    root_mtime_ns = made_before(root)
+    if root_mtime_ns is not None:
+        shutil.rmtree(RootLayout(root).state_dir, ignore_errors=True)
+        restore_root_mtime(root, root_mtime_ns)
 
 
 def _nothing_to_roll_back(root: Path) -> MigrationStateError:
@@ -265,11 +282,10 @@ def _nothing_to_roll_back(root: Path) -> MigrationStateError:
 @contextlib.contextmanager
 def _exclusive(root: Path) -> Iterator[None]:
     """Hold the tree's migration lock (``migrate.lock``), or refuse at once."""
-    state_dir = RootLayout(root).state_dir
-    state_dir.mkdir(exist_ok=True)
+    claim_state_dir(root)
     with contextlib.ExitStack() as held:
         try:
-            held.enter_context(locked(state_dir / _LOCKED_NAME, timeout=0))
+            held.enter_context(locked(RootLayout(root).state_dir / _LOCKED_NAME, timeout=0))
         except RegistryLockTimeoutError as exc:
             raise MigrationBusyError(
                 f"another ocr process is migrating {str(root)!r} right now",

@@ -19,21 +19,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from ocr._json import model_json
 from ocr.catalog import CheckpointCatalog
 from ocr.compat import (
+    MULTIRUN_DIR_NAME,
     WANDB_DIR_NAME,
     Era,
     LegacyFolders,
     MigrationMapping,
     mapping_file,
-    mapping_files,
     migration_dir,
     migrations_dir,
-    read_mapping,
 )
-from ocr.errors import OcrError
+from ocr.errors import MigrationPermissionError
 from ocr.layout import RootLayout, RunLayout
-from ocr.migrate._discover import LegacyUnit, WandbRun, choose_legacy_folders, discover
+from ocr.migrate._discover import (
+    LegacyUnit,
+    WandbRun,
+    choose_legacy_folders,
+    discover,
+    refuse_nested_root,
+)
 from ocr.migrate._model import (
     Action,
     ActionKind,
@@ -43,8 +49,8 @@ from ocr.migrate._model import (
     PlannedRun,
 )
 from ocr.migrate._placement import join_wandb_runs, place_units
-from ocr.migrate._plan_file import read_plan_file
 from ocr.migrate._run_files import RunFileContext, plan_run_files
+from ocr.migrate._status import copied_before
 from ocr.migrate._steps import Steps
 from ocr.migrate._target import Target, Transfer
 from ocr.run_context import capture_environment
@@ -57,6 +63,10 @@ if TYPE_CHECKING:
 __all__ = ["plan_migration"]
 
 _COLLISION_PREFIX: Final = "from-"
+_LINKED_BESIDE: Final = (
+    "a link beside the output root; links are never followed, so nothing in it is "
+    "migrated. To migrate the folder it points to, name it: {option} DIR"
+)
 
 
 def plan_migration(
@@ -83,34 +93,24 @@ def plan_migration(
         The plan; its ``actions`` are empty when there is nothing to migrate.
 
     Raises:
-        InputPathError: ``root`` is not a folder, or a named folder is not usable
-            (:func:`choose_legacy_folders` says when).
+        InputPathError: ``root`` is not a folder, lies inside another root's
+            layout, or a named folder is not usable (:func:`choose_legacy_folders`
+            says when).
     """
     root = RootLayout.existing(root).root
+    refuse_nested_root(root)
     planner = _Planner(root, mode, (now or datetime.now()).astimezone())
     legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
-    found = discover(root, legacy, already_migrated=_copied_before(root))
+    found = discover(root, legacy, already_migrated=copied_before(root))
     for path, reason in found.left:
         planner.leave(path, reason)
+    beside = {MULTIRUN_DIR_NAME: multirun, WANDB_DIR_NAME: wandb}
+    for link in LegacyFolders.linked_beside(root):
+        if beside[link.name] is True:  # the default folder, a link: say why it is left
+            planner.leave(link, _LINKED_BESIDE.format(option=f"--{link.name}"))
     if found.units:
         planner.build(found.units, found.wandb_runs, legacy)
     return planner.plan(legacy.tops(root))
-
-
-def _copied_before(root: Path) -> set[Path]:
-    """Legacy folders an applied copy-mode migration already brought over (their sources stay)."""
-    copied: set[Path] = set()
-    for found in mapping_files(root):
-        try:
-            mapping = read_mapping(found)
-            plan = read_plan_file(found.parent)
-        except (OcrError, OSError, ValueError):
-            continue
-        if plan.mode is Mode.COPY:
-            base = root.parent
-            copied.update(base / source for run in plan.runs for source in run.sources)
-            copied.update(base / old for old in mapping.entries)
-    return copied
 
 
 class _Planner:
@@ -173,7 +173,7 @@ class _Planner:
                 Action(
                     kind=ActionKind.WRITE,
                     path=self.steps.rel(mapping_file(self.root, self.migration_id)),
-                    text=mapping.model_dump_json(indent=2),
+                    text=model_json(mapping, indent=2),
                     purpose="compat mapping (old path -> new path)",
                 )
             )
@@ -241,6 +241,7 @@ class _Planner:
 
     def _transfer(self, target: Target, transfer: Transfer, purpose: str) -> None:
         kind = ActionKind.MOVE if self.mode is Mode.MOVE else ActionKind.COPY
+        self._unseen(transfer)
         self.steps.add("moves", kind, transfer.new, purpose, source=transfer.old)
         self.mapping[self.steps.rel(transfer.old)] = self.steps.rel(transfer.new)
         target.transfers.append(transfer)
@@ -297,6 +298,25 @@ class _Planner:
             if all(child in moving for child in date_dir.iterdir()):
                 self.steps.add("cleanup", ActionKind.RMDIR, date_dir, "emptied sweep date folder")
 
+    def _unseen(self, transfer: Transfer) -> None:
+        """Say what a transfer cannot look into; refuse to copy what cannot be read."""
+        inside = transfer.inside
+        for folder in transfer.inventory.unreadable:
+            if inside and folder != inside and not folder.startswith(inside + "/"):
+                continue
+            path = transfer.inventory.folder / folder if folder else transfer.inventory.folder
+            if self.mode is Mode.COPY:
+                raise MigrationPermissionError(
+                    f"cannot copy {str(path)!r}: the folder cannot be read; nothing was changed",
+                    fix="Make it readable (chmod u+rx), or migrate with --mode move, then run "
+                    "the command again",
+                    path=path,
+                )
+            self.warnings.append(
+                f"{self.steps.rel(path)}: the folder cannot be read, so it moves as it is; "
+                "nothing in it is described, rewritten or given a sidecar"
+            )
+
     # -- bookkeeping -----------------------------------------------------------
 
     def _remember_folders(
@@ -336,5 +356,5 @@ def _new_place(path: Path, targets: Iterable[Target]) -> Path:
 
 
 def _top_names(inventory: Inventory) -> set[str]:
-    everything = [*inventory.files, *inventory.folders, *inventory.links]
+    everything = [*inventory.files, *inventory.folders, *inventory.links, *inventory.specials]
     return {path for path in everything if path and "/" not in path}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from ocr._json import validate_json
+from ocr._reading import STATE_LIMIT, read_capped
 from ocr.migrate._model import MigrationPlan
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ def read_plan_file(folder: Path) -> MigrationPlan:
         The plan.
 
     Raises:
-        OSError: The file cannot be read.
-        pydantic.ValidationError: It is not a plan.
+        OSError: The file cannot be read (or is no regular file: ``UnsafeFileError``).
+        ValueError: It is not a plan (not JSON, or a ``pydantic.ValidationError``).
     """
-    return MigrationPlan.model_validate_json(plan_file(folder).read_bytes())
+    return validate_json(MigrationPlan, read_capped(plan_file(folder), limit=STATE_LIMIT))

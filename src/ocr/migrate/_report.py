@@ -141,7 +141,7 @@ def render_text(report: MigrationReport) -> str:
     lines = [_headline(report)]
     for run in report.runs:
         lines.append(
-            f"  {escaped(', '.join(run.sources))} -> {run.target}  "
+            f"  {escaped(', '.join(run.sources))} -> {escaped(run.target)}  "
             f"[{run.era}; {run.launched:%Y-%m-%d %H:%M:%S} from {run.timestamp_source.value}; "
             f"{run.checkpoints} checkpoints, {run.files} files]"
         )
@@ -174,7 +174,7 @@ def render_markdown(report: MigrationReport) -> str:
     lines = [
         f"# Migration {report.migration_id or '(none)'}",
         "",
-        f"- root: `{report.root}`",
+        f"- root: {code_cell(report.root)}",
         f"- mode: {report.mode.value}",
         f"- state: {report.state}",
         f"- time taken: {report.seconds:.2f} s" if report.seconds is not None else "- dry run",
@@ -215,11 +215,11 @@ def render_markdown(report: MigrationReport) -> str:
 
 def _headline(report: MigrationReport) -> str:
     if report.state == "nothing_to_do":
-        return f"Nothing to migrate under {report.root}: no legacy experiment left."
+        return f"Nothing to migrate under {escaped(report.root)}: no legacy experiment left."
     verb = {"planned": "would migrate (dry run; nothing written)", "applied": "migrated"}.get(
         report.state, report.state
     )
-    return f"Migration {report.migration_id} {verb}: {report.root} ({report.mode.value})"
+    return f"Migration {report.migration_id} {verb}: {escaped(report.root)} ({report.mode.value})"
 
 
 def _eras(by_era: dict[str, int]) -> str:

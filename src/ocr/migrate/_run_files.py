@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from ocr._json import model_json
+from ocr._reading import read_capped
 from ocr.compat import Era, parse_legacy_name
 from ocr.errors import MetadataInvalidError, RunPathParseError
 from ocr.layout import RootLayout, RunLayout, SweepLayout
@@ -87,6 +89,8 @@ def _rewrite_texts(target: Target, steps: Steps) -> dict[Path, str]:
             facts = transfer.inventory.files[inside]
             if new.suffix not in REWRITTEN_SUFFIXES or facts.size > MAX_REWRITTEN_BYTES:
                 continue
+            if transfer.inventory.in_folder_checkpoint(inside):
+                continue  # part of a checkpoint: its bytes are never changed
             text = _read_text(old)
             if text is None:
                 continue
@@ -111,7 +115,7 @@ def _plan_sweep(
     sweep_dir = target.folder.relative_to(context.root).as_posix()
     record = migrated_sweep_record(sweep_id, launched=target.launched, sweep_dir=sweep_dir)
     sweep_file = SweepLayout(target.folder).record_file
-    _write(target, steps, sweep_file, record.model_dump_json(indent=2), purpose="record")
+    _write(target, steps, sweep_file, model_json(record, indent=2), purpose="record")
     layout = RootLayout(context.root)
     for name in sorted(target.unit.inventory.folders):
         if not name or "/" in name:
@@ -150,7 +154,8 @@ def _plan_run(
     inventory = target.unit.inventory
     prefix = run_dir.relative_to(target.folder).as_posix() + "/" if run_dir != target.folder else ""
     linked = [path for path in inventory.links if path.endswith(CHECKPOINT_SUFFIX)]
-    checkpoints = [path for path in inventory.checkpoints() + linked if path.startswith(prefix)]
+    every = inventory.checkpoints() + inventory.folder_checkpoints() + linked
+    checkpoints = [path for path in every if path.startswith(prefix)]
     described: list[tuple[str, CatalogEntry]] = []
     for relative in checkpoints:
         legacy = inventory.folder / relative
@@ -162,11 +167,16 @@ def _plan_run(
             continue
         new = target.folder / relative
         facts_of_file = inventory.files.get(relative)
-        # A link the catalog lists is described by its target (stat follows it).
-        mtime_ns = facts_of_file.mtime_ns if facts_of_file else legacy.stat().st_mtime_ns
+        # A folder checkpoint has its folder's mtime; a link the catalog lists
+        # is described by its target (stat follows it).
+        mtime_ns = (
+            facts_of_file.mtime_ns
+            if facts_of_file
+            else inventory.folders.get(relative) or legacy.stat().st_mtime_ns
+        )
         metadata = migrated_sidecar(entry, file_name=new.name, mtime_ns=mtime_ns, run=facts)
         sidecar = sidecar_path(new)
-        _write(target, steps, sidecar, metadata.model_dump_json(indent=2), purpose="sidecar")
+        _write(target, steps, sidecar, model_json(metadata, indent=2), purpose="sidecar")
         described.append((relative.removeprefix(prefix), entry))
     files = [path for path in inventory.files if path.startswith(prefix)]
     last_ns = max((inventory.files[path].mtime_ns for path in files), default=inventory.folders[""])
@@ -184,7 +194,7 @@ def _plan_run(
         last_activity_ns=last_ns,
         log_file=logs[0] if logs else None,
     )
-    _write(target, steps, layout.record_file, record.model_dump_json(indent=2), purpose="record")
+    _write(target, steps, layout.record_file, model_json(record, indent=2), purpose="record")
     versions = {parse_legacy_name(Path(Path(path).name)).version for path in checkpoints}
     if len(versions) > 1:
         target.notes.append(
@@ -226,8 +236,8 @@ def _write(target: Target, steps: Steps, path: Path, text: str, *, purpose: str)
 def _read_text(path: Path) -> str | None:
     """A file's text, line endings untouched; ``None`` when unreadable or not UTF-8."""
     try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        return read_capped(path, limit=MAX_REWRITTEN_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError):  # no regular file (a FIFO), too large, not text
         return None
 
 

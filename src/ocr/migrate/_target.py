@@ -61,7 +61,7 @@ class Transfer:
         else:
             return False
         inside = "/".join(part for part in (self.inside, rest) if part)
-        return inside in self.inventory.files or inside in self.inventory.links
+        return self.inventory.holds(inside)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Final
 
+from ocr._reading import read_head
 from ocr.compat import parse_legacy_name
 from ocr.migrate._model import TimestampSource
 
@@ -89,9 +90,8 @@ def _first_log_time(inventory: Inventory) -> datetime | None:
     found: list[datetime] = []
     for path in sorted(p for p in inventory.files if p.endswith(".log")):
         try:
-            with (inventory.folder / path).open("rb") as log:
-                head = log.read(_LOG_HEAD_BYTES)
-        except OSError:
+            head = read_head(inventory.folder / path, _LOG_HEAD_BYTES)
+        except OSError:  # gone, unreadable, or no regular file any more (a FIFO)
             continue
         match = _LOG_LINE.search(head)
         if match is not None:

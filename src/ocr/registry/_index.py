@@ -9,11 +9,15 @@ rebuild is logged.
 
 from __future__ import annotations
 
+import errno
 import logging
+from stat import S_ISLNK
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError
+from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
+from ocr._json import validate_json
+from ocr._reading import STATE_LIMIT, read_capped, real_folders
 from ocr.atomic import atomic_write_json
 from ocr.errors import RecordInvalidError
 from ocr.layout import RootLayout, RunLayout
@@ -82,19 +86,24 @@ class RegistryIndex:
 
     def _scan(self, cached: dict[str, IndexEntry]) -> dict[str, IndexEntry]:
         entries: dict[str, IndexEntry] = {}
+        inside = real_folders([self.root])
         for run_dir in self._layout.run_dirs():
             record_file = RunLayout(run_dir).record_file
             try:
-                stat = record_file.stat()
+                stat = record_file.lstat()
             except FileNotFoundError:
                 continue  # a run folder that was never registered
+            except OSError as exc:  # an unreadable run folder: its record cannot be seen
+                _log.warning("skipping an unreadable run folder %s: %s", run_dir, exc.strerror)
+                continue
             key = record_file.relative_to(self.root).as_posix()
-            hit = cached.get(key)
+            # A record that is a link is read (and judged) again every time.
+            hit = None if S_ISLNK(stat.st_mode) else cached.get(key)
             if hit and (hit.mtime_ns, hit.size) == (stat.st_mtime_ns, stat.st_size):
                 entries[key] = hit
                 continue
             try:
-                record = read_record(record_file)
+                record = read_record(record_file, inside=inside)
             except (RecordInvalidError, OSError) as exc:
                 _log.warning("skipping an unreadable experiment record: %s", exc)
                 continue
@@ -114,6 +123,11 @@ class RegistryIndex:
         key = record_file.relative_to(self.root).as_posix()
         entry = IndexEntry(path=key, mtime_ns=stat.st_mtime_ns, size=stat.st_size, record=record)
         index_file = self._index_file
+        try:
+            _refuse_linked_state_dir(self._layout)
+        except OSError as exc:
+            _log.warning("could not update the registry index %s: %s", index_file, exc)
+            return
         index_file.parent.mkdir(parents=True, exist_ok=True)
         with locked(index_file, timeout=self._lock_timeout):
             entries = self._load_index()
@@ -124,11 +138,14 @@ class RegistryIndex:
 
     def _load_index(self) -> dict[str, IndexEntry] | None:
         index_file = self._index_file
+        if self._layout.state_dir.is_symlink():
+            return None  # never read through a linked .ocr (it is rebuilt, not trusted)
         try:
-            index = _IndexFile.model_validate_json(index_file.read_bytes())
+            content = read_capped(index_file, limit=STATE_LIMIT)
+            index = validate_json(_IndexFile, content)
         except FileNotFoundError:
             return None
-        except (ValidationError, OSError) as exc:
+        except (ValueError, OSError) as exc:
             _log.warning(
                 "the registry index %s is unreadable (%s); rebuilding it from the run records",
                 index_file,
@@ -140,9 +157,16 @@ class RegistryIndex:
     def _write_index(self, entries: dict[str, IndexEntry]) -> None:
         index_file = self._index_file
         try:
+            _refuse_linked_state_dir(self._layout)
             index_file.parent.mkdir(parents=True, exist_ok=True)
             with locked(index_file, timeout=self._lock_timeout):
                 atomic_write_json(index_file, _IndexFile(entries=list(entries.values())))
         except OSError as exc:
             # The index is only a cache; a read-only root still answers queries.
             _log.warning("could not write the registry index %s: %s", index_file, exc)
+
+
+def _refuse_linked_state_dir(layout: RootLayout) -> None:
+    """A cache is never written through a linked ``.ocr`` (it would land outside the root)."""
+    if layout.state_dir.is_symlink():
+        raise OSError(errno.ELOOP, "the state folder is a link; ocr never writes through it")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from ocr.errors import RecordNotFoundError
+from ocr.registry._liveness import is_alive
 from ocr.registry._record import Status
 
 if TYPE_CHECKING:
@@ -93,10 +93,12 @@ def find_stale(
 ) -> list[tuple[RegisteredRun, str]]:
     """Find runs that say ``running`` but are not.
 
-    A run is stale when it ran on this host and its process is gone, or when
-    its heartbeat is older than ``stale_after`` (any host: a cluster job
-    killed without a word). A reused PID can hide a dead local run until its
-    heartbeat goes stale.
+    A run is stale when it ran on this host and its process is gone (or its
+    PID now belongs to a process started after the record), or when its
+    heartbeat is older than ``stale_after`` (another host: a cluster job
+    killed without a word). A run whose process is alive on this host is
+    never stale, however old its heartbeat (a long validation, a busy
+    machine): the live process wins.
 
     Args:
         runs: The runs to check.
@@ -112,18 +114,9 @@ def find_stale(
         record = run.record
         if record.status is not Status.RUNNING:
             continue
-        if record.host == host and not _is_alive(record.pid):
+        alive = is_alive(record.pid, since=record.created_at) if record.host == host else None
+        if alive is False:
             stale.append((run, f"its process {record.pid} on {host} is gone"))
-        elif now - record.heartbeat_at > stale_after:
+        elif alive is None and now - record.heartbeat_at > stale_after:
             stale.append((run, f"no heartbeat since {record.heartbeat_at.isoformat()}"))
     return stale
-
-
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, owned by someone else
-    return True

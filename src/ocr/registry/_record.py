@@ -10,18 +10,23 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
 
+from ocr._json import loads
+from ocr._reading import METADATA_LIMIT, read_capped
 from ocr.errors import RecordInvalidError, RegistryTransitionError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
 __all__ = [
+    "MARKED_STALE_PREFIX",
     "RECORD_SCHEMA_VERSION",
     "SWEEP_SCHEMA_VERSION",
     "ExperimentRecord",
     "Status",
     "SweepRecord",
     "check_transition",
+    "is_marked_stale",
     "new_experiment_id",
     "parse_record",
     "read_record",
@@ -31,6 +36,8 @@ __all__ = [
 RECORD_SCHEMA_VERSION: Final = 2
 """The version of ``run.json`` this ocr writes (2: ``task_name``); 1 is still read."""
 SWEEP_SCHEMA_VERSION: Final = 1
+MARKED_STALE_PREFIX: Final = "marked interrupted: "
+"""How the error text of a record ``mark-stale`` interrupted starts."""
 _ID_ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 _TIME_CHARS: Final = 9  # 45 bits of milliseconds: good until the year 3084
 _RANDOM_CHARS: Final = 7  # 35 random bits: collisions within one millisecond are ~never
@@ -53,22 +60,36 @@ _ALLOWED: Final[dict[Status, frozenset[Status]]] = {
 }
 
 
-def check_transition(record: ExperimentRecord, new: Status) -> None:
+def check_transition(record: ExperimentRecord, new: Status, *, by_owner: bool = False) -> None:
     """Refuse a status change the lifecycle does not allow.
+
+    A record another process marked ``interrupted`` (``mark-stale``) while
+    its own process was alive is wrong: its own process, still writing, may
+    move it on (to ``running``, ``completed`` or ``failed``). A run that
+    stopped itself (Ctrl-C, SIGTERM) stays interrupted.
 
     Args:
         record: The record as it is now.
         new: The status asked for.
+        by_owner: The change comes from the record's own process (same host
+            and PID): it may leave ``interrupted``.
 
     Raises:
         RegistryTransitionError: ``record`` is already finished.
     """
+    if by_owner and record.status is Status.INTERRUPTED and is_marked_stale(record):
+        return
     if new not in _ALLOWED[record.status]:
         raise RegistryTransitionError(
             f"experiment {record.id!r} is {record.status.value}; it cannot become {new.value}",
             fix="Start a new run instead (a finished record is final)",
             value=new.value,
         )
+
+
+def is_marked_stale(record: ExperimentRecord) -> bool:
+    """Whether ``mark-stale`` set the record's status (not its own process)."""
+    return record.error is not None and record.error.startswith(MARKED_STALE_PREFIX)
 
 
 def new_experiment_id(now_ns: int | None = None) -> str:
@@ -163,20 +184,25 @@ class SweepRecord(_Record):
     host: str = Field(description="The machine that launched it.")
 
 
-def read_record(path: Path) -> ExperimentRecord:
+def read_record(path: Path, *, inside: Sequence[str] = ()) -> ExperimentRecord:
     """Read and validate a ``run.json``.
+
+    Only a regular file of at most 16 MiB is read (:mod:`ocr._reading`).
 
     Args:
         path: The record file.
+        inside: Real folders the file must really lie in (a link out of them
+            is refused); empty: anywhere.
 
     Returns:
         The record.
 
     Raises:
         RecordInvalidError: The file is not a valid record, or is from a newer ocr.
-        OSError: The file cannot be read.
+        OSError: The file cannot be read (``UnsafeFileError``: not a regular
+            file, too large, or a link out of ``inside``).
     """
-    return parse_record(path, _load_versioned(path, RECORD_SCHEMA_VERSION))
+    return parse_record(path, _load_versioned(path, RECORD_SCHEMA_VERSION, inside))
 
 
 def parse_record(path: Path, raw: object) -> ExperimentRecord:
@@ -195,25 +221,28 @@ def parse_record(path: Path, raw: object) -> ExperimentRecord:
     return _validate(path, ExperimentRecord, raw)
 
 
-def read_sweep_record(path: Path) -> SweepRecord:
+def read_sweep_record(path: Path, *, inside: Sequence[str] = ()) -> SweepRecord:
     """Read and validate a ``sweep.json``.
 
     Args:
         path: The sweep record file.
+        inside: As for :func:`read_record`.
 
     Returns:
         The sweep record.
 
     Raises:
         RecordInvalidError: The file is not a valid sweep record.
-        OSError: The file cannot be read.
+        OSError: The file cannot be read (``UnsafeFileError``: not a regular
+            file, too large, or a link out of ``inside``).
     """
-    return _validate(path, SweepRecord, _load_versioned(path, SWEEP_SCHEMA_VERSION))
+    return _validate(path, SweepRecord, _load_versioned(path, SWEEP_SCHEMA_VERSION, inside))
 
 
-def _load_versioned(path: Path, newest: int) -> object:
+def _load_versioned(path: Path, newest: int, inside: Sequence[str]) -> object:
+    content = read_capped(path, limit=METADATA_LIMIT, inside=inside)
     try:
-        raw = json.loads(path.read_bytes())
+        raw = loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _invalid(path, f"not valid JSON ({exc})") from exc
     version = raw.get("schema_version") if isinstance(raw, dict) else None

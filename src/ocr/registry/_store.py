@@ -22,6 +22,7 @@ from ocr.locking import DEFAULT_LOCK_TIMEOUT_SECONDS, locked
 from ocr.registry._index import RegistryIndex
 from ocr.registry._query import find_run, find_stale, select_runs
 from ocr.registry._record import (
+    MARKED_STALE_PREFIX,
     RECORD_SCHEMA_VERSION,
     ExperimentRecord,
     Status,
@@ -111,7 +112,7 @@ class ExperimentRegistry:
                 existing = read_record(layout.record_file)
                 # A running record is joined (the same launch asking twice, or
                 # a DDP worker); a finished one is final.
-                check_transition(existing, Status.RUNNING)
+                check_transition(existing, Status.RUNNING, by_owner=_is_own(existing))
                 return existing
             now = _now()
             sweep = self.ensure_sweep(run_dir.parent) if location.job_num is not None else None
@@ -150,7 +151,9 @@ class ExperimentRegistry:
             The new record.
 
         Raises:
-            RegistryTransitionError: The run is finished, or the status move is illegal.
+            RegistryTransitionError: The run is finished (unless this is its own
+                process moving it on from ``interrupted``), or the status move
+                is illegal.
             RecordNotFoundError: The folder has no record.
             RecordInvalidError: A change breaks the schema.
             RunPathParseError: The folder is not under the root.
@@ -159,7 +162,7 @@ class ExperimentRegistry:
         with self._locked(record_file):
             record = self._read_own(record_file)
             status = Status(changes.get("status", record.status))
-            check_transition(record, status)
+            check_transition(record, status, by_owner=_is_own(record))
             now = _now()
             # A record of an older schema is written back in the current one.
             stamps: dict[str, Any] = {
@@ -169,7 +172,12 @@ class ExperimentRegistry:
             }
             if status is not Status.RUNNING:
                 stamps["ended_at"] = now
-            updated = parse_record(record_file, {**record.model_dump(), **changes, **stamps})
+            # Its own process moves it on from a wrong mark: the mark goes.
+            leaves_mark = record.status is Status.INTERRUPTED and status is not Status.INTERRUPTED
+            unmarked = {"error": None, "ended_at": None} if leaves_mark else {}
+            updated = parse_record(
+                record_file, {**record.model_dump(), **unmarked, **changes, **stamps}
+            )
             atomic_write_json(record_file, updated)
         self._index.upsert(record_file, updated)
         return updated
@@ -268,7 +276,7 @@ class ExperimentRegistry:
         for run, reason in stale:
             try:
                 record = self.update_run(
-                    run.run_dir, status=Status.INTERRUPTED, error=f"marked interrupted: {reason}"
+                    run.run_dir, status=Status.INTERRUPTED, error=f"{MARKED_STALE_PREFIX}{reason}"
                 )
             except RegistryTransitionError:
                 continue  # it finished while we looked
@@ -282,6 +290,11 @@ class ExperimentRegistry:
             How many records the new index holds.
         """
         return self._index.rebuild()
+
+
+def _is_own(record: ExperimentRecord) -> bool:
+    """Whether this process wrote the record (its host and PID)."""
+    return record.host == socket.gethostname() and record.pid == os.getpid()
 
 
 def _now() -> datetime:

@@ -13,27 +13,36 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 import hydra
 import lightning
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import InstantiationException
+from hydra.errors import CompactHydraException, InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import MissingMandatoryValue
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from ocr.callbacks import ExperimentRecorder, UniqueModelCheckpoint
-from ocr.errors import OcrError
+from ocr.errors import OcrError, ocr_error_in
 from ocr.layout import RunLayout, packaged_config_dir
 from ocr.resolvers import register_resolvers
 from ocr.train.receipts import write_receipt_annotations
 
-__all__ = ["build_trainer", "main", "train", "write_predictions"]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["SIGTERM_EXIT_CODE", "build_trainer", "main", "train", "write_predictions"]
 
 _log = logging.getLogger(__name__)
+SIGTERM_EXIT_CODE: Final = 128 + signal.SIGTERM
+"""The exit code of a training stopped by SIGTERM (143, as a shell reports it)."""
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
@@ -53,6 +62,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
     trainer = build_trainer(cfg, layout)
     _log.info("experiment %s (%s) in %s", cfg.experiment.id, cfg.experiment.name, layout.run_dir)
     trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.experiment.get("resume_from"))
+    if trainer.received_sigterm:
+        # SIGTERM after the last step: Lightning lets the fit end normally, but
+        # the process was still told to stop, and says so by its exit code.
+        raise SIGTERMException
     metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
     _log.info("final metrics: %s", metrics)
     write_predictions(trainer, module, datamodule, layout)
@@ -124,32 +137,77 @@ def build_trainer(cfg: DictConfig, layout: RunLayout) -> lightning.Trainer:
 def _task(cfg: DictConfig) -> dict[str, float]:
     try:
         return train(cfg)
+    except SIGTERMException:
+        # Lightning's SIGTERMException is a SystemExit without a code: exit 0.
+        # A run stopped by SIGTERM must not look like a success.
+        sys.stderr.write("ocr-train: stopped by SIGTERM\n")
+        raise SystemExit(SIGTERM_EXIT_CODE) from None
     except (OcrError, InstantiationException, MissingMandatoryValue) as err:
-        message = _expected_error(err)
-        if message is None or os.environ.get("OCR_FULL_ERROR") == "1":
-            raise
-        # Bad input: one line and exit code 2, like the ocr command.
-        sys.stderr.write(f"ocr-train: error: {message}\n")
-        raise SystemExit(2) from None
+        _exit_if_expected(err)
+        raise
 
 
-def _expected_error(err: Exception) -> str | None:
-    if isinstance(err, OcrError):
-        return str(err)
+def _exit_if_expected(err: Exception) -> None:
+    """Bad input: one line and exit code 2, like the ocr command (unless OCR_FULL_ERROR=1)."""
+    message = _expected_error(err)
+    if message is None or os.environ.get("OCR_FULL_ERROR") == "1":
+        return
+    sys.stderr.write(f"ocr-train: error: {message}\n")
+    raise SystemExit(2) from None
+
+
+def _expected_error(err: BaseException) -> str | None:
+    """The one line of an error ocr expects, if it is one.
+
+    An OcrError anywhere in the chain (Hydra and OmegaConf wrap what a
+    resolver raised), or a required config value left unset.
+    """
     if isinstance(err, MissingMandatoryValue):
         key = err.full_key
         return f"the config value {key!r} is required. Set it on the command line, e.g. {key}=..."
-    cause = err.__cause__
-    return str(cause) if isinstance(cause, OcrError) else None
+    expected = ocr_error_in(err)
+    return None if expected is None else str(expected)
+
+
+@contextmanager
+def _errors_reach_us() -> Iterator[None]:
+    """Let Hydra raise what fails before the task runs, and report it the ocr way.
+
+    Hydra reports errors itself: an OcrError that ocr's resolver raises while
+    Hydra resolves ``hydra.run.dir`` (a read-only output root, a file given as
+    the root) made its report fail and print 105 lines. With HYDRA_FULL_ERROR
+    set, Hydra raises instead: an expected error becomes one line and exit 2,
+    Hydra's own short errors (a typo in an override) keep their short message
+    and exit 1, and anything else is a bug that keeps its traceback.
+    """
+    asked = "HYDRA_FULL_ERROR" in os.environ
+    if not asked:
+        os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        yield
+    except Exception as err:
+        _exit_if_expected(err)
+        if asked or not isinstance(err, CompactHydraException):
+            raise
+        sys.stderr.write(f"{err}\n")
+        if isinstance(err.__cause__, OmegaConfBaseException):
+            sys.stderr.write(f"{err.__cause__}\n")
+        raise SystemExit(1) from None
+    finally:
+        if not asked:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
 
 
 def main() -> None:
     """Run the trainer with Hydra on the packaged configs (``ocr-train``).
 
-    Hydra reads the overrides from the command line.
+    Hydra reads the overrides from the command line. Bad input (an unknown
+    component, a required value left unset, an output root that cannot hold
+    a run folder) prints one line and exits 2; SIGTERM exits 143.
     """
     register_resolvers()
     hydra_main = hydra.main(
         version_base="1.3", config_path=str(packaged_config_dir("train")), config_name="train"
     )
-    hydra_main(_task)()
+    with _errors_reach_us():
+        hydra_main(_task)()

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ocr._reading import is_inside
 from ocr.catalog import LayoutKind
-from ocr.errors import MetadataInvalidError, MetadataVersionError
+from ocr.errors import MetadataInvalidError, MetadataVersionError, UnsafeFileError
 from ocr.metadata import CheckpointMetadata, read_metadata
 from ocr.naming import SIDECAR_SUFFIX, parse_checkpoint_name, sidecar_name
 from ocr.validate._hashes import HashClaim
@@ -45,7 +46,7 @@ class CheckpointFindings:
 
 
 def check_checkpoints(
-    root: Path, listing: TreeListing, catalog: Mapping[str, CatalogEntry]
+    root: Path, listing: TreeListing, catalog: Mapping[str, CatalogEntry], inside: tuple[str, ...]
 ) -> CheckpointFindings:
     """Check every checkpoint and sidecar of the walk against the catalog and each other.
 
@@ -53,6 +54,8 @@ def check_checkpoints(
         root: The output root (absolute).
         listing: The plain walk of the root.
         catalog: The catalog's entries by path (as the walk spells paths).
+        inside: The real folders the catalog scanned (the root and the legacy
+            folders beside it): no file is read through a link out of them.
 
     Returns:
         The problems, and the config hashes to check.
@@ -65,7 +68,7 @@ def check_checkpoints(
     for checkpoint, size in listing.checkpoints.items():
         entry = catalog.get(checkpoint)
         if entry is None:
-            findings.problems.append(_undiscoverable(root, checkpoint, size))
+            findings.problems.append(_undiscoverable(root, checkpoint, size, inside))
         elif entry.layout == LayoutKind.NEW and sidecar_name(checkpoint) not in sidecars:
             findings.problems.append(
                 Problem.of(
@@ -77,15 +80,29 @@ def check_checkpoints(
                 )
             )
     for sidecar in listing.sidecars:
-        _check_sidecar(root, sidecar, listing, catalog, findings)
+        _check_sidecar(root, sidecar, listing, catalog, findings=findings, inside=inside)
     return findings
 
 
-def _undiscoverable(root: Path, checkpoint: str, size: int | None) -> Problem:
+def _undiscoverable(
+    root: Path, checkpoint: str, size: int | None, inside: tuple[str, ...]
+) -> Problem:
+    """Why the catalog does not list a checkpoint file: on purpose, or a bug."""
     if size is None:
         why = (
             "the file cannot be read (a dangling link?), so the catalog skips it. "
             "Restore what it points to, or remove it"
+        )
+    elif Path(checkpoint).is_symlink() and not is_inside(checkpoint, inside):
+        why = (
+            "it is a link out of the output root, and ocr never follows a link out of the "
+            "folders it reads, so the catalog does not list it. Copy the checkpoint into the "
+            "root, or remove the link"
+        )
+    elif not Path(checkpoint).is_file():
+        why = (
+            "it is no regular file (a FIFO, a device or a socket), so it holds no checkpoint and "
+            "the catalog does not list it. Replace it with the checkpoint file, or remove it"
         )
     else:
         why = (
@@ -100,7 +117,9 @@ def _check_sidecar(
     sidecar: str,
     listing: TreeListing,
     catalog: Mapping[str, CatalogEntry],
+    *,
     findings: CheckpointFindings,
+    inside: tuple[str, ...],
 ) -> None:
     # Hot: runs once per sidecar, so paths stay strings and the shown path is
     # only worked out for a problem.
@@ -110,8 +129,8 @@ def _check_sidecar(
         findings.problems.append(_of(ProblemKind.SIDECAR_ORPHAN, root, sidecar, why))
         return
     try:
-        metadata = read_metadata(Path(sidecar))
-    except (MetadataInvalidError, MetadataVersionError) as exc:
+        metadata = read_metadata(Path(sidecar), inside=inside)
+    except (MetadataInvalidError, MetadataVersionError, UnsafeFileError) as exc:
         findings.problems.append(
             _of(ProblemKind.SIDECAR_INVALID, root, sidecar, one_line(str(exc)))
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ocr._reading import METADATA_LIMIT, read_capped, real_folders
 from ocr.errors import MetadataInvalidError
 from ocr.layout import RunLayout
 from ocr.recipe import hash_config_text
@@ -95,7 +96,8 @@ class ConfigHashes:
     def _hash(self, config_file: Path) -> str | None:
         """The saved config's hash, or ``None`` when there is none or it cannot be hashed."""
         try:
-            text = config_file.read_text(encoding="utf-8")
+            inside = real_folders([self.root])
+            text = read_capped(config_file, limit=METADATA_LIMIT, inside=inside).decode("utf-8")
         except FileNotFoundError:
             return None
         except UnicodeDecodeError:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ocr.errors import RecordInvalidError
+from ocr._reading import real_folders
+from ocr.errors import RecordInvalidError, UnsafeFileError
 from ocr.layout import RootLayout, RunLayout
 from ocr.registry import read_record
 from ocr.validate._hashes import HashClaim
@@ -21,7 +22,7 @@ from ocr.validate._report import Problem, ProblemKind, display_path, one_line
 from ocr.validate._tree import folder_unreadable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
 __all__ = ["RecordFindings", "check_records"]
 
@@ -41,12 +42,16 @@ class RecordFindings:
     claims: list[HashClaim] = field(default_factory=list)
 
 
-def check_records(root: Path, record_files: list[str]) -> RecordFindings:
+def check_records(
+    root: Path, record_files: list[str], unreadable: Collection[str]
+) -> RecordFindings:
     """Check the run folders and the records found under the root against each other.
 
     Args:
         root: The output root (absolute).
         record_files: Every record file under the root (from the walk).
+        unreadable: Folders the walk could not list (reported already; a run
+            folder among them is not said to lack a record).
 
     Returns:
         The problems, the config hashes to check and the number of run folders.
@@ -55,7 +60,7 @@ def check_records(root: Path, record_files: list[str]) -> RecordFindings:
     with_record = {Path(file).parent for file in record_files}
     for run_dir in _run_dirs(root, findings):
         findings.runs += 1
-        if run_dir not in with_record:
+        if run_dir not in with_record and str(run_dir) not in unreadable:
             findings.problems.append(
                 Problem.of(
                     ProblemKind.RECORD_MISSING,
@@ -68,8 +73,9 @@ def check_records(root: Path, record_files: list[str]) -> RecordFindings:
                 )
             )
     by_id: dict[str, list[Path]] = defaultdict(list)
+    inside = real_folders([root])
     for file in map(Path, record_files):
-        _check_record(root, file, findings, by_id)
+        _check_record(root, file, findings, by_id, inside)
     for experiment_id, files in by_id.items():
         first = display_path(root, files[0])
         findings.problems.extend(
@@ -94,12 +100,16 @@ def _run_dirs(root: Path, findings: RecordFindings) -> Iterator[Path]:
 
 
 def _check_record(
-    root: Path, file: Path, findings: RecordFindings, by_id: dict[str, list[Path]]
+    root: Path,
+    file: Path,
+    findings: RecordFindings,
+    by_id: dict[str, list[Path]],
+    inside: tuple[str, ...],
 ) -> None:
     shown = display_path(root, file)
     try:
-        record = read_record(file)
-    except RecordInvalidError as exc:
+        record = read_record(file, inside=inside)
+    except (RecordInvalidError, UnsafeFileError) as exc:
         findings.problems.append(Problem.of(ProblemKind.RECORD_INVALID, shown, one_line(str(exc))))
         return
     except OSError as exc:

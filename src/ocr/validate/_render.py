@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ocr._json import model_json
 from ocr._markdown import code_cell, escaped, table_cell
 from ocr.atomic import atomic_write_text
 from ocr.validate._report import Check
@@ -29,7 +30,7 @@ def render_json(report: ValidationReport) -> str:
     Returns:
         Indented JSON and a newline.
     """
-    return report.model_dump_json(indent=2) + "\n"
+    return model_json(report, indent=2) + "\n"
 
 
 def render_text(report: ValidationReport) -> str:

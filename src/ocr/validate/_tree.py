@@ -2,7 +2,9 @@
 
 The checks compare it with what the catalog and the registry see. Like the
 catalog, the walk does not follow folder links (they can loop or leave the
-tree) and skips ocr's own state folder (``<root>/.ocr``).
+tree), skips ocr's own state folder (``<root>/.ocr``), and takes a folder
+named ``*.ckpt`` (a sharded checkpoint) for one checkpoint, whose size is the
+total of its files, without walking into it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from ocr._folder_checkpoint import folder_checkpoint_size
 from ocr.layout import RootLayout, RunLayout
 from ocr.naming import CHECKPOINT_SUFFIX, SIDECAR_SUFFIX
 from ocr.validate._report import Problem, ProblemKind, display_path
@@ -28,8 +31,8 @@ class TreeListing:
     """The files of an output root that the checks look at, as path strings.
 
     Attributes:
-        checkpoints: Checkpoint file -> its size in bytes (``None`` when it
-            cannot be stat'ed, e.g. a dangling link).
+        checkpoints: Checkpoint file (or folder) -> its size in bytes (``None``
+            when it cannot be stat'ed, e.g. a dangling link).
         sidecars: ocr sidecar files (``*.ckpt.meta.json``).
         records: Experiment record files (``run.json``), wherever they are.
         unreadable: Folders that could not be listed, with the reason.
@@ -65,10 +68,13 @@ def list_tree(root: Path) -> TreeListing:
             listing.unreadable[folder] = exc.strerror or str(exc)
             continue
         for entry in entries:
+            is_checkpoint = entry.name.endswith(CHECKPOINT_SUFFIX)
             if entry.is_dir(follow_symlinks=False):
-                if entry.path != skip:
+                if is_checkpoint:
+                    listing.checkpoints[entry.path] = folder_checkpoint_size(entry.path)
+                elif entry.path != skip:
                     stack.append(entry.path)
-            elif entry.name.endswith(CHECKPOINT_SUFFIX):
+            elif is_checkpoint:
                 listing.checkpoints[entry.path] = _size(entry)
             elif entry.name.endswith(_SIDECAR_ENDING):
                 listing.sidecars.append(entry.path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from ocr._reading import real_folders
 from ocr.catalog import CheckpointCatalog
 from ocr.layout import RootLayout
 from ocr.validate._checkpoints import check_checkpoints
@@ -53,9 +54,11 @@ def validate_root(root: StrPath) -> ValidationReport:
     """
     folder = RootLayout.existing(root).root
     listing = list_tree(folder)
-    catalog = {entry.path: entry for entry in CheckpointCatalog([folder]).scan()}
-    checkpoints = check_checkpoints(folder, listing, catalog)
-    records = check_records(folder, listing.records)
+    scanned = CheckpointCatalog([folder])
+    catalog = {entry.path: entry for entry in scanned.scan()}
+    inside = real_folders(scanned.legacy_folders(folder).tops(folder))
+    checkpoints = check_checkpoints(folder, listing, catalog, inside)
+    records = check_records(folder, listing.records, listing.unreadable)
     claims = [*checkpoints.claims, *records.claims]
     hashes = ConfigHashes(folder).check(claims)
     mappings = check_mappings(folder)

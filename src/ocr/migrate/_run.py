@@ -1,0 +1,174 @@
+"""Running a plan's steps forwards (apply, resume) and backwards (rollback), journaled.
+
+Both directions hold the migration lock (the caller takes it), cut a torn
+journal tail away before writing, check every step before the first one runs
+(:mod:`ocr.migrate._preflight`), and turn a filesystem error in a step into
+one line naming the step, the path and the way on: the journal lets the same
+command resume where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Final
+
+from ocr._json import model_json
+from ocr.atomic import atomic_write_text
+from ocr.compat import migration_dir
+from ocr.errors import MigrationStepError, OcrError
+from ocr.migrate._execute import StepRunner
+from ocr.migrate._faults import crash_point
+from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal
+from ocr.migrate._plan_file import plan_file
+from ocr.migrate._preflight import check_steps
+from ocr.migrate._progress import Progress
+from ocr.migrate._report import MigrationReport, build_report, render_markdown
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+    from typing import TextIO
+
+    from ocr.migrate._model import Action, MigrationPlan
+
+__all__ = ["BATCH_SIZE", "run_plan", "undo_plan"]
+
+BATCH_SIZE: Final = 512
+"""Steps per journal batch: the journal is fsynced twice per batch, not per step."""
+REPORT_JSON: Final = "report.json"
+REPORT_MARKDOWN: Final = "report.md"
+
+
+def run_plan(
+    root: Path, plan: MigrationPlan, stream: TextIO, *, checked: bool = False
+) -> MigrationReport:
+    """Do every step of a plan not yet done, journaled; then write the reports.
+
+    Args:
+        root: The output root.
+        plan: The plan (new, or the one a kill interrupted).
+        stream: Where to draw a progress bar (only on a terminal).
+        checked: The steps were checked already (a new plan, before the lock).
+
+    Returns:
+        The report of the applied migration.
+
+    Raises:
+        MigrationConfinementError: ``.ocr`` is a link, or a step would leave the tree.
+        MigrationPermissionError: A folder a step changes is not writable.
+        MigrationStepError: A step (or the journal) failed on the filesystem.
+        MigrationConflictError: Something unplanned is in the way, or gone.
+    """
+    started = time.perf_counter()
+    folder = migration_dir(root, plan.migration_id)
+    journal = Journal(folder / JOURNAL_FILE_NAME)
+    runner = StepRunner.for_plan(root, plan)  # the tree may have moved since it was planned
+    if not checked:
+        done = journal.read().done if plan_file(folder).exists() else 0
+        check_steps(root, plan, runner, plan.actions[done:])
+    with _stepping("apply", root):
+        if not plan_file(folder).exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(plan_file(folder), model_json(plan))
+        journal.repair()
+        runner.scratch.clear()
+        bar = Progress(stream, "steps")
+        total = len(plan.actions)
+        for first in range(journal.read().done, total, BATCH_SIZE):
+            end = min(first + BATCH_SIZE, total)
+            journal.begin(first, end)
+            for index in range(first, end):
+                _step(runner.do, plan.actions[index], index, total)
+                crash_point()
+                bar.update(index + 1, total)
+            os.sync()  # every step of the batch on disk before the journal says so
+            journal.commit(end)
+        runner.scratch.clear()
+        warned = plan.model_copy(update={"warnings": plan.warnings + runner.leftovers})
+        report = build_report(warned, state="applied", seconds=time.perf_counter() - started)
+        atomic_write_text(folder / REPORT_JSON, model_json(report, indent=2))
+        atomic_write_text(folder / REPORT_MARKDOWN, render_markdown(report))
+        journal.applied()  # last, so that a kill before it leaves a resumable migration
+    return report
+
+
+def undo_plan(root: Path, plan: MigrationPlan, folder: Path, stream: TextIO) -> list[str]:
+    """Undo every step a plan may have begun, newest first, journaled.
+
+    Args:
+        root: The output root.
+        plan: The plan.
+        folder: The migration's folder.
+        stream: Where to draw a progress bar (only on a terminal).
+
+    Returns:
+        What could not be put back (deleted by hand after the migration).
+
+    Raises:
+        MigrationConfinementError: ``.ocr`` is a link, or a step would leave the tree.
+        MigrationPermissionError: A folder a step changes is not writable.
+        MigrationStepError: A step (or the journal) failed on the filesystem.
+        MigrationConflictError: The tree is in no state a step can leave.
+    """
+    journal = Journal(folder / JOURNAL_FILE_NAME)
+    runner = StepRunner.for_plan(root, plan)
+    state = journal.read()
+    start = state.begun if state.undone_from is None else state.undone_from
+    check_steps(root, plan, runner, plan.actions[:start], undoing=True)
+    with _stepping("rollback", root):
+        journal.repair()
+        runner.scratch.clear()
+        journal.undoing()
+        bar = Progress(stream, "steps undone")
+        for end in range(start, 0, -BATCH_SIZE):
+            first = max(0, end - BATCH_SIZE)
+            for index in reversed(range(first, end)):
+                _step(runner.undo, plan.actions[index], index, len(plan.actions))
+                crash_point()
+                bar.update(start - index, start)
+            journal.undone(first)
+        runner.scratch.clear()
+    return runner.leftovers
+
+
+def _step(work: Callable[[Action], None], action: Action, index: int, total: int) -> None:
+    """Do (or undo) one step, naming it when the filesystem refuses."""
+    try:
+        work(action)
+    except OcrError:
+        raise
+    except OSError as exc:
+        raise _failed(action, index, total, exc) from exc
+
+
+def _failed(action: Action, index: int, total: int, exc: OSError) -> MigrationStepError:
+    where = f"{action.kind.value} {action.path!r}"
+    if action.source is not None:
+        where += f" from {action.source!r}"
+    why = exc.strerror or type(exc).__name__
+    named = f" ({exc.filename})" if exc.filename else ""
+    return MigrationStepError(
+        f"step {index + 1} of {total} ({where}) failed: {why}{named}",
+        fix="Fix the cause, then run the same command again: it goes on where it stopped "
+        "(or undo what was done with `ocr migrate rollback ROOT`)",
+        value=index,
+    )
+
+
+@contextmanager
+def _stepping(command: str, root: Path) -> Iterator[None]:
+    """Turn a journal or report write the filesystem refuses into one line."""
+    try:
+        yield
+    except OcrError:
+        raise
+    except OSError as exc:
+        raise MigrationStepError(
+            f"ocr migrate {command} could not write its journal or reports under "
+            f"{str(root)!r}: {exc.strerror or type(exc).__name__}",
+            fix=f"Fix the cause (free space, permissions), then run `ocr migrate {command} "
+            "ROOT` again: it goes on where it stopped",
+            path=root,
+        ) from exc
