@@ -14,9 +14,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "AblationKeyError",
+    "AblationOptionError",
+    "AblationSelectionError",
+    "AblationTypeError",
     "CallbackConfigError",
     "CatalogQueryError",
     "ConfigDirNotFoundError",
+    "ExtraNotInstalledError",
     "InputPathError",
     "LaunchDirAllocationError",
     "LegacyPathNotMappedError",
@@ -173,3 +178,26 @@ class MigrationConfinementError(OcrError, PermissionError):
 
 class MigrationCopyError(OcrError, OSError):
     """A copied file's size or SHA-256 differs from its source; the source was kept."""
+
+
+class AblationSelectionError(OcrError, LookupError):
+    """An ablation selected no runs, or its ``--sweep`` names no sweep (or several)."""
+
+
+class AblationKeyError(OcrError, LookupError):
+    """An ablation was asked for a config key, metric or baseline group that no selected run has."""
+
+
+class AblationOptionError(OcrError, ValueError):
+    """An ``ocr ablation`` option's value is malformed (``--by``, ``--baseline``, ``--plot``)."""
+
+
+class AblationTypeError(OcrError, TypeError):
+    """The selected runs' configs disagree on the type of a factor's value (``8`` and ``'8'``)."""
+
+
+class ExtraNotInstalledError(OcrError, RuntimeError):
+    """A command needs an optional extra of ocr (e.g. ``ocr[ablation]``) that is not installed.
+
+    Not an ``ImportError``: that one's own ``path`` attribute would shadow ours.
+    """

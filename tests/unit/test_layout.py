@@ -151,10 +151,12 @@ def test_run_layout_puts_everything_inside_the_run_folder(tmp_path: Path) -> Non
         layout.record_file,
         layout.checkpoint_dir,
         layout.log_dir,
+        layout.metrics_file,
         layout.artifact_dir,
         layout.log_file("train"),
     ]
     assert all(p.is_relative_to(layout.run_dir) for p in paths)
+    assert layout.metrics_file.parent == layout.log_dir
     assert len(set(paths)) == len(paths)
     assert layout.log_file("train").name == "train.log"
 

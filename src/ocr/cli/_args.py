@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from ocr.compat import LegacyFolders
+from ocr.errors import InputPathError
 from ocr.layout import RootLayout
 
 if TYPE_CHECKING:
@@ -17,6 +19,7 @@ __all__ = [
     "add_format",
     "add_legacy_folders",
     "add_root",
+    "chosen_legacy_folders",
     "parse_when",
     "resolve_root",
 ]
@@ -65,6 +68,31 @@ def add_legacy_folders(parser: argparse.ArgumentParser) -> None:
         choice.add_argument(
             f"--no-{name}", dest=name, action="store_false", help=f"leave the {what} folder out"
         )
+
+
+def chosen_legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFolders | None:
+    """The legacy folders ``--multirun``/``--wandb`` (see :func:`add_legacy_folders`) choose.
+
+    Args:
+        roots: The resolved output roots.
+        args: The parsed arguments.
+
+    Returns:
+        The folders, or ``None`` for those beside each root (the default).
+
+    Raises:
+        InputPathError: The options are given with several roots, or name a
+            folder that is missing, a link, or overlaps the root.
+    """
+    if args.multirun is True and args.wandb is True:
+        return None
+    if len(roots) != 1:
+        raise InputPathError(
+            f"--multirun/--wandb and --no-multirun/--no-wandb choose the legacy folders of one "
+            f"ROOT, but {len(roots)} were given",
+            fix="Scan one ROOT with them, or leave them out",
+        )
+    return LegacyFolders.choose(roots[0], multirun=args.multirun, wandb=args.wandb)
 
 
 def resolve_root(root: str) -> Path:

@@ -22,16 +22,15 @@ from ocr.cli._args import (
     DEFAULT_ROOT,
     add_format,
     add_legacy_folders,
+    chosen_legacy_folders,
     parse_when,
     resolve_root,
 )
 from ocr.cli._output import json_text, render_table
-from ocr.compat import LEGACY_ENV_VAR, LegacyFolders, is_legacy_enabled
-from ocr.errors import InputPathError
+from ocr.compat import LEGACY_ENV_VAR, is_legacy_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
 __all__ = ["add_commands"]
 
@@ -135,24 +134,11 @@ def _catalog(args: argparse.Namespace) -> int:
             "ocr: note: --read-weights reads nothing while legacy support is off "
             f"({LEGACY_ENV_VAR}=0)\n"
         )
-    found = CheckpointCatalog(roots, legacy=_legacy_folders(roots, args)).find(query)
+    found = CheckpointCatalog(roots, legacy=chosen_legacy_folders(roots, args)).find(query)
     sys.stdout.write(_render(found.entries, args.format, sort=args.sort))
     for problem in found.problems:
         sys.stderr.write(f"ocr: warning: {problem}\n")
     return 0
-
-
-def _legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFolders | None:
-    """The legacy folders the options name, ``None`` for those beside each root."""
-    if args.multirun is True and args.wandb is True:
-        return None
-    if len(roots) != 1:
-        raise InputPathError(
-            f"--multirun/--wandb and --no-multirun/--no-wandb choose the legacy folders of one "
-            f"ROOT, but {len(roots)} were given",
-            fix="Scan one ROOT with them, or leave them out",
-        )
-    return LegacyFolders.choose(roots[0], multirun=args.multirun, wandb=args.wandb)
 
 
 def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:

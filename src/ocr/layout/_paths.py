@@ -63,6 +63,11 @@ class RunLayout:
         return self.run_dir / "logs"
 
     @property
+    def metrics_file(self) -> Path:
+        """The metric history: Lightning's ``CSVLogger`` writing into ``logs/`` (``ocr.train``'s)."""
+        return self.log_dir / "metrics.csv"
+
+    @property
     def artifact_dir(self) -> Path:
         """Where predictions, plots and other outputs go."""
         return self.run_dir / "artifacts"

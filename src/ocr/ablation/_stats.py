@@ -1,0 +1,112 @@
+"""The statistics of an ablation table: summaries, Welch's t-test and the pooled noise.
+
+Welch's t-test compares two groups without assuming equal variances:
+``t = (mean_a - mean_b) / sqrt(s_a^2/n_a + s_b^2/n_b)`` with the
+Welch-Satterthwaite degrees of freedom, and a two-sided p-value from Student's t
+distribution (``scipy.special.stdtr``: a fraction of ``scipy.stats``' import
+time). It needs at least two values in each group; when both groups have no
+spread at all the test is undefined and no p-value is given.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+__all__ = ["Summary", "pooled_std", "welch_p_value"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """n, mean, sample standard deviation, min and max of some values.
+
+    Args:
+        n: How many values.
+        mean: Their mean.
+        std: Their sample standard deviation (n - 1 in the denominator);
+            ``None`` for a single value.
+        minimum: The smallest.
+        maximum: The largest.
+    """
+
+    n: int
+    mean: float
+    std: float | None
+    minimum: float
+    maximum: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Summary:
+        """Summarise values.
+
+        Args:
+            values: At least one finite number.
+
+        Returns:
+            The summary.
+
+        Raises:
+            ValueError: ``values`` is empty.
+
+        >>> Summary.of([1.0, 2.0, 4.0])
+        Summary(n=3, mean=2.3333333333333335, std=1.5275252316519468, minimum=1.0, maximum=4.0)
+        """
+        if not values:
+            raise ValueError("cannot summarise no values")
+        std = statistics.stdev(values) if len(values) > 1 else None
+        return cls(len(values), statistics.fmean(values), std, min(values), max(values))
+
+
+def welch_p_value(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """The two-sided p-value of Welch's t-test that ``a`` and ``b`` share a mean.
+
+    Args:
+        a: One group's values.
+        b: The other's.
+
+    Returns:
+        The p-value in [0, 1], or ``None`` when a group has fewer than two
+        values, or neither group varies (the test is undefined).
+
+    >>> round(welch_p_value([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]), 4)
+    0.0213
+    """
+    if len(a) < 2 or len(b) < 2:
+        return None
+    var_a, var_b = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
+    spread = var_a + var_b
+    if spread == 0.0:
+        return None
+    t = (statistics.fmean(a) - statistics.fmean(b)) / math.sqrt(spread)
+    dof = spread**2 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
+    from scipy.special import stdtr  # noqa: PLC0415 (scipy is imported only when a test is due)
+
+    return min(1.0, 2.0 * float(stdtr(dof, -abs(t))))
+
+
+def pooled_std(groups: Iterable[Sequence[float]]) -> float | None:
+    """The noise within groups: the pooled sample standard deviation.
+
+    ``sqrt(sum((n_i - 1) s_i^2) / sum(n_i - 1))`` over the groups with at least
+    two values: how far runs that differ only in their seed land apart.
+
+    Args:
+        groups: Each group's values.
+
+    Returns:
+        The pooled standard deviation, or ``None`` when no group has two values.
+
+    >>> pooled_std([[1.0, 3.0], [10.0, 10.0, 13.0], [7.0]])
+    1.632993161855452
+    """
+    squares, dof = 0.0, 0
+    for values in groups:
+        if len(values) > 1:
+            squares += statistics.variance(values) * (len(values) - 1)
+            dof += len(values) - 1
+    return math.sqrt(squares / dof) if dof else None
