@@ -31,7 +31,7 @@ HEADER: Final = ("epoch", "step", "train/loss_epoch", "train/loss_step", "val/hm
 
 
 def trainer_config(**changes: Any) -> dict[str, Any]:
-    """A saved config of the reference trainer; ``changes`` maps dotted keys to values.
+    """The config the reference trainer saves (``data=synthetic_hard``), with some keys changed.
 
     Args:
         **changes: ``model__encoder="tiny_cnn"`` sets ``model.encoder`` (``__`` is a dot).
@@ -40,13 +40,58 @@ def trainer_config(**changes: Any) -> dict[str, Any]:
         The nested config, as Hydra saves it (interpolations unresolved).
     """
     config: dict[str, Any] = {
-        "paths": {"output_root": "${ocr_root:outputs}", "run_dir": "${hydra:runtime.output_dir}"},
-        "model": {"encoder": "tiny_resnet", "decoder": "unet", "width": 8, "lr": 0.01},
-        "data": {"seed": 0, "difficulty": "hard", "height": 128},
-        "trainer": {"max_epochs": 6},
-        "experiment": {"id": "${ocr_experiment_id:}", "name": "dbnet", "tags": []},
+        "paths": {
+            "output_root": "${ocr_root:outputs}",
+            "run_dir": "${hydra:runtime.output_dir}",
+            "checkpoint_dir": "${ocr_run_path:checkpoint_dir,${paths.run_dir}}",
+            "log_dir": "${ocr_run_path:log_dir,${paths.run_dir}}",
+            "artifact_dir": "${ocr_run_path:artifact_dir,${paths.run_dir}}",
+        },
+        "model": {
+            "_target_": "ocr.train.module.DetectorModule",
+            "architecture": "dbnet",
+            "encoder": "tiny_resnet",
+            "decoder": "unet",
+            "head": "db_head",
+            "width": 8,
+            "lr": 0.01,
+            "weight_decay": 0.0001,
+            "box_threshold": 0.3,
+        },
+        "data": {
+            "_target_": "ocr.train.data.ReceiptDataModule",
+            "seed": 0,
+            "train_size": 256,
+            "val_size": 64,
+            "height": 128,
+            "width": 96,
+            "batch_size": 16,
+            "num_workers": 0,
+            "annotation_file": None,
+            "image_dir": None,
+            "val_annotation_file": None,
+            "val_image_dir": None,
+            "difficulty": "hard",
+        },
+        "trainer": {
+            "accelerator": "cpu",
+            "devices": 1,
+            "strategy": "auto",
+            "max_epochs": 6,
+            "log_every_n_steps": 4,
+            "check_val_every_n_epoch": 1,
+            "num_sanity_val_steps": 0,
+            "enable_model_summary": False,
+            "deterministic": True,
+        },
+        "task_name": "train",
+        "experiment": {
+            "id": "${ocr_experiment_id:}",
+            "name": "${model.architecture}-${model.encoder}-${model.decoder}",
+            "tags": [],
+        },
         "seed": 0,
-        "checkpoint": {"monitor": "val/hmean", "mode": "max"},
+        "checkpoint": {"monitor": "val/hmean", "mode": "max", "save_top_k": 2, "save_last": True},
     }
     for dotted, value in changes.items():
         *parents, last = dotted.split("__")

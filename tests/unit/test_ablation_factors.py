@@ -106,7 +106,7 @@ def test_check_keys_names_the_nearest_keys_when_a_key_is_unknown() -> None:
 
     assert str(raised.value) == (
         "--by 'model.encodr': no selected run's config has this key "
-        "(nearest: model.encoder, model.decoder, model.lr). "
+        "(nearest: model.encoder, model.decoder, model.head). "
         "Name a dotted key of the runs' saved configs, e.g. model.encoder"
     )
 

@@ -157,7 +157,7 @@ def _bad(tmp_path: Path, sweep_root: Path) -> dict[str, tuple[list[str], str]]:
         ),
         "unknown-key": (
             [root, "--by", "model.widht"],
-            "--by 'model.widht': no selected run's config has this key (nearest: model.width, model.lr). "
+            "--by 'model.widht': no selected run's config has this key (nearest: model.width). "
             "Name a dotted key of the runs' saved configs, e.g. model.encoder",
         ),
         "empty-by": (
@@ -200,7 +200,7 @@ def _bad(tmp_path: Path, sweep_root: Path) -> dict[str, tuple[list[str], str]]:
         ),
         "seed-key": (
             [root, "--seed-key", "data.sede"],
-            "--seed-key 'data.sede': no selected run's config has this key (nearest: data.seed, data.height). "
+            "--seed-key 'data.sede': no selected run's config has this key (nearest: data.seed). "
             "Name a dotted key of the runs' saved configs, e.g. model.encoder",
         ),
         "legacy-folders": (

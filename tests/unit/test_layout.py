@@ -196,7 +196,12 @@ def test_location_of_refuses_when_the_folder_is_outside_the_root(tmp_path: Path)
 
 
 def test_root_layout_keeps_state_in_a_hidden_folder(tmp_path: Path) -> None:
-    assert RootLayout(tmp_path).state_dir == tmp_path / ".ocr"
+    layout = RootLayout(tmp_path)
+    caches = [layout.registry_index_file, layout.catalog_index_file, layout.ablation_index_file]
+
+    assert layout.state_dir == tmp_path / ".ocr"
+    assert all(cache.parent == layout.state_dir for cache in caches)
+    assert len(set(caches)) == len(caches)
 
 
 @given(st.sampled_from(["checkpoint_dir", "log_dir", "artifact_dir"]))

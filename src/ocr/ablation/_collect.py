@@ -2,8 +2,9 @@
 
 Per run: its record (through the registry), its checkpoints (through the
 catalog, which also finds legacy runs), its saved config and overrides, and its
-metric history. The registry and the catalog keep their usual caches under
-``<root>/.ocr/``; nothing is ever written into a run folder.
+metric history (through the ablation's index, :mod:`ocr.ablation._index`). The
+registry, the catalog and the ablation keep their caches under ``<root>/.ocr/``;
+nothing is ever written into a run folder.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from ocr.ablation._index import EvidenceIndex
 from ocr.ablation._legacy import legacy_run_files
-from ocr.ablation._read import RunFiles, read_run
+from ocr.ablation._read import RunFiles, assemble_run
 from ocr.ablation._select import RunSelection, SweepMatch, run_entry, where_predicate
 from ocr.catalog import CheckpointCatalog, LayoutKind
 from ocr.compat import lightning_metric_files
@@ -22,6 +24,7 @@ from ocr.registry import ExperimentRecord, ExperimentRegistry, read_record
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
     from pathlib import Path
 
     from ocr._typing import StrPath
@@ -62,21 +65,26 @@ def collect_runs(
     selection = selection or RunSelection()
     catalog = CheckpointCatalog(roots, legacy=legacy)
     checkpoints = _by_run(catalog.scan())
-    candidates = [
+    everyone = [
         *(files for root in catalog.roots for files in _timestamp_run_files(root, checkpoints)),
         *legacy_run_files(catalog, checkpoints),
     ]
-    candidates = _select_cheaply(candidates, selection, catalog.roots)
-    read = [read_run(files) for files in candidates]
-    if selection.where is not None:
-        configs = {str(run.run_dir): config for run, config in read}
-        where = where_predicate(selection.where, configs)
-        read = [
-            (run, config)
-            for (run, config), files in zip(read, candidates, strict=True)
-            if where(_entry_of(files))
-        ]
-    return [run for run, _ in read]
+    candidates = _select_cheaply(everyone, selection, catalog.roots)
+    indexes = {root: EvidenceIndex(root) for root in catalog.roots}
+    evidence = [indexes[files.root].evidence(files) for files in candidates]
+    for root, index in indexes.items():
+        index.save(files.run_dir for files in everyone if files.root == root)
+    runs = [assemble_run(files, found) for files, found in zip(candidates, evidence, strict=True)]
+    if selection.where is None:
+        return runs
+    where = where_predicate(
+        selection.where,
+        {
+            str(files.run_dir): found.config
+            for files, found in zip(candidates, evidence, strict=True)
+        },
+    )
+    return [run for run, files in zip(runs, candidates, strict=True) if where(_entry_of(files))]
 
 
 def _by_run(entries: Sequence[CatalogEntry]) -> dict[str, list[CatalogEntry]]:
@@ -101,10 +109,9 @@ def _timestamp_run_files(
             problem = _record_problem(run_layout.record_file)
         metrics_file = run_layout.metrics_file
         metric_files = [metrics_file] if metrics_file.is_file() else lightning_metric_files(run_dir)
-        location = layout.location_of(run_dir)
         found.append(
             RunFiles(
-                name=location.relative_path.as_posix(),
+                name=run_dir.relative_to(root).as_posix(),
                 run_dir=run_dir,
                 root=root,
                 era=None,
@@ -115,10 +122,15 @@ def _timestamp_run_files(
                 metric_files=tuple(metric_files),
                 legacy_names=metrics_file not in metric_files,
                 checkpoints=tuple(checkpoints.get(str(run_dir), ())),
-                created_at=location.stamp.launched.astimezone(),
+                created_at=None if record else _launched(layout, run_dir),
             )
         )
     return found
+
+
+def _launched(layout: RootLayout, run_dir: Path) -> datetime:
+    """When a run without a record was launched: its folder's timestamp (local time)."""
+    return layout.location_of(run_dir).stamp.launched.astimezone()
 
 
 def _record_problem(record_file: Path) -> str:

@@ -15,6 +15,7 @@ override set it.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 _NEAREST: Final = 3
+_CLOSE: Final = 0.7  # difflib's similarity ratio; 0.6 offered unrelated keys of a long config
 
 
 @dataclass(frozen=True)
@@ -133,17 +135,22 @@ def nearest_keys(key: str, known: Iterable[str]) -> list[str]:
         known: The keys that exist.
 
     Returns:
-        Up to three close keys; else up to three that share its last part.
+        Up to three close keys; else up to three that share its last part
+        (after the last ``.`` or ``/``).
 
     >>> nearest_keys("model.encodr", ["model.encoder", "model.decoder", "seed"])
     ['model.encoder', 'model.decoder']
     """
     candidates = sorted(set(known))
-    close = difflib.get_close_matches(key, candidates, n=_NEAREST, cutoff=0.6)
+    close = difflib.get_close_matches(key, candidates, n=_NEAREST, cutoff=_CLOSE)
     if close:
         return close
-    last = key.rsplit(".", 1)[-1]
-    return [k for k in candidates if k.rsplit(".", 1)[-1] == last][:_NEAREST]
+    last = _last_part(key)
+    return [k for k in candidates if _last_part(k) == last][:_NEAREST]
+
+
+def _last_part(key: str) -> str:
+    return re.split(r"[./]", key)[-1]
 
 
 def check_keys(runs: Sequence[AblationRun], keys: Iterable[str], *, option: str) -> None:

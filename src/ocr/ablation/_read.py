@@ -2,13 +2,16 @@
 
 Where the evidence is comes from :class:`RunFiles` (the collector finds it for
 runs of the timestamp layout and, through ``ocr.compat``, for legacy runs).
-A file that exists but cannot be read becomes one problem line on the run,
-which keeps the run out of every aggregate; it never stops the collection.
+What its files hold is :class:`Evidence`, the part worth caching
+(:mod:`ocr.ablation._index`); :func:`assemble_run` adds what the record and the
+checkpoints say. A file that exists but cannot be read becomes one problem
+line on the run, which keeps the run out of every aggregate; it never stops
+the collection.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,14 +24,14 @@ from ocr.ablation._metric_names import LEGACY_METRIC_NAMES, trainer_metric_names
 from ocr.ablation._run import AblationRun, HistorySource
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
     from datetime import datetime
     from pathlib import Path
 
     from ocr.catalog import CatalogEntry
     from ocr.registry import ExperimentRecord
 
-__all__ = ["RunFiles", "read_run"]
+__all__ = ["Evidence", "RunFiles", "assemble_run", "read_evidence"]
 
 
 @dataclass(frozen=True)
@@ -63,27 +66,63 @@ class RunFiles:
     checkpoints: tuple[CatalogEntry, ...]
     created_at: datetime | None
 
+    @property
+    def evidence_files(self) -> tuple[Path, ...]:
+        """The files :func:`read_evidence` reads (what a cached reading depends on)."""
+        overrides = (self.overrides_file,) if self.record is None and self.overrides_file else ()
+        config = (self.config_file,) if self.config_file else ()
+        return (*config, *overrides, *self.metric_files)
 
-def read_run(files: RunFiles) -> tuple[AblationRun, Mapping[str, object] | None]:
-    """Read a run's config, overrides and metric history.
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a run's own files hold.
+
+    Args:
+        config: The saved config as nested mappings of plain values (``None``:
+            none, or unreadable).
+        overrides: The overrides file's lines (``None``: the record's are used).
+        history: The metric files' history (``None``: the run has none).
+        problems: One line per file that exists but could not be read.
+    """
+
+    config: Mapping[str, object] | None
+    overrides: tuple[str, ...] | None
+    history: MetricHistory | None
+    problems: tuple[str, ...]
+
+
+def read_evidence(files: RunFiles) -> Evidence:
+    """Read a run's config, overrides (when it has no record) and metric files.
 
     Args:
         files: Where its evidence is.
 
     Returns:
-        The run, and its saved config as nested mappings (``None`` when it has
-        none or it is unreadable), for ``config.*`` keys of ``--where``.
+        What they hold.
     """
-    problems = [files.record_problem] if files.record_problem else []
-    config, problem = _read_config(files.config_file)
-    problems.extend([problem] if problem else [])
-    overrides, problem = _read_overrides(files)
-    problems.extend([problem] if problem else [])
-    history, source, problem = _read_history(files)
-    problems.extend([problem] if problem else [])
+    config, config_problem = _read_config(files.config_file)
+    overrides, overrides_problem = (None, None) if files.record else _read_overrides(files)
+    history, history_problem = _read_history(files)
+    problems = (config_problem, overrides_problem, history_problem)
+    return Evidence(config, overrides, history, tuple(p for p in problems if p))
+
+
+def assemble_run(files: RunFiles, evidence: Evidence) -> AblationRun:
+    """The run, from what its files hold and what its record and checkpoints say.
+
+    Args:
+        files: Where its evidence is (with its record and checkpoints).
+        evidence: What its files hold.
+
+    Returns:
+        The run.
+    """
     record = files.record
-    monitors = Counter(entry.monitor for entry in files.checkpoints if entry.monitor)
-    run = AblationRun(
+    history, source = _history(files, evidence)
+    monitors = [entry.monitor for entry in files.checkpoints if entry.monitor]
+    problems = (files.record_problem,) if files.record_problem else ()
+    return AblationRun(
         name=files.name,
         run_dir=files.run_dir,
         root=files.root,
@@ -94,14 +133,23 @@ def read_run(files: RunFiles) -> tuple[AblationRun, Mapping[str, object] | None]
         error=record.error if record else None,
         created_at=record.created_at if record else files.created_at,
         tags=tuple(record.tags) if record else (),
-        config=flatten_config(config) if config is not None else {},
-        overrides=overrides,
+        config=flatten_config(evidence.config) if evidence.config is not None else {},
+        overrides=tuple(record.overrides) if record else evidence.overrides or (),
         history=history,
         history_source=source,
-        monitor=monitors.most_common(1)[0][0] if monitors else None,
-        problems=tuple(problems),
+        monitor=max(monitors, key=monitors.count) if monitors else None,
+        problems=(*problems, *evidence.problems),
     )
-    return run, config
+
+
+def _history(files: RunFiles, evidence: Evidence) -> tuple[MetricHistory, HistorySource]:
+    if files.metric_files:
+        return evidence.history or MetricHistory(), HistorySource.METRICS_CSV
+    if files.checkpoints:
+        return _checkpoint_history(files.checkpoints, files.legacy_names), HistorySource.CHECKPOINTS
+    if files.record is not None and (files.record.metrics or files.record.best_metrics):
+        return _record_history(files.record), HistorySource.RECORD
+    return MetricHistory(), HistorySource.NONE
 
 
 def _read_config(config_file: Path | None) -> tuple[Mapping[str, object] | None, str | None]:
@@ -112,13 +160,22 @@ def _read_config(config_file: Path | None) -> tuple[Mapping[str, object] | None,
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return None, f"{str(config_file)!r}: unreadable run config ({_one_line(exc)})"
     if isinstance(config, dict):
-        return config, None
+        return {str(key): _plain(value) for key, value in config.items()}, None
     return None, f"{str(config_file)!r}: the run config holds a {type(config).__name__}, not keys"
 
 
-def _read_overrides(files: RunFiles) -> tuple[tuple[str, ...], str | None]:
-    if files.record is not None:
-        return tuple(files.record.overrides), None
+def _plain(value: object) -> object:
+    """Only plain values (a YAML date becomes its text), so the index can hold them."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _read_overrides(files: RunFiles) -> tuple[tuple[str, ...] | None, str | None]:
     path = files.overrides_file
     if path is None or not path.is_file():
         return (), None
@@ -133,24 +190,14 @@ def _read_overrides(files: RunFiles) -> tuple[tuple[str, ...], str | None]:
     return (), f"{str(path)!r}: the overrides are not a list of text lines"
 
 
-def _read_history(files: RunFiles) -> tuple[MetricHistory, HistorySource, str | None]:
-    if files.metric_files:
-        renames = LEGACY_METRIC_NAMES if files.legacy_names else {}
-        try:
-            history = read_metric_history(files.metric_files, renames=renames)
-        except (OSError, ValueError) as exc:
-            why = _one_line(exc)
-            return MetricHistory(), HistorySource.NONE, f"unreadable metric history ({why})"
-        return history, HistorySource.METRICS_CSV, None
-    if files.checkpoints:
-        return (
-            _checkpoint_history(files.checkpoints, files.legacy_names),
-            HistorySource.CHECKPOINTS,
-            None,
-        )
-    if files.record is not None and (files.record.metrics or files.record.best_metrics):
-        return _record_history(files.record), HistorySource.RECORD, None
-    return MetricHistory(), HistorySource.NONE, None
+def _read_history(files: RunFiles) -> tuple[MetricHistory | None, str | None]:
+    if not files.metric_files:
+        return None, None
+    renames = LEGACY_METRIC_NAMES if files.legacy_names else {}
+    try:
+        return read_metric_history(files.metric_files, renames=renames), None
+    except (OSError, ValueError) as exc:
+        return None, f"unreadable metric history ({_one_line(exc)})"
 
 
 def _checkpoint_history(checkpoints: Sequence[CatalogEntry], legacy_names: bool) -> MetricHistory:

@@ -83,7 +83,9 @@ def welch_p_value(a: Sequence[float], b: Sequence[float]) -> float | None:
     if spread == 0.0:
         return None
     t = (statistics.fmean(a) - statistics.fmean(b)) / math.sqrt(spread)
-    dof = spread**2 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
+    # Welch-Satterthwaite, on the shares of the spread: squaring tiny variances underflows.
+    share_a, share_b = var_a / spread, var_b / spread
+    dof = 1.0 / (share_a**2 / (len(a) - 1) + share_b**2 / (len(b) - 1))
     from scipy.special import stdtr  # noqa: PLC0415 (scipy is imported only when a test is due)
 
     return min(1.0, 2.0 * float(stdtr(dof, -abs(t))))

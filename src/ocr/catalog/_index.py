@@ -23,23 +23,17 @@ plain values and loads no code.
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
-import marshal
 import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from ocr.atomic import atomic_write_bytes
+from ocr._cache_file import load_cache, save_cache
 from ocr.catalog._entry import CatalogEntry
 from ocr.compat import is_legacy_enabled
-from ocr.errors import OcrError
 from ocr.layout import RootLayout
-from ocr.locking import locked
 from ocr.naming import CHECKPOINT_SUFFIX, sidecar_name
 
 if TYPE_CHECKING:
@@ -52,17 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["scan_root"]
 
 _log = logging.getLogger(__name__)
-_PYTHON: Final = sys.version.split()[0]
-
-
-class _IndexHeader(BaseModel):
-    """The first line of the index file: its version and the payload's checksum."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    schema_version: Literal[2] = 2  # 2: entries gained ``monitor``
-    sha256: str
-    python: str  # marshal's format belongs to one Python version
-
+_SCHEMA_VERSION: Final = 2  # 2: entries gained ``monitor``
+_WHAT: Final = "the catalog index"
 
 # A checkpoint as the walk saw it: (size, mtime_ns, has sidecar).
 _Stat = tuple[int, int, bool]
@@ -218,47 +203,12 @@ def _leads_inside(link: str, tops: tuple[str, ...]) -> bool:
 
 
 def _load(index_file: Path) -> _Index | None:
-    try:
-        content = index_file.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        _unreadable(index_file, str(exc))
-        return None
-    header_line, _, payload = content.partition(b"\n")
-    try:
-        header = _IndexHeader.model_validate_json(header_line)
-    except ValidationError:
-        _unreadable(index_file, "bad header or a newer version")
-        return None
-    if header.python != _PYTHON:
-        _unreadable(index_file, f"written by Python {header.python}")
-        return None
-    if hashlib.sha256(payload).hexdigest() != header.sha256:
-        _unreadable(index_file, "checksum mismatch")
-        return None
-    data = marshal.loads(payload)  # noqa: S302 (our own checksummed cache of plain values)
-    return _Index(data["folders"], data["entries"], data.get("scope"))
-
-
-def _unreadable(index_file: Path, why: str) -> None:
-    _log.warning("the catalog index %s is unreadable (%s); rebuilding it", index_file, why)
+    data = load_cache(index_file, schema_version=_SCHEMA_VERSION, what=_WHAT, log=_log)
+    return None if data is None else _Index(data["folders"], data["entries"], data.get("scope"))
 
 
 def _save(index_file: Path, index: _Index) -> None:
     # Entries share their repeated strings, tuples and dicts (the describer
     # keeps them shared), so marshal writes each once and loads it once.
-    payload = marshal.dumps(
-        {"folders": index.folders, "entries": index.entries, "scope": index.scope}
-    )
-    header = _IndexHeader(sha256=hashlib.sha256(payload).hexdigest(), python=_PYTHON)
-    content = header.model_dump_json().encode("utf-8") + b"\n" + payload
-    try:
-        index_file.parent.mkdir(parents=True, exist_ok=True)
-        with locked(index_file):
-            # Atomic but not durable: after a crash, a torn index fails its
-            # checksum and is rebuilt, so waiting for the disk buys nothing.
-            atomic_write_bytes(index_file, content, durable=False)
-    except (OSError, OcrError) as exc:
-        # The index is a cache; a read-only tree is still scanned, only slower.
-        _log.warning("could not write the catalog index %s: %s", index_file, exc)
+    data = {"folders": index.folders, "entries": index.entries, "scope": index.scope}
+    save_cache(index_file, data, schema_version=_SCHEMA_VERSION, what=_WHAT, log=_log)

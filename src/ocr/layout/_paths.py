@@ -168,6 +168,11 @@ class RootLayout:
         """The catalog's incremental index, a deletable cache."""
         return self.state_dir / "catalog.index"
 
+    @property
+    def ablation_index_file(self) -> Path:
+        """The ablation's index of what each run's files held, a deletable cache."""
+        return self.state_dir / "ablation.index"
+
     def run_dirs(self) -> Iterator[Path]:
         """Every run folder and sweep-job folder under the root, in path order.
 
