@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ocr.ablation import Summary
-from ocr.ablation._stats import pooled_std, welch_p_value
+from ocr.ablation._stats import pooled_std, student_t_two_sided, welch_p_value
 
 __all__: list[str] = []
 
@@ -127,6 +127,37 @@ def test_welch_p_value_agrees_with_scipy_when_both_groups_vary(
     if math.isfinite(expected):
         assert p_value == pytest.approx(expected, rel=1e-6, abs=1e-12)
     assert 0.0 <= p_value <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("t", "dof", "p_value"),
+    [
+        # Two-sided critical values of Student's t tables: P(|T| >= t) = 0.05 and 0.01.
+        pytest.param(12.706, 1.0, 0.05, id="dof-1"),
+        pytest.param(4.303, 2.0, 0.05, id="dof-2"),
+        pytest.param(2.228, 10.0, 0.05, id="dof-10"),
+        pytest.param(3.169, 10.0, 0.01, id="dof-10-1pc"),
+        pytest.param(1.960, 1e6, 0.05, id="normal"),
+        pytest.param(0.0, 3.0, 1.0, id="zero"),
+        pytest.param(float("inf"), 3.0, 0.0, id="infinite"),
+    ],
+)
+def test_student_t_two_sided_matches_the_tables_when_looked_up(
+    t: float, dof: float, p_value: float
+) -> None:
+    assert student_t_two_sided(t, dof) == pytest.approx(p_value, abs=2e-4)
+    assert student_t_two_sided(-t, dof) == student_t_two_sided(t, dof)
+
+
+@given(
+    t=st.floats(min_value=-50, max_value=50),
+    dof=st.floats(min_value=0.5, max_value=1e4),
+)
+def test_student_t_two_sided_agrees_with_scipy_when_drawn(t: float, dof: float) -> None:
+    from scipy.special import stdtr
+
+    expected = 2.0 * float(stdtr(dof, -abs(t)))
+    assert student_t_two_sided(t, dof) == pytest.approx(expected, rel=1e-8, abs=1e-300)
 
 
 def test_pooled_std_weighs_groups_by_their_degrees_of_freedom_when_several() -> None:

@@ -10,9 +10,8 @@ Three calls make a study (what ``ocr ablation`` and the UI do)::
     print(render_markdown(ablation))
     plot_ablation(ablation, Path("ablation.png"))
 
-Rendering the terminal table needs ``rich``, plotting ``matplotlib``, and
-p-values ``scipy`` (``pip install 'ocr[ablation]'``); each is imported only
-when used. The JSON shape and the legacy metric-name table are documented in
+Rendering the terminal table needs ``rich`` and plotting ``matplotlib``
+(``pip install 'ocr[ablation]'``); each is imported only when used. The JSON shape and the legacy metric-name table are documented in
 docs/ablation.md.
 
 >>> from pathlib import Path

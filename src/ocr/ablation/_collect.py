@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from ocr._gc import paused_gc
 from ocr.ablation._index import EvidenceIndex
 from ocr.ablation._legacy import legacy_run_files
 from ocr.ablation._read import RunFiles, assemble_run
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["collect_runs"]
 
 
+@paused_gc()
 def collect_runs(
     roots: Sequence[StrPath],
     *,

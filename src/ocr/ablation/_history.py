@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
@@ -110,7 +111,7 @@ def _read_one(path: Path, renames: Mapping[str, str], series: dict[str, list[Met
     epoch_at = header.index(_EPOCH) if _EPOCH in header else None
     step_at = header.index(_STEP) if _STEP in header else None
     columns = [
-        (index, renames.get(name, name))
+        (index, sys.intern(renames.get(name, name)))  # one string per name across runs
         for index, name in enumerate(header)
         if index not in (epoch_at, step_at)
     ]

@@ -52,6 +52,7 @@ class EvidenceIndex:
         loaded = load_cache(self._file, schema_version=_SCHEMA_VERSION, what=_WHAT, log=_log)
         self._old: dict[str, _Cached] = loaded if isinstance(loaded, dict) else {}
         self._new: dict[str, _Cached] = {}
+        self._read_afresh = False
 
     def evidence(self, files: RunFiles) -> Evidence:
         """What a run's files hold: from the index when they are unchanged, else read.
@@ -69,6 +70,7 @@ class EvidenceIndex:
             self._new[key] = cached
             return _evidence(cached[1])
         evidence = read_evidence(files)
+        self._read_afresh = True
         if not _is_racy(stamps):
             self._new[key] = (stamps, _plain(evidence))
         return evidence
@@ -82,7 +84,7 @@ class EvidenceIndex:
         for run_dir in map(str, keep):
             if run_dir not in self._new and run_dir in self._old:
                 self._new[run_dir] = self._old[run_dir]
-        if self._new != self._old:
+        if self._read_afresh or self._new.keys() != self._old.keys():
             save_cache(self._file, self._new, schema_version=_SCHEMA_VERSION, what=_WHAT, log=_log)
 
 

@@ -11,6 +11,7 @@ the collection.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -160,19 +161,25 @@ def _read_config(config_file: Path | None) -> tuple[Mapping[str, object] | None,
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return None, f"{str(config_file)!r}: unreadable run config ({_one_line(exc)})"
     if isinstance(config, dict):
-        return {str(key): _plain(value) for key, value in config.items()}, None
+        return {sys.intern(str(key)): _plain(value) for key, value in config.items()}, None
     return None, f"{str(config_file)!r}: the run config holds a {type(config).__name__}, not keys"
 
 
 def _plain(value: object) -> object:
-    """Only plain values (a YAML date becomes its text), so the index can hold them."""
+    """Only plain values (a YAML date becomes its text), so the index can hold them.
+
+    Text is interned: a thousand configs repeat the same keys and values, and
+    ``marshal`` then writes (and loads) each once.
+    """
     if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {sys.intern(str(key)): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return sys.intern(value)
+    if value is None or isinstance(value, int | float | bool):
         return value
-    return str(value)
+    return sys.intern(str(value))
 
 
 def _read_overrides(files: RunFiles) -> tuple[tuple[str, ...] | None, str | None]:

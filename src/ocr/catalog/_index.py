@@ -22,22 +22,20 @@ plain values and loads no code.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from ocr._cache_file import load_cache, save_cache
+from ocr._gc import paused_gc
 from ocr.catalog._entry import CatalogEntry
 from ocr.compat import is_legacy_enabled
 from ocr.layout import RootLayout
 from ocr.naming import CHECKPOINT_SUFFIX, sidecar_name
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from ocr.catalog._describe import Describer
@@ -64,25 +62,7 @@ class _Index:
     scope: tuple[bool | str | None, ...] | None  # the legacy settings it was made with
 
 
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector (not reference counting) for a scan.
-
-    A scan builds tens of thousands of entries and index rows that all
-    survive it, none in a cycle; the collector would walk every live object
-    of the process over and over for nothing (a third of a cold scan in a
-    process that imported torch). Whoever paused it first resumes it.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_paused_gc()
+@paused_gc()
 def scan_root(
     root: Path,
     legacy: LegacyFolders,

@@ -107,7 +107,7 @@ def _ablation(args: argparse.Namespace) -> int:
 
 
 def _require_extras(*, table: bool, plot: bool) -> None:
-    needed = ["scipy", *(["rich"] if table else []), *(["matplotlib"] if plot else [])]
+    needed = [*(["rich"] if table else []), *(["matplotlib"] if plot else [])]
     missing = [name for name in needed if importlib.util.find_spec(name) is None]
     if missing:
         raise ExtraNotInstalledError(
