@@ -30,8 +30,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -39,9 +38,10 @@ import yaml
 from ocr.ablation import analyse, collect_runs
 from ocr.layout import RootLayout
 from tests.perf.sweep_trees import make_sweep_tree
+from tests.perf.timing import best_of_each, timed
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from pathlib import Path
 
     from pytest_benchmark.fixture import BenchmarkFixture
@@ -51,25 +51,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.perf
 RUNS = 1_000
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _timed(action: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    result = action()
-    elapsed = time.perf_counter() - start
-    del result  # freeing what it returned is no part of its time
-    return elapsed
-
-
-def _best_of_each(
-    bare: Callable[[], Any], ours: Callable[[], Any], repeats: int
-) -> tuple[float, float]:
-    """The best time of each side, the two measured in turns."""
-    bare_timings, our_timings = [], []
-    for _ in range(repeats):
-        bare_timings.append(_timed(bare))
-        our_timings.append(_timed(ours))
-    return min(bare_timings), min(our_timings)
 
 
 def _run_files(root: Path) -> Iterator[os.DirEntry[str]]:
@@ -104,7 +85,11 @@ def _walk_parsing(root: Path) -> int:
 
 
 def _walk_statting(root: Path) -> int:
-    return sum(1 for entry in _run_files(root) if entry.stat(follow_symlinks=False))
+    statted = 0
+    for entry in _run_files(root):
+        entry.stat(follow_symlinks=False)
+        statted += 1
+    return statted
 
 
 def _forget_indexes(root: Path) -> None:
@@ -133,7 +118,7 @@ def test_cold_collection_is_within_3x_of_a_walk_parsing_the_files_when_nothing_i
         return len(collect_runs([sweeps]))
 
     found = benchmark.pedantic(cold, rounds=1, iterations=1)
-    bare, ours = _best_of_each(lambda: _walk_parsing(sweeps), cold, repeats=3)
+    bare, ours = best_of_each(lambda: _walk_parsing(sweeps), cold, repeats=3)
     benchmark.extra_info.update(bare_seconds=bare, ratio=ours / bare)
     print(
         f"\ncold collection of {RUNS} runs {ours:.3f} s vs bare walk parsing {bare:.3f} s: {ours / bare:.2f}x"
@@ -151,9 +136,9 @@ def test_warm_collection_is_within_6x_of_a_walk_statting_the_files_when_indexed(
 
     runs = cold()
     found = benchmark.pedantic(lambda: len(collect_runs([sweeps])), rounds=1, iterations=1)
-    bare, ours = _best_of_each(lambda: _walk_statting(sweeps), lambda: collect_runs([sweeps]), 5)
-    first = _best_of_each(cold, lambda: collect_runs([sweeps]), 2)[0]
-    table = min(_timed(lambda: analyse(runs)) for _ in range(3))
+    bare, ours = best_of_each(lambda: _walk_statting(sweeps), lambda: collect_runs([sweeps]), 5)
+    first = best_of_each(cold, lambda: collect_runs([sweeps]), 2)[0]
+    table = min(timed(lambda: analyse(runs)) for _ in range(3))
     benchmark.extra_info.update(bare_seconds=bare, ratio=ours / bare, cold_seconds=first)
     print(
         f"\nwarm collection of {RUNS} runs {ours:.3f} s vs bare walk statting {bare:.3f} s: "
