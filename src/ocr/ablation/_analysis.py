@@ -90,15 +90,11 @@ def analyse(
     metric = metric or _default_metric(runs)
     _check_metric(runs, metric)
     mode = mode or default_mode(metric)
-    if seed_key is not None:
-        check_keys(runs, [seed_key], option="--seed-key")
-    seed_key = seed_key or DEFAULT_SEED_KEY
-    choice = FactorChoice(tuple(by)) if by is not None else detect_factors(runs, seed_key=seed_key)
+    seed = _seed_key(runs, seed_key)
+    choice = _factor_choice(runs, by, seed)
     factors = choice.factors
-    check_keys(runs, factors, option="--by")
-    check_factor_types(runs, factors)
     outcomes = tuple(
-        _outcome(run, factors=factors, seed_key=seed_key, metric=metric, mode=mode, value=value)
+        _outcome(run, factors=factors, seed_key=seed, metric=metric, mode=mode, value=value)
         for run in runs
     )
     included = [outcome for outcome in outcomes if outcome.is_included]
@@ -110,7 +106,7 @@ def analyse(
         mode=mode,
         value=value,
         factors=factors,
-        seed_key=seed_key,
+        seed_key=seed,
         baseline=tuple(baseline.items()) if baseline else None,
         groups=groups,
         effects=tuple(_effect(i, key, included, mode) for i, key in enumerate(factors)),
@@ -118,6 +114,24 @@ def analyse(
         noise=pooled_std([values_of(group.runs) for group in groups]),
         notes=tuple(_notes(outcomes, groups, choice, baseline_given=baseline is not None)),
     )
+
+
+def _seed_key(runs: Sequence[AblationRun], asked: str | None) -> str:
+    """The seed key: the one asked for (which some run's config must have), else ``seed``."""
+    if asked is None:
+        return DEFAULT_SEED_KEY
+    check_keys(runs, [asked], option="--seed-key")
+    return asked
+
+
+def _factor_choice(
+    runs: Sequence[AblationRun], by: Sequence[str] | None, seed_key: str
+) -> FactorChoice:
+    """The factors asked for (each in some run's config), else those detected; one type each."""
+    choice = FactorChoice(tuple(by)) if by is not None else detect_factors(runs, seed_key=seed_key)
+    check_keys(runs, choice.factors, option="--by")
+    check_factor_types(runs, choice.factors)
+    return choice
 
 
 def _default_metric(runs: Sequence[AblationRun]) -> str:
