@@ -77,6 +77,8 @@ def test_analyse_groups_seeds_and_compares_with_the_first_group_when_one_factor_
     assert ablation.noise == pytest.approx(math.sqrt((0.0002 + 0.0008) / 2))
     assert ablation.notes == (
         "baseline: the first group; choose another with --baseline KEY=VALUE",
+        "two runs per group leave Welch's test about one degree of freedom: only a difference "
+        "many times the noise reaches p < 0.05; more seeds per group sharpen it",
     )
 
 
@@ -104,7 +106,7 @@ def test_analyse_compares_with_the_named_group_when_a_baseline_is_given() -> Non
     assert cnn.versus_baseline is not None
     assert cnn.versus_baseline.delta == pytest.approx(-0.11)
     assert ablation.baseline == (("model.encoder", "tiny_resnet"),)
-    assert ablation.notes == ()
+    assert ablation.notes[0].startswith("two runs per group leave Welch's test about one degree")
 
 
 def test_analyse_compares_within_each_other_level_when_the_baseline_names_one_factor() -> None:

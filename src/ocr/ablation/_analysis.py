@@ -39,6 +39,7 @@ __all__ = ["DEFAULT_METRIC", "DEFAULT_SEED_KEY", "analyse", "default_mode"]
 DEFAULT_METRIC: Final = "val/hmean"
 DEFAULT_SEED_KEY: Final = "seed"
 _LOWER_IS_BETTER: Final = ("loss", "error")
+_FEW_REPEATS: Final = 2
 
 
 def default_mode(metric: str) -> Mode:
@@ -222,6 +223,11 @@ def _notes(
         yield "baseline: the first group; choose another with --baseline KEY=VALUE"
     for follower, factor in choice.followers.items():
         yield f"{follower} is not a column: it splits the runs as {factor} does"
+    if len(groups) > 1 and max(group.summary.n for group in groups) == _FEW_REPEATS:
+        yield (
+            "two runs per group leave Welch's test about one degree of freedom: only a "
+            "difference many times the noise reaches p < 0.05; more seeds per group sharpen it"
+        )
     running = Counter(o.run.sweep_id for o in outcomes if o.run.status is Status.RUNNING)
     for sweep, count in sorted(running.items(), key=lambda item: str(item[0])):
         if sweep is None:
