@@ -232,6 +232,7 @@ def test_analyse_measures_each_factor_averaged_over_the_others_when_several_vary
 
     encoder, width = analyse(runs).effects
 
+    assert encoder.basis == width.basis == "all"
     assert (encoder.best, encoder.worst) == ("tiny_resnet", "tiny_cnn")
     assert encoder.spread == pytest.approx(0.04)
     assert (width.best, width.worst) == (16, 4)
@@ -240,6 +241,36 @@ def test_analyse_measures_each_factor_averaged_over_the_others_when_several_vary
         pytest.approx(0.61),
         pytest.approx(0.83),
     ]
+
+
+def test_analyse_compares_levels_where_they_met_when_the_sweep_is_unbalanced() -> None:
+    cells = [("tiny_cnn", 8, 0.89), ("tiny_cnn", 8, 0.90), ("tiny_resnet", 4, 0.70)]
+    cells += [("tiny_resnet", 8, 0.92), ("tiny_resnet", 8, 0.91), ("tiny_resnet", 16, 0.95)]
+    runs = [
+        _run(f"u/{i}", [value], model__encoder=encoder, model__width=width, seed=i)
+        for i, (encoder, width, value) in enumerate(cells)
+    ]
+
+    encoder, width = analyse(runs, by=["model.encoder", "model.width"]).effects
+
+    # Over everything, tiny_resnet would average in its widths 4 and 16; at width 8 it wins.
+    assert (encoder.basis, encoder.best, encoder.worst) == ("matched", "tiny_resnet", "tiny_cnn")
+    assert encoder.spread == pytest.approx(0.915 - 0.895)
+    assert [summary.n for _, summary in encoder.levels] == [2, 2]
+    assert (width.basis, width.best, width.worst) == ("matched", 16, 4)  # tiny_resnet's widths
+
+
+def test_analyse_says_a_factor_is_confounded_when_its_levels_never_met() -> None:
+    cells = [("tiny_cnn", 4, 0.6), ("tiny_resnet", 16, 0.9)]
+    runs = [
+        _run(f"c/{i}", [value], model__encoder=encoder, model__width=width)
+        for i, (encoder, width, value) in enumerate(cells)
+    ]
+
+    encoder, width = analyse(runs, by=["model.encoder", "model.width"]).effects
+
+    assert encoder.basis == width.basis == "confounded"
+    assert encoder.spread == pytest.approx(0.3)
 
 
 def test_analyse_ranks_the_lowest_first_when_the_metric_is_a_loss() -> None:

@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING, Final
 
+from ocr.ablation._effects import factor_effect
 from ocr.ablation._factors import (
     FactorChoice,
     check_factor_types,
@@ -23,8 +24,8 @@ from ocr.ablation._factors import (
 )
 from ocr.ablation._groups import baseline_levels, group_results, grouped, values_of
 from ocr.ablation._history import MetricPoint, Mode, best_point
-from ocr.ablation._result import Ablation, FactorEffect, GroupResult, RunOutcome
-from ocr.ablation._stats import Summary, pooled_std, welch_p_value
+from ocr.ablation._result import Ablation, GroupResult, RunOutcome
+from ocr.ablation._stats import pooled_std
 from ocr.errors import AblationKeyError, AblationSelectionError
 from ocr.registry import Status
 
@@ -110,7 +111,7 @@ def analyse(
         seed_key=seed,
         baseline=tuple(baseline.items()) if baseline else None,
         groups=groups,
-        effects=tuple(_effect(i, key, included, mode) for i, key in enumerate(factors)),
+        effects=tuple(factor_effect(i, key, included, mode) for i, key in enumerate(factors)),
         runs=outcomes,
         noise=pooled_std([values_of(group.runs) for group in groups]),
         notes=tuple(_notes(outcomes, groups, choice, baseline_given=baseline is not None)),
@@ -191,25 +192,6 @@ def _exclusion(
     if chosen is None or not math.isfinite(chosen.value):
         return f"{metric} is not a number (diverged)"
     return None
-
-
-def _effect(index: int, factor: str, included: Sequence[RunOutcome], mode: Mode) -> FactorEffect:
-    levels = grouped(included, lambda outcome: (outcome.factors[index],))
-    summaries = [(runs[0].factors[index], Summary.of(values_of(runs))) for runs in levels.values()]
-    if len(summaries) < 2:
-        only = summaries[0][0] if summaries else None
-        return FactorEffect(factor, tuple(summaries), None, only, only, None)
-    ranked = sorted(range(len(summaries)), key=lambda i: summaries[i][1].mean)
-    best, worst = (ranked[-1], ranked[0]) if mode == "max" else (ranked[0], ranked[-1])
-    runs = list(levels.values())
-    return FactorEffect(
-        factor=factor,
-        levels=tuple(summaries),
-        spread=abs(summaries[best][1].mean - summaries[worst][1].mean),
-        best=summaries[best][0],
-        worst=summaries[worst][0],
-        p_value=welch_p_value(values_of(runs[best]), values_of(runs[worst])),
-    )
 
 
 def _notes(

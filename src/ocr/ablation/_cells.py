@@ -36,6 +36,11 @@ UNKNOWN: Final = "-"
 BASELINE: Final = "baseline"
 GROUP_STATS: Final = ("n", "mean ± std", "min", "max", "Δ vs baseline", "Δ %", "p (Welch)")
 RUN_STATS: Final = ("seed", "status", "best", "epoch", "step", "last")
+_BASIS: Final = {
+    "all": "",
+    "matched": ", where every level ran with the same other factors",
+    "confounded": ", confounded: its levels never ran with the same other factors",
+}
 
 
 def metric_text(value: float | None) -> str:
@@ -126,10 +131,11 @@ def effect_line(effect: FactorEffect) -> str:
     """What one factor does, in one line."""
     if effect.spread is None:
         return f"{effect.factor}: one level only ({factor_text(effect.best)})"
-    return (
+    line = (
         f"{effect.factor}: best {factor_text(effect.best)}, worst {factor_text(effect.worst)}, "
         f"apart by {effect.spread:.4f} (Welch p {p_text(effect.p_value)})"
     )
+    return line + _BASIS[effect.basis]
 
 
 def noise_line(ablation: Ablation) -> str:

@@ -112,6 +112,7 @@ def _effect(effect: FactorEffect) -> dict[str, Any]:
         "best": _config(effect.best),
         "worst": _config(effect.worst),
         "p_value": _number(effect.p_value),
+        "basis": effect.basis,
     }
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from ocr.ablation._config import ConfigValue
+    from ocr.ablation._effects import EffectBasis
     from ocr.ablation._history import MetricPoint, Mode
     from ocr.ablation._run import AblationRun
     from ocr.ablation._stats import Summary
@@ -84,7 +85,7 @@ class GroupResult:
 
 @dataclass(frozen=True)
 class FactorEffect:
-    """What one factor does, averaged over every other: its levels and their spread.
+    """What one factor does, its levels compared like with like (see ``basis``).
 
     Args:
         factor: The factor's key.
@@ -94,6 +95,10 @@ class FactorEffect:
         best: The best level's value.
         worst: The worst level's value.
         p_value: Welch's t-test p-value between the best and the worst level.
+        basis: Which runs were compared: ``all``; ``matched`` (only those at
+            settings of the other factors where every level ran); or
+            ``confounded`` (no such setting: the levels never ran at the same
+            values of the other factors).
     """
 
     factor: str
@@ -102,6 +107,7 @@ class FactorEffect:
     best: ConfigValue
     worst: ConfigValue
     p_value: float | None
+    basis: EffectBasis = "all"
 
 
 @dataclass(frozen=True)
