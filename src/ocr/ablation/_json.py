@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ocr.ablation._result import Ablation, Comparison, FactorEffect, GroupResult, RunOutcome
     from ocr.ablation._stats import Summary
 
-__all__ = ["JSON_SCHEMA_VERSION", "ablation_json"]
+__all__ = ["JSON_SCHEMA_VERSION", "ablation_json", "group_json"]
 
 JSON_SCHEMA_VERSION: Final = 1
 
@@ -43,7 +43,7 @@ def ablation_json(ablation: Ablation) -> dict[str, Any]:
         "seed_key": ablation.seed_key,
         "baseline": dict(ablation.baseline) if ablation.baseline else None,
         "noise": _number(ablation.noise),
-        "groups": [_group(group, factors) for group in ablation.groups],
+        "groups": [group_json(group, factors) for group in ablation.groups],
         "effects": [_effect(effect) for effect in ablation.effects],
         "runs": [_run(outcome, factors) for outcome in ablation.runs],
         "excluded": [
@@ -93,7 +93,16 @@ def _comparison(comparison: Comparison | None) -> dict[str, Any] | None:
     }
 
 
-def _group(group: GroupResult, factors: tuple[str, ...]) -> dict[str, Any]:
+def group_json(group: GroupResult, factors: tuple[str, ...]) -> dict[str, Any]:
+    """One group as JSON data (an item of ``groups``).
+
+    Args:
+        group: The group.
+        factors: The ablation's factor keys.
+
+    Returns:
+        The group's fields (see docs/ablation.md).
+    """
     return {
         "factors": _by_factor(factors, group.factors),
         **_summary(group.summary),

@@ -24,7 +24,7 @@ from ocr.ablation._cells import (
     noise_line,
     run_row,
 )
-from ocr.ablation._json import ablation_json
+from ocr.ablation._json import ablation_json, group_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -132,7 +132,8 @@ def render_csv(ablation: Ablation) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*ablation.factors, *_CSV_STATS])
-    for group, data in zip(ablation.groups, ablation_json(ablation)["groups"], strict=True):
+    for group in ablation.groups:
+        data = group_json(group, ablation.factors)
         versus = data["versus_baseline"] or {}
         values = [
             data["n"],
