@@ -117,8 +117,8 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def demo(session: nox.Session) -> None:
-    """The main job: train a model and a 2-job sweep in a fresh folder, then show what went where."""
-    _install(session, "train,launchers")
+    """The main job: train a model and sweeps in a fresh folder, show what went where, compare widths."""
+    _install(session, "train,launchers,ablation")
     workdir = Path(tempfile.mkdtemp(prefix="ocr-demo-"))
     session.chdir(workdir)
     session.log(f"demo folder: {workdir}")
@@ -143,7 +143,24 @@ def demo(session: nox.Session) -> None:
     session.run(
         "ocr", "catalog", "outputs", "--where", "metrics.val/hmean > 0.9 and is_best = true"
     )
+    _ablation(session, workdir)
     session.log(f"everything above is in {workdir}")
+
+
+def _ablation(session: nox.Session, workdir: Path) -> None:
+    """A short ablation on hard receipts: two widths, two seeds each, its table and its plot."""
+    session.run(
+        "ocr-train",
+        "--multirun",
+        "hydra/launcher=joblib",
+        "data=synthetic_hard",
+        "model.width=4,16",
+        "seed=0,1",
+        "experiment.tags=[width-ablation]",
+    )
+    plot = workdir / "ablation.png"
+    session.run("ocr", "ablation", "outputs", "--tag", "width-ablation", "--plot", str(plot))
+    session.log(f"the ablation's plot is {plot}")
 
 
 @nox.session(python=PYTHONS, name="migrate-sample", default=False)

@@ -17,6 +17,7 @@ API_PACKAGES: Final = (
     "ocr.migrate",
     "ocr.validate",
     "ocr.callbacks",
+    "ocr.ablation",
     "ocr.train",
 )
 """The packages whose public API (their ``__all__``) the site documents, in nav order."""

@@ -258,3 +258,45 @@ catalog_entries = st.builds(
     status=st.none() | st.sampled_from(["running", "completed", "failed"]),
     tags=st.lists(query_tags, max_size=3).map(tuple),
 )
+
+
+# --- ablation runs (ocr.ablation) ---------------------------------------------
+# Appended as one section, with its own imports, like the catalog query's.
+from pathlib import Path  # noqa: E402
+
+from ocr.ablation import AblationRun, ConfigValue, MetricHistory, MetricPoint  # noqa: E402
+from ocr.registry import Status  # noqa: E402
+
+__all__ += ["ablation_runs"]
+
+_ablation_statuses = st.sampled_from(
+    [Status.COMPLETED, Status.COMPLETED, Status.FAILED, Status.INTERRUPTED, Status.RUNNING, None]
+)
+_ablation_values = st.floats(min_value=0.0, max_value=1.0) | st.just(float("nan"))
+
+
+@st.composite
+def ablation_runs(draw: st.DrawFn) -> list[AblationRun]:
+    """Runs of a small sweep: two factors (one sometimes null, ``8`` beside ``8.0``), seeds,
+    every status, histories with NaN or none, and now and then an unreadable config."""
+    runs = []
+    for index in range(draw(st.integers(min_value=1, max_value=16))):
+        values = draw(st.lists(_ablation_values, max_size=4))
+        points = tuple(MetricPoint(value, epoch, epoch * 10) for epoch, value in enumerate(values))
+        config: dict[str, ConfigValue] = {
+            "model.encoder": draw(st.sampled_from(["tiny_cnn", "tiny_resnet", None])),
+            "model.width": draw(st.sampled_from([4, 8, 8.0, 16])),
+            "seed": draw(st.integers(min_value=0, max_value=3)),
+        }
+        runs.append(
+            AblationRun(
+                name=f"2025-01-01/00-00-00/{index}",
+                run_dir=Path(f"/root/2025-01-01/00-00-00/{index}"),
+                root=Path("/root"),
+                status=draw(_ablation_statuses),
+                config=config,
+                history=MetricHistory({"val/hmean": points} if points else {}),
+                problems=draw(st.sampled_from([(), (), (), ("'c.yaml': unreadable run config",)])),
+            )
+        )
+    return runs

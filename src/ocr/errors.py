@@ -14,11 +14,16 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "AblationKeyError",
+    "AblationOptionError",
+    "AblationSelectionError",
+    "AblationTypeError",
     "AdoptionError",
     "CallbackConfigError",
     "CatalogQueryError",
     "CheckpointLoadError",
     "ConfigDirNotFoundError",
+    "ExtraNotInstalledError",
     "ImageReadError",
     "InputPathError",
     "LaunchDirAllocationError",
@@ -263,3 +268,26 @@ def ocr_error_in(error: BaseException) -> OcrError | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+class AblationSelectionError(OcrError, LookupError):
+    """An ablation selected no runs, or its ``--sweep`` names no sweep (or several)."""
+
+
+class AblationKeyError(OcrError, LookupError):
+    """An ablation was asked for a config key, metric or baseline group that no selected run has."""
+
+
+class AblationOptionError(OcrError, ValueError):
+    """An ``ocr ablation`` option's value is malformed (``--by``, ``--baseline``, ``--plot``)."""
+
+
+class AblationTypeError(OcrError, TypeError):
+    """The selected runs' configs disagree on the type of a factor's value (``8`` and ``'8'``)."""
+
+
+class ExtraNotInstalledError(OcrError, RuntimeError):
+    """A command needs an optional extra of ocr (e.g. ``ocr[ablation]``) that is not installed.
+
+    Not an ``ImportError``: that one's own ``path`` attribute would shadow ours.
+    """

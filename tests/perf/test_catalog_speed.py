@@ -31,52 +31,23 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import torch
 
 from ocr.catalog import CatalogEntry, CheckpointCatalog
 from ocr.layout import RootLayout
+from tests.perf.timing import best_of, best_of_each
 from tests.perf.trees import make_legacy_tree, make_sidecar_tree
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from pytest_benchmark.fixture import BenchmarkFixture
 
 pytestmark = pytest.mark.perf
 CHECKPOINTS = 10_000
 LEGACY_CHECKPOINTS = 60
 LEGACY_MB = 6
-
-
-def _timed(action: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    result = action()
-    elapsed = time.perf_counter() - start
-    del result  # freeing what it returned is no part of its time
-    return elapsed
-
-
-def _best_of(action: Callable[[], Any], repeats: int = 3) -> float:
-    return min(_timed(action) for _ in range(repeats))
-
-
-def _best_of_each(
-    bare: Callable[[], Any], ours: Callable[[], Any], repeats: int
-) -> tuple[float, float]:
-    """The best time of each side, the two measured in turns.
-
-    On a shared machine a slow spell lasts seconds: taking turns lets it hit
-    both sides, instead of whichever one happened to run during it.
-    """
-    bare_timings: list[float] = []
-    our_timings: list[float] = []
-    for _ in range(repeats):
-        bare_timings.append(_timed(bare))
-        our_timings.append(_timed(ours))
-    return min(bare_timings), min(our_timings)
 
 
 def _walk_reading_sidecars(root: Path) -> int:
@@ -124,7 +95,7 @@ def test_cold_scan_is_within_3x_of_a_walk_reading_sidecars(
         return CheckpointCatalog([sidecar_tree]).scan()
 
     found = len(benchmark.pedantic(cold, rounds=1, iterations=1))
-    bare, ours = _best_of_each(lambda: _walk_reading_sidecars(sidecar_tree), cold, repeats=7)
+    bare, ours = best_of_each(lambda: _walk_reading_sidecars(sidecar_tree), cold, repeats=7)
     benchmark.extra_info.update(bare_seconds=bare, ratio=ours / bare)
     print(
         f"\ncold scan {ours:.3f} s vs bare walk reading sidecars {bare:.3f} s: {ours / bare:.2f}x"
@@ -139,7 +110,7 @@ def test_warm_scan_is_within_2x_of_a_walk_statting_folders(
     catalog = CheckpointCatalog([sidecar_tree])
     assert len(catalog.scan()) == CHECKPOINTS
     found = benchmark.pedantic(lambda: len(catalog.scan()), rounds=1, iterations=1)
-    bare, ours = _best_of_each(lambda: _walk_statting_folders(sidecar_tree), catalog.scan, 9)
+    bare, ours = best_of_each(lambda: _walk_statting_folders(sidecar_tree), catalog.scan, 9)
     benchmark.extra_info.update(bare_seconds=bare, ratio=ours / bare)
     print(
         f"\nwarm scan {ours:.3f} s vs bare walk statting folders {bare:.3f} s: {ours / bare:.2f}x"
@@ -191,7 +162,7 @@ def test_catalog_is_50x_faster_than_the_legacy_discovery_when_checkpoints_are_re
         return CheckpointCatalog([root]).scan()
 
     found = len(benchmark.pedantic(cold, rounds=1, iterations=1))
-    ours = _best_of(cold)
+    ours = best_of(cold)
     benchmark.extra_info.update(legacy_seconds=legacy, speedup=legacy / ours)
     print(f"\nlegacy discovery {legacy:.3f} s vs catalog {ours:.4f} s: {legacy / ours:.0f}x faster")
     assert found == LEGACY_CHECKPOINTS

@@ -154,10 +154,12 @@ def test_run_layout_puts_everything_inside_the_run_folder(tmp_path: Path) -> Non
         layout.record_file,
         layout.checkpoint_dir,
         layout.log_dir,
+        layout.metrics_file,
         layout.artifact_dir,
         layout.log_file("train"),
     ]
     assert all(p.is_relative_to(layout.run_dir) for p in paths)
+    assert layout.metrics_file.parent == layout.log_dir
     assert len(set(paths)) == len(paths)
     assert layout.log_file("train").name == "train.log"
 
@@ -197,7 +199,12 @@ def test_location_of_refuses_when_the_folder_is_outside_the_root(tmp_path: Path)
 
 
 def test_root_layout_keeps_state_in_a_hidden_folder(tmp_path: Path) -> None:
-    assert RootLayout(tmp_path).state_dir == tmp_path / ".ocr"
+    layout = RootLayout(tmp_path)
+    caches = [layout.registry_index_file, layout.catalog_index_file, layout.ablation_index_file]
+
+    assert layout.state_dir == tmp_path / ".ocr"
+    assert all(cache.parent == layout.state_dir for cache in caches)
+    assert len(set(caches)) == len(caches)
 
 
 @given(st.sampled_from(["checkpoint_dir", "log_dir", "artifact_dir"]))

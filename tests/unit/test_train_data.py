@@ -25,7 +25,7 @@ from ocr.train.data import (
 from ocr.train.loss import make_db_targets
 from ocr.train.metric import bounding_box, rectangle
 from ocr.train.receipts import read_receipt_annotations
-from ocr.train.synthetic import generate_receipt
+from ocr.train.synthetic import DIFFICULTIES, Difficulty, generate_receipt
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,6 +40,9 @@ SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 SIDES = st.integers(min_value=16, max_value=96)
 FIX = 'Write it as {"images": {"<file>": {"words": {"<id>": {"points": [[x, y], ...]}}}}}'
 TARGET_KEYS = {"prob_map", "prob_mask", "thresh_map", "thresh_mask"}
+EVERY_DIFFICULTY = pytest.mark.parametrize(
+    "difficulty", [pytest.param(name, id=name) for name in DIFFICULTIES]
+)
 
 
 def _write_json(path: Path, document: Any) -> Path:
@@ -51,25 +54,30 @@ def _words(*polygons: list[list[float]]) -> dict[str, Any]:
     return {"words": {str(i): {"points": points} for i, points in enumerate(polygons)}}
 
 
+@EVERY_DIFFICULTY
 @FEW_EXAMPLES
 @given(seed=SEEDS, height=SIDES, width=SIDES)
 def test_generate_receipt_repeats_itself_when_seed_repeats(
-    seed: int, height: int, width: int
+    difficulty: Difficulty, seed: int, height: int, width: int
 ) -> None:
-    first = generate_receipt(np.random.default_rng(seed), height=height, width=width)
-    second = generate_receipt(np.random.default_rng(seed), height=height, width=width)
+    size: dict[str, Any] = {"height": height, "width": width, "difficulty": difficulty}
+    first = generate_receipt(np.random.default_rng(seed), **size)
+    second = generate_receipt(np.random.default_rng(seed), **size)
 
     assert np.array_equal(first[0], second[0])
     assert len(first[1]) == len(second[1])
     assert all(np.array_equal(a, b) for a, b in zip(first[1], second[1], strict=True))
 
 
+@EVERY_DIFFICULTY
 @FEW_EXAMPLES
 @given(seed=SEEDS, height=SIDES, width=SIDES)
 def test_generate_receipt_boxes_lie_apart_inside_the_page_when_any_seed(
-    seed: int, height: int, width: int
+    difficulty: Difficulty, seed: int, height: int, width: int
 ) -> None:
-    image, polygons = generate_receipt(np.random.default_rng(seed), height=height, width=width)
+    image, polygons = generate_receipt(
+        np.random.default_rng(seed), height=height, width=width, difficulty=difficulty
+    )
 
     assert image.shape == (height, width, 3)
     assert image.dtype == np.uint8
@@ -102,6 +110,40 @@ def test_generate_receipt_draws_dark_lines_on_light_paper_when_rendered() -> Non
 def test_generate_receipt_refuses_when_page_is_too_small() -> None:
     with pytest.raises(ValueError, match=r"^receipt sides must be >= 16 px, got 15x40$"):
         generate_receipt(np.random.default_rng(0), height=15, width=40)
+
+
+def _page_facts(difficulty: Difficulty, seed: int) -> tuple[float, float, float]:
+    """(contrast of lines against paper, mean line height, share of dark pixels off the lines)."""
+    image, polygons = generate_receipt(
+        np.random.default_rng(seed), height=128, width=96, difficulty=difficulty
+    )
+    grey = image.mean(axis=2)
+    lines = np.zeros(grey.shape, dtype=bool)
+    near = np.zeros(grey.shape, dtype=bool)
+    for polygon in polygons:
+        (x0, y0), (x1, y1) = polygon[0].astype(int), polygon[2].astype(int)
+        lines[y0:y1, x0:x1] = True
+        near[max(0, y0 - 3) : y1 + 3, max(0, x0 - 3) : x1 + 3] = True
+    paper = float(np.median(grey[~near]))
+    heights = [float(p[2, 1] - p[0, 1]) for p in polygons]
+    dark_off_lines = float(np.mean(grey[~near] < paper - 40))
+    return paper - float(grey[lines].mean()), float(np.mean(heights)), dark_off_lines
+
+
+def test_generate_receipt_hides_smaller_fainter_lines_among_clutter_when_hard() -> None:
+    easy = np.array([_page_facts("easy", seed) for seed in range(24)])
+    hard = np.array([_page_facts("hard", seed) for seed in range(24)])
+
+    contrast, height, clutter = 0, 1, 2
+    assert hard[:, contrast].mean() < 0.6 * easy[:, contrast].mean()
+    assert hard[:, height].mean() < 0.85 * easy[:, height].mean()
+    assert easy[:, clutter].max() < 0.001  # easy paper holds nothing but lines
+    assert (hard[:, clutter] > 0.002).mean() > 0.5  # most hard pages hold marks that are not text
+
+
+def test_generate_receipt_refuses_when_difficulty_is_unknown() -> None:
+    with pytest.raises(ValueError, match=r"^unknown difficulty 'medium'; use one of: easy, hard$"):
+        generate_receipt(np.random.default_rng(0), height=32, width=32, difficulty="medium")  # type: ignore[arg-type]
 
 
 def test_make_db_targets_shrinks_and_borders_rectangle_when_one_line() -> None:
@@ -381,6 +423,32 @@ def test_datamodule_holds_out_validation_stream_when_synthetic() -> None:
     assert torch.equal(val_batch["image"][0], expected_val)
     assert not torch.equal(
         SyntheticReceiptDataset(1, seed=2, height=32, width=32)[0]["image"], expected_val
+    )
+
+
+def test_datamodule_draws_hard_pages_when_difficulty_is_hard() -> None:
+    datamodule = ReceiptDataModule(
+        seed=2, train_size=2, val_size=2, height=32, width=32, batch_size=2, difficulty="hard"
+    )
+    train, val = datamodule.datasets
+
+    image, _ = generate_receipt(
+        np.random.default_rng([4, 1]), height=32, width=32, difficulty="hard"
+    )
+    expected = SyntheticReceiptDataset(2, seed=4, height=32, width=32, difficulty="hard")[1]
+    assert torch.equal(train[1]["image"], expected["image"])
+    assert torch.equal(
+        expected["image"], (torch.from_numpy(image).permute(2, 0, 1).float() / 255.0 - 0.5) / 0.25
+    )
+    assert isinstance(val, SyntheticReceiptDataset) and val.difficulty == "hard"
+
+
+def test_datamodule_refuses_when_difficulty_is_unknown() -> None:
+    with pytest.raises(TrainingDataError) as raised:
+        ReceiptDataModule(difficulty="medium")  # type: ignore[arg-type]
+
+    assert str(raised.value) == (
+        "unknown synthetic difficulty 'medium'. Use one of: easy, hard (data.difficulty=hard)"
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import lightning
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import CSVLogger
 from omegaconf import OmegaConf
@@ -140,6 +141,15 @@ def test_receipts_json_config_requires_paths_when_loaded() -> None:
 
     assert set(cfg) - {"_target_"} == set(_defaults(ReceiptDataModule))
     assert all(OmegaConf.is_missing(cfg, key) for key in paths)
+
+
+def test_hard_data_config_is_the_synthetic_one_with_hard_pages_when_composed() -> None:
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIGS)):
+        easy = compose(config_name="train")
+        hard = compose(config_name="train", overrides=["data=synthetic_hard"])
+
+    assert hard.data.difficulty == "hard"
+    assert {**hard.data, "difficulty": "easy"} == {**easy.data}
 
 
 def test_trainer_config_builds_trainer_without_run_folder_logger_or_callbacks_when_loaded(

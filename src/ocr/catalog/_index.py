@@ -26,30 +26,20 @@ index is never read or written through a linked ``.ocr``.
 
 from __future__ import annotations
 
-import errno
-import gc
-import hashlib
 import logging
-import marshal
-import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from ocr._reading import STATE_LIMIT, read_capped, real_folders
-from ocr.atomic import atomic_write_bytes
+from ocr._cache_file import load_cache, save_cache
+from ocr._gc import paused_gc
+from ocr._reading import real_folders
 from ocr.catalog._entry import CatalogEntry
 from ocr.catalog._index_payload import index_problem
 from ocr.catalog._walk import Folder, Stat, walk
 from ocr.compat import is_legacy_enabled
-from ocr.errors import OcrError
 from ocr.layout import RootLayout
-from ocr.locking import locked
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from ocr.catalog._describe import Describer
@@ -58,16 +48,8 @@ if TYPE_CHECKING:
 __all__ = ["scan_root"]
 
 _log = logging.getLogger(__name__)
-_PYTHON: Final = sys.version.split()[0]
-
-
-class _IndexHeader(BaseModel):
-    """The first line of the index file: its version and the payload's checksum."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    schema_version: Literal[4] = 4  # 2: ``monitor``; 3: ``task``; 4: folder checkpoints
-    sha256: str
-    python: str  # marshal's format belongs to one Python version
+_SCHEMA_VERSION: Final = 4  # 2: ``monitor``; 3: ``task``; 4: folder checkpoints
+_WHAT: Final = "the catalog index"
 
 
 # A checkpoint: (entry as a row of plain values, folders the entry depends on).
@@ -81,25 +63,7 @@ class _Index:
     scope: tuple[bool | str | None, ...] | None  # the legacy settings it was made with
 
 
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector (not reference counting) for a scan.
-
-    A scan builds tens of thousands of entries and index rows that all
-    survive it, none in a cycle; the collector would walk every live object
-    of the process over and over for nothing (a third of a cold scan in a
-    process that imported torch). Whoever paused it first resumes it.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_paused_gc()
+@paused_gc()
 def scan_root(
     root: Path,
     legacy: LegacyFolders,
@@ -168,59 +132,24 @@ def _reusable(
 
 
 def _load(index_file: Path, tops: list[Path]) -> _Index | None:
-    try:
-        content = read_capped(index_file, limit=STATE_LIMIT, inside=real_folders(tops[:1]))
-    except FileNotFoundError:
+    data = load_cache(
+        index_file,
+        schema_version=_SCHEMA_VERSION,
+        what=_WHAT,
+        log=_log,
+        inside=real_folders(tops[:1]),
+    )
+    if data is None:
         return None
-    except OSError as exc:
-        _unreadable(index_file, str(exc))
-        return None
-    data, problem = _payload(content)
-    if problem is None:
-        problem = index_problem(data, [str(top) for top in tops])
+    problem = index_problem(data, [str(top) for top in tops])
     if problem is not None:
-        _unreadable(index_file, problem)
+        _log.warning("%s %s is unreadable (%s); rebuilding it", _WHAT, index_file, problem)
         return None
     return _Index(data["folders"], data["entries"], data["scope"])
-
-
-def _payload(content: bytes) -> tuple[Any, str | None]:
-    """The payload under a valid header, or why there is none."""
-    header_line, _, payload = content.partition(b"\n")
-    try:
-        header = _IndexHeader.model_validate_json(header_line)
-    except ValidationError:
-        return None, "bad header or a newer version"
-    if header.python != _PYTHON:
-        return None, f"written by Python {header.python}"
-    if hashlib.sha256(payload).hexdigest() != header.sha256:
-        return None, "checksum mismatch"
-    try:
-        return marshal.loads(payload), None  # noqa: S302 (checked before anything uses it)
-    except (ValueError, EOFError, TypeError):
-        return None, "not marshal data"
-
-
-def _unreadable(index_file: Path, why: str) -> None:
-    _log.warning("the catalog index %s is unreadable (%s); rebuilding it", index_file, why)
 
 
 def _save(index_file: Path, index: _Index) -> None:
     # Entries share their repeated strings, tuples and dicts (the describer
     # keeps them shared), so marshal writes each once and loads it once.
-    payload = marshal.dumps(
-        {"folders": index.folders, "entries": index.entries, "scope": index.scope}
-    )
-    header = _IndexHeader(sha256=hashlib.sha256(payload).hexdigest(), python=_PYTHON)
-    content = header.model_dump_json().encode("utf-8") + b"\n" + payload
-    try:
-        if index_file.parent.is_symlink():
-            raise OSError(errno.ELOOP, "the state folder is a link; ocr never writes through it")
-        index_file.parent.mkdir(parents=True, exist_ok=True)
-        with locked(index_file):
-            # Atomic but not durable: after a crash, a torn index fails its
-            # checksum and is rebuilt, so waiting for the disk buys nothing.
-            atomic_write_bytes(index_file, content, durable=False)
-    except (OSError, OcrError) as exc:
-        # The index is a cache; a read-only tree is still scanned, only slower.
-        _log.warning("could not write the catalog index %s: %s", index_file, exc)
+    data = {"folders": index.folders, "entries": index.entries, "scope": index.scope}
+    save_cache(index_file, data, schema_version=_SCHEMA_VERSION, what=_WHAT, log=_log)

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ocr.cli import _catalog, _migrate, _registry, _ui, _validate
+from ocr.cli import _ablation, _catalog, _migrate, _registry, _ui, _validate
 from ocr.errors import OcrError
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ocr", description="Experiments of the OCR trainer: registry, catalog, migration."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _ablation.add_commands(commands)
     _catalog.add_commands(commands)
     _migrate.add_commands(commands)
     _registry.add_commands(commands)

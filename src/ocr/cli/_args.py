@@ -101,7 +101,7 @@ def legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFol
 
     Raises:
         InputPathError: The options are given with several roots, or name a
-            folder that does not exist.
+            folder that is missing, a link, or overlaps the root.
     """
     if args.multirun is True and args.wandb is True:
         return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ocr.compat._config import model_from_hydra_config, model_from_wandb_config
 from ocr.compat._folders import Era, LegacyRun, locate_legacy_folder, locate_legacy_run
 from ocr.compat._legacy_folders import LegacyFolders
+from ocr.compat._lightning_logs import lightning_metric_files
 from ocr.compat._mapping import (
     MAPPING_SCHEMA_VERSION,
     MigrationMapping,
@@ -66,6 +67,7 @@ __all__ = [
     "is_legacy_enabled",
     "legacy_sidecar_format",
     "legacy_sidecar_paths",
+    "lightning_metric_files",
     "load_mappings",
     "locate_legacy_folder",
     "locate_legacy_run",

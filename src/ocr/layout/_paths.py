@@ -74,6 +74,11 @@ class RunLayout:
         return self.run_dir / "logs"
 
     @property
+    def metrics_file(self) -> Path:
+        """The metric history: Lightning's ``CSVLogger`` writing into ``logs/`` (``ocr.train``'s)."""
+        return self.log_dir / "metrics.csv"
+
+    @property
     def artifact_dir(self) -> Path:
         """Where predictions, plots and other outputs go."""
         return self.run_dir / "artifacts"
@@ -210,6 +215,11 @@ class RootLayout:
         """
         relative = self._relative(record_file, "record")
         return self.lock_dir / relative.with_name(relative.name + LOCK_SUFFIX)
+
+    @property
+    def ablation_index_file(self) -> Path:
+        """The ablation's index of what each run's files held, a deletable cache."""
+        return self.state_dir / "ablation.index"
 
     def run_dirs(self) -> Iterator[Path]:
         """Every run folder and sweep-job folder under the root, in path order.

@@ -25,7 +25,7 @@ from ocr.errors import TrainingDataError
 from ocr.train.loss import TARGET_KEYS, make_db_targets
 from ocr.train.metric import bounding_box
 from ocr.train.receipts import Polygon, read_receipt_annotations
-from ocr.train.synthetic import generate_receipt
+from ocr.train.synthetic import DIFFICULTIES, Difficulty, generate_receipt
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -110,10 +110,14 @@ class SyntheticReceiptDataset(Dataset[Item]):
         seed: Non-negative seed of the item stream.
         height: Image height.
         width: Image width.
+        difficulty: ``easy`` or ``hard`` pages (see :mod:`ocr.train.synthetic`).
     """
 
-    def __init__(self, size: int, *, seed: int, height: int, width: int) -> None:
+    def __init__(
+        self, size: int, *, seed: int, height: int, width: int, difficulty: Difficulty = "easy"
+    ) -> None:
         self.size, self.seed, self.height, self.width = size, seed, height, width
+        self.difficulty = difficulty
 
     def __len__(self) -> int:
         return self.size
@@ -137,7 +141,9 @@ class SyntheticReceiptDataset(Dataset[Item]):
         if not 0 <= index < self.size:
             raise IndexError(f"index {index} out of range for {self.size} items")
         rng = np.random.default_rng([self.seed, index])
-        return generate_receipt(rng, height=self.height, width=self.width)
+        return generate_receipt(
+            rng, height=self.height, width=self.width, difficulty=self.difficulty
+        )
 
 
 def _load_image(path: Path) -> NDArray[np.uint8]:
@@ -219,6 +225,10 @@ class ReceiptDataModule(lightning.LightningDataModule):
         image_dir: Training image folder; defaults to the JSON's folder.
         val_annotation_file: Receipt JSON for validation.
         val_image_dir: Validation image folder; defaults to its JSON's folder.
+        difficulty: Synthetic pages, ``easy`` or ``hard`` (unused for JSON data).
+
+    Raises:
+        TrainingDataError: ``difficulty`` is neither ``easy`` nor ``hard``.
     """
 
     def __init__(
@@ -235,8 +245,15 @@ class ReceiptDataModule(lightning.LightningDataModule):
         image_dir: str | Path | None = None,
         val_annotation_file: str | Path | None = None,
         val_image_dir: str | Path | None = None,
+        difficulty: Difficulty = "easy",
     ) -> None:
         super().__init__()
+        if difficulty not in DIFFICULTIES:
+            raise TrainingDataError(
+                f"unknown synthetic difficulty {difficulty!r}",
+                fix=f"Use one of: {', '.join(DIFFICULTIES)} (data.difficulty=hard)",
+                value=difficulty,
+            )
         # Plain attributes, not save_hyperparameters(): Lightning merges datamodule and
         # module hparams for loggers, and `width` means different things in the two.
         self.seed, self.train_size, self.val_size = seed, train_size, val_size
@@ -244,15 +261,14 @@ class ReceiptDataModule(lightning.LightningDataModule):
         self.batch_size, self.num_workers = batch_size, num_workers
         self.annotation_file, self.image_dir = annotation_file, image_dir
         self.val_annotation_file, self.val_image_dir = val_annotation_file, val_image_dir
+        self.difficulty: Difficulty = difficulty
 
     @cached_property
     def datasets(self) -> tuple[Dataset[Item], Dataset[Item]]:
         """The training and validation datasets, built on first use."""
-        size = {"height": self.height, "width": self.width}
         if self.annotation_file is None:
-            return (
-                SyntheticReceiptDataset(self.train_size, seed=2 * self.seed, **size),
-                SyntheticReceiptDataset(self.val_size, seed=2 * self.seed + 1, **size),
+            return self._synthetic(self.train_size, 2 * self.seed), self._synthetic(
+                self.val_size, 2 * self.seed + 1
             )
         train = self._json(self.annotation_file, self.image_dir)
         if self.val_annotation_file is not None:
@@ -260,6 +276,11 @@ class ReceiptDataModule(lightning.LightningDataModule):
         order = np.random.default_rng(self.seed).permutation(len(train)).tolist()
         held_out = min(self.val_size, len(train) - 1)
         return Subset(train, order[held_out:]), Subset(train, order[:held_out])
+
+    def _synthetic(self, size: int, seed: int) -> SyntheticReceiptDataset:
+        return SyntheticReceiptDataset(
+            size, seed=seed, height=self.height, width=self.width, difficulty=self.difficulty
+        )
 
     def _json(
         self, annotation_file: str | Path, image_dir: str | Path | None

@@ -1,0 +1,132 @@
+"""A deletable cache file of plain values: a checksummed header line, then ``marshal`` data.
+
+The catalog's and the ablation's indexes under ``<root>/.ocr/`` are such files.
+The first line is JSON: the cache's schema version, the SHA-256 of the payload
+and the Python version (``marshal``'s format belongs to one). The payload holds
+only plain values (``marshal`` loads no code): decoding it is many times faster
+than JSON with validation. A corrupt, truncated, newer or other-Python file
+fails the header or the checksum and is reported and ignored, never trusted; it
+is written atomically under its lock, and not fsynced (a torn cache fails its
+checksum after a crash and is rebuilt, so waiting for the disk buys nothing).
+It is read with a cap and never through a link that leads out of the root,
+and never written through a linked state folder. A payload that passes the
+checks is still a hint from outside: its owner checks its shape before use.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import marshal
+import sys
+from typing import TYPE_CHECKING, Any, Final
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ocr._reading import STATE_LIMIT, read_capped
+from ocr.atomic import atomic_write_bytes
+from ocr.errors import OcrError
+from ocr.locking import locked
+
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Sequence
+    from pathlib import Path
+
+__all__ = ["load_cache", "save_cache"]
+
+_PYTHON: Final = sys.version.split()[0]
+
+
+class _CacheHeader(BaseModel):
+    """The first line of a cache file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    schema_version: int
+    sha256: str
+    python: str
+
+
+def load_cache(
+    path: Path,
+    *,
+    schema_version: int,
+    what: str,
+    log: logging.Logger,
+    inside: Sequence[str] = (),
+) -> Any:
+    """Read a cache file, or nothing when it is missing or cannot be trusted.
+
+    Args:
+        path: The cache file.
+        schema_version: The version its writer uses now; another is not read.
+        what: What the cache is, for the log line (``the catalog index``).
+        log: The owner's logger: an untrusted file is a warning there.
+        inside: Real folders the file must lie in (a link out is refused).
+
+    Returns:
+        The payload, or ``None``.
+    """
+    try:
+        content = read_capped(path, limit=STATE_LIMIT, inside=inside)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _unreadable(log, what, path, str(exc))
+        return None
+    header_line, _, payload = content.partition(b"\n")
+    why = _distrust(header_line, payload, schema_version)
+    if why is None:
+        try:
+            return marshal.loads(payload)  # noqa: S302 (checksummed; its owner checks its shape)
+        except (ValueError, EOFError, TypeError):
+            why = "not marshal data"
+    _unreadable(log, what, path, why)
+    return None
+
+
+def _distrust(header_line: bytes, payload: bytes, schema_version: int) -> str | None:
+    """Why a cache file's content cannot be trusted, ``None`` when it can."""
+    try:
+        header = _CacheHeader.model_validate_json(header_line)
+    except ValidationError:
+        return "bad header"
+    if header.schema_version != schema_version:
+        return f"schema version {header.schema_version}"
+    if header.python != _PYTHON:
+        return f"written by Python {header.python}"
+    if hashlib.sha256(payload).hexdigest() != header.sha256:
+        return "checksum mismatch"
+    return None
+
+
+def _unreadable(log: logging.Logger, what: str, path: Path, why: str) -> None:
+    log.warning("%s %s is unreadable (%s); rebuilding it", what, path, why)
+
+
+def save_cache(
+    path: Path, data: Any, *, schema_version: int, what: str, log: logging.Logger
+) -> None:
+    """Write a cache file atomically under its lock; a failure is logged, never raised.
+
+    Args:
+        path: The cache file (its folder is created).
+        data: Plain values only (what ``marshal`` takes).
+        schema_version: The cache's schema version.
+        what: What the cache is, for the log line.
+        log: The owner's logger.
+    """
+    payload = marshal.dumps(data)
+    header = _CacheHeader(
+        schema_version=schema_version, sha256=hashlib.sha256(payload).hexdigest(), python=_PYTHON
+    )
+    content = header.model_dump_json().encode("utf-8") + b"\n" + payload
+    try:
+        if path.parent.is_symlink():
+            raise OSError(errno.ELOOP, "the state folder is a link; ocr never writes through it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(path):
+            atomic_write_bytes(path, content, durable=False)
+    except (OSError, OcrError) as exc:
+        # A cache; a read-only tree is still read, only slower.
+        log.warning("could not write %s %s: %s", what, path, exc)
