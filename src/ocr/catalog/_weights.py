@@ -46,10 +46,8 @@ if TYPE_CHECKING:
 
     from ocr.catalog._entry import CatalogEntry
 
-__all__ = ["WEIGHTS_CACHE_NAME", "read_weights"]
+__all__ = ["read_weights"]
 
-WEIGHTS_CACHE_NAME: Final = "weights.json"
-"""The cache's file name, in the root's state folder (``RootLayout.state_dir``)."""
 
 _log = logging.getLogger(__name__)
 _PARTS: Final = ("encoder", "decoder", "head")  # what a state dict can tell; never the architecture
@@ -144,7 +142,7 @@ def _cache_root(path: Path, roots: Sequence[Path]) -> Path | None:
 
 
 def _facts_under(root: Path | None, entries: list[CatalogEntry]) -> dict[str, _Facts]:
-    cache_file = None if root is None else RootLayout(root).state_dir / WEIGHTS_CACHE_NAME
+    cache_file = None if root is None else RootLayout(root).weights_cache_file
     cached = _load_cache(cache_file).files if cache_file is not None else {}
     said: dict[str, _Facts] = {}
     fresh: dict[str, _Facts] = {}

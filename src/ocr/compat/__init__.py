@@ -20,9 +20,6 @@ from ocr.compat._mapping import (
     MigrationMapping,
     mapping_file,
     mapping_files,
-    migration_dir,
-    migration_folders,
-    migrations_dir,
     read_mapping,
 )
 from ocr.compat._names import LegacyName, parse_legacy_name
@@ -39,8 +36,6 @@ from ocr.compat._switch import LEGACY_ENV_VAR, is_legacy_enabled, set_legacy_ena
 from ocr.compat._translate import LegacyPathWarning, load_mappings, merge_mappings, translate
 from ocr.compat._vocabulary import (
     LIGHTNING_LOGS_DIR_NAME,
-    MAPPING_FILE_NAME,
-    MIGRATIONS_DIR_NAME,
     MULTIRUN_DIR_NAME,
     WANDB_DIR_NAME,
 )
@@ -49,9 +44,7 @@ from ocr.compat._wandb import wandb_run_stamp
 __all__ = [
     "LEGACY_ENV_VAR",
     "LIGHTNING_LOGS_DIR_NAME",
-    "MAPPING_FILE_NAME",
     "MAPPING_SCHEMA_VERSION",
-    "MIGRATIONS_DIR_NAME",
     "MULTIRUN_DIR_NAME",
     "WANDB_DIR_NAME",
     "Era",
@@ -74,9 +67,6 @@ __all__ = [
     "mapping_file",
     "mapping_files",
     "merge_mappings",
-    "migration_dir",
-    "migration_folders",
-    "migrations_dir",
     "model_from_hydra_config",
     "model_from_state_dict_keys",
     "model_from_wandb_config",

@@ -32,6 +32,7 @@ from ocr.layout._hydra import (
     packaged_config_dir,
     register_resolvers,
 )
+from ocr.layout._migration import MIGRATION_ID_PATTERN, MigrationLayout
 from ocr.layout._names import (
     DATE_FORMAT,
     TIME_FORMAT,
@@ -58,6 +59,7 @@ __all__ = [
     "DEFAULT_OUTPUT_ROOT",
     "LAUNCH_DIR_RESOLVER",
     "LOCK_SUFFIX",
+    "MIGRATION_ID_PATTERN",
     "OUTPUT_ROOT_RESOLVER",
     "ROOT_RESOLVER",
     "RUN_PATH_RESOLVER",
@@ -65,6 +67,7 @@ __all__ = [
     "ConfigSet",
     "EnclosingRoot",
     "FolderKind",
+    "MigrationLayout",
     "RootLayout",
     "RunLayout",
     "RunLocation",

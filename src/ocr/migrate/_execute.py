@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from ocr._reading import read_capped
 from ocr.atomic import atomic_write_bytes
-from ocr.compat import migration_dir
 from ocr.errors import MigrationConfinementError, MigrationConflictError
+from ocr.layout import RootLayout
 from ocr.migrate._copy import copy_verified, remove_path, same_contents
 from ocr.migrate._model import Action, ActionKind
 from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, rewrite_paths
@@ -69,8 +69,8 @@ class StepRunner:
         Returns:
             A runner confined to the plan's folders, with the migration's scratch folders.
         """
-        folder = migration_dir(root, plan.migration_id)
-        scratch = Scratch(folder, [root.parent / top for top in plan.tops])
+        migration = RootLayout(root).migration(plan.migration_id)
+        scratch = Scratch(migration, [root.parent / top for top in plan.tops])
         return cls(root.parent, plan.tops, scratch)
 
     def check(self, action: Action) -> None:

@@ -23,11 +23,10 @@ import logging
 import os
 import shutil
 import sys
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from ocr.compat import migration_dir, migrations_dir
 from ocr.errors import MigrationBusyError, MigrationStateError, RegistryLockTimeoutError
-from ocr.layout import RootLayout
+from ocr.layout import MigrationLayout, RootLayout
 from ocr.locking import locked
 from ocr.migrate._discover import choose_legacy_folders, refuse_nested_root
 from ocr.migrate._journal import MigrationState
@@ -54,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["apply_migration", "rollback_migration"]
 
 _log = logging.getLogger(__name__)
-_LOCKED_NAME: Final = "migrate"  # its lock file is migrate.lock (ocr.locking)
 
 
 def apply_migration(
@@ -152,7 +150,7 @@ def rollback_migration(
             raise _nothing_to_roll_back(root)
         chosen = _chosen(root, migrations, migration_id)
         plan = chosen.plan
-        for lost in undo_plan(root, plan, chosen.folder, progress or sys.stderr):
+        for lost in undo_plan(root, plan, MigrationLayout(chosen.folder), progress or sys.stderr):
             _log.warning("%s", lost)
     # After the lock is let go: removing .ocr removes the lock file too.
     _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed)
@@ -250,11 +248,12 @@ def _chosen(
 
 def _finish_rollback(root: Path, plan: MigrationPlan, *, remove_state_dir: bool) -> None:
     """Remove the migration's folder (and ``.ocr`` if it made it), then put folder mtimes back."""
-    shutil.rmtree(migration_dir(root, plan.migration_id), ignore_errors=True)
+    layout = RootLayout(root)
+    shutil.rmtree(layout.migration(plan.migration_id).folder, ignore_errors=True)
     with contextlib.suppress(OSError):  # other migrations are left in it
-        migrations_dir(root).rmdir()
-    if remove_state_dir and not migrations_dir(root).exists():
-        shutil.rmtree(RootLayout(root).state_dir, ignore_errors=True)
+        layout.migrations_dir.rmdir()
+    if remove_state_dir and not layout.migrations_dir.exists():
+        shutil.rmtree(layout.state_dir, ignore_errors=True)
     base = root.parent
     deepest_first = sorted(plan.folder_mtimes.items(), key=lambda item: -item[0].count("/"))
     for relative, mtime_ns in deepest_first:
@@ -281,11 +280,14 @@ def _nothing_to_roll_back(root: Path) -> MigrationStateError:
 
 @contextlib.contextmanager
 def _exclusive(root: Path) -> Iterator[None]:
-    """Hold the tree's migration lock (``migrate.lock``), or refuse at once."""
+    """Hold the tree's migration lock (``RootLayout.migrate_lock_file``), or refuse at once."""
     claim_state_dir(root)
     with contextlib.ExitStack() as held:
         try:
-            held.enter_context(locked(RootLayout(root).state_dir / _LOCKED_NAME, timeout=0))
+            layout = RootLayout(root)
+            held.enter_context(
+                locked(layout.state_dir, lock_file=layout.migrate_lock_file, timeout=0)
+            )
         except RegistryLockTimeoutError as exc:
             raise MigrationBusyError(
                 f"another ocr process is migrating {str(root)!r} right now",

@@ -27,9 +27,6 @@ from ocr.compat import (
     Era,
     LegacyFolders,
     MigrationMapping,
-    mapping_file,
-    migration_dir,
-    migrations_dir,
 )
 from ocr.errors import MigrationPermissionError
 from ocr.layout import RootLayout, RunLayout
@@ -121,7 +118,7 @@ class _Planner:
         self.mode = mode
         self.now = now
         self.migration_id = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-        self.steps = Steps(root.parent, migration_dir(root, self.migration_id))
+        self.steps = Steps(root.parent, RootLayout(root).migration(self.migration_id))
         self.left: list[LeftInPlace] = []
         self.warnings: list[str] = []
         self.mapping: dict[str, str] = {}
@@ -136,7 +133,9 @@ class _Planner:
         self, units: list[LegacyUnit], wandb_runs: list[WandbRun], legacy: LegacyFolders
     ) -> None:
         state_dir = RootLayout(self.root).state_dir
-        self._remember_folders([*legacy.tops(self.root), state_dir, migrations_dir(self.root)])
+        self._remember_folders(
+            [*legacy.tops(self.root), state_dir, RootLayout(self.root).migrations_dir]
+        )
         targets = place_units(self.root, units)
         for folder, reason in join_wandb_runs(targets, wandb_runs):
             self.leave(folder, reason)
@@ -172,7 +171,7 @@ class _Planner:
             actions.append(
                 Action(
                     kind=ActionKind.WRITE,
-                    path=self.steps.rel(mapping_file(self.root, self.migration_id)),
+                    path=self.steps.rel(self.steps.migration.mapping_file),
                     text=model_json(mapping, indent=2),
                     purpose="compat mapping (old path -> new path)",
                 )

@@ -1,38 +1,24 @@
-"""Where a migration keeps its plan, and reading it back."""
+"""Reading back the plan a migration keeps in its folder."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from ocr._json import validate_json
 from ocr._reading import STATE_LIMIT, read_capped
 from ocr.migrate._model import MigrationPlan
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from ocr.layout import MigrationLayout
 
-__all__ = ["plan_file", "read_plan_file"]
-
-PLAN_FILE_NAME: Final = "plan.json"
+__all__ = ["read_plan_file"]
 
 
-def plan_file(folder: Path) -> Path:
-    """Where a migration keeps its plan.
-
-    Args:
-        folder: The migration's folder.
-
-    Returns:
-        ``<folder>/plan.json``.
-    """
-    return folder / PLAN_FILE_NAME
-
-
-def read_plan_file(folder: Path) -> MigrationPlan:
+def read_plan_file(migration: MigrationLayout) -> MigrationPlan:
     """Read the plan kept in a migration's folder.
 
     Args:
-        folder: The migration's folder.
+        migration: The migration's layout.
 
     Returns:
         The plan.
@@ -41,4 +27,4 @@ def read_plan_file(folder: Path) -> MigrationPlan:
         OSError: The file cannot be read (or is no regular file: ``UnsafeFileError``).
         ValueError: It is not a plan (not JSON, or a ``pydantic.ValidationError``).
     """
-    return validate_json(MigrationPlan, read_capped(plan_file(folder), limit=STATE_LIMIT))
+    return validate_json(MigrationPlan, read_capped(migration.plan_file, limit=STATE_LIMIT))

@@ -19,30 +19,29 @@ import contextlib
 import os
 import secrets
 import shutil
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-__all__ = ["Scratch"]
+    from ocr.layout import MigrationLayout
 
-_OWN_FOLDER: Final = "partial"
-_TOP_PREFIX: Final = ".ocr-partial-"
+__all__ = ["Scratch"]
 
 
 class Scratch:
     """The temporary places of one migration.
 
     Args:
-        migration_folder: The migration's folder (``<root>/.ocr/migrations/<id>``).
+        migration: The migration's folder (``<root>/.ocr/migrations/<id>``).
         tops: The folders the migration may write in (the root first).
     """
 
-    def __init__(self, migration_folder: Path, tops: Sequence[Path]) -> None:
-        self._own = migration_folder / _OWN_FOLDER
+    def __init__(self, migration: MigrationLayout, tops: Sequence[Path]) -> None:
+        self._own = migration.partial_dir
         self._tops = [top for top in tops if top.is_dir()]
-        self._others = [top / f"{_TOP_PREFIX}{migration_folder.name}" for top in self._tops]
+        self._others = [migration.partial_dir_beside(top) for top in self._tops]
         self._devices: dict[Path, int] = {}
 
     def name_for(self, destination: Path) -> Path:

@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError
 
 from ocr._reading import METADATA_LIMIT, read_capped
 from ocr.atomic import atomic_write_json
-from ocr.compat import migration_folders
 from ocr.errors import MigrationConfinementError
 from ocr.layout import RootLayout
 
@@ -91,7 +90,7 @@ def made_before(root: Path) -> int | None:
         every migration was rolled back); ``None`` when ``.ocr`` was there
         before (or was made by something else).
     """
-    if migration_folders(root):
+    if RootLayout(root).migrations():
         return None
     try:
         content = read_capped(RootLayout(root).state_origin_file, limit=METADATA_LIMIT)

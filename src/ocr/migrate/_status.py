@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ocr.compat import mapping_files, migration_folders, read_mapping
+from ocr.compat import mapping_files, read_mapping
 from ocr.errors import MigrationStateError, OcrError
-from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal, MigrationState
+from ocr.layout import MigrationLayout, RootLayout
+from ocr.migrate._journal import Journal, MigrationState
 from ocr.migrate._model import Mode
-from ocr.migrate._plan_file import plan_file, read_plan_file
+from ocr.migrate._plan_file import read_plan_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -68,8 +69,9 @@ class UnreadableMigration:
     def refusal(self) -> MigrationStateError:
         """The one-line error that stops ``apply`` and ``rollback`` while it is there."""
         if self.started:
+            migration = MigrationLayout(self.folder)
             fix = (
-                f"Restore {plan_file(self.folder).name} and {JOURNAL_FILE_NAME} of "
+                f"Restore {migration.plan_file.name} and {migration.journal_file.name} of "
                 f"{str(self.folder)!r} from a backup; until then no migration can run"
             )
         else:
@@ -109,17 +111,18 @@ def survey_migrations(root: Path) -> tuple[list[MigrationSummary], list[Unreadab
     """
     found: list[MigrationSummary] = []
     unreadable: list[UnreadableMigration] = []
-    for folder in migration_folders(root):
-        journal = Journal(folder / JOURNAL_FILE_NAME)
+    for migration in RootLayout(root).migrations():
+        folder = migration.folder
+        journal = Journal(migration.journal_file)
         try:
             state = journal.read()
         except MigrationStateError as exc:
             unreadable.append(UnreadableMigration(folder.name, folder, exc.cause, started=True))
             continue
         try:
-            plan = read_plan_file(folder)
+            plan = read_plan_file(migration)
         except (OSError, ValueError) as exc:
-            reason = f"its {plan_file(folder).name}: {_why(exc)}"
+            reason = f"its {migration.plan_file.name}: {_why(exc)}"
             started = state.state is not MigrationState.PLANNED
             unreadable.append(UnreadableMigration(folder.name, folder, reason, started=started))
             continue
@@ -153,7 +156,7 @@ def copied_before(root: Path) -> set[Path]:
     for found in mapping_files(root):
         try:
             mapping = read_mapping(found)
-            plan = read_plan_file(found.parent)
+            plan = read_plan_file(MigrationLayout(found.parent))
         except (OcrError, OSError, ValueError):
             continue
         if plan.mode is Mode.COPY:

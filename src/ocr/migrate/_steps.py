@@ -12,10 +12,9 @@ from ocr.migrate._model import Action, ActionKind
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["ORIGINALS_DIR_NAME", "PHASES", "Steps"]
+    from ocr.layout import MigrationLayout
 
-ORIGINALS_DIR_NAME: Final = "originals"
-"""Inside a migration's folder: the original bytes of every file it rewrote or replaced."""
+__all__ = ["PHASES", "Steps"]
 
 PHASES: Final = ("folders", "moves", "configs", "rewrites", "writes", "cleanup")
 """In this order each step finds what it needs: folders before moves before
@@ -29,11 +28,11 @@ class Steps:
 
     Args:
         base: The output root's parent.
-        migration_folder: The migration's own folder (for kept originals).
+        migration: The migration's own folder (for kept originals).
     """
 
     base: Path
-    migration_folder: Path
+    migration: MigrationLayout
     phases: dict[str, list[Action]] = field(default_factory=lambda: defaultdict(list))
     _kept: int = 0
 
@@ -73,7 +72,7 @@ class Steps:
         backup = None
         if keep_original:
             self._kept += 1
-            backup = self.rel(self.migration_folder / ORIGINALS_DIR_NAME / str(self._kept))
+            backup = self.rel(self.migration.original_file(self._kept))
         # Built from paths this module made relative itself; model_construct
         # skips re-validating them (plan.json is validated when read back).
         self.phases[phase].append(
