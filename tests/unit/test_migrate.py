@@ -24,7 +24,6 @@ from ocr.errors import (
 from ocr.layout import RootLayout
 from ocr.metadata import read_metadata
 from ocr.migrate import (
-    ActionKind,
     Mode,
     TimestampSource,
     apply_migration,
@@ -37,7 +36,7 @@ from ocr.migrate import (
 )
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import KILL_AT_ENV_VAR
-from ocr.migrate._model import Action
+from ocr.migrate._model import WriteAction
 from ocr.migrate._scratch import Scratch
 from ocr.registry import ExperimentRegistry
 from ocr.validate import validate_root
@@ -279,7 +278,7 @@ def test_a_step_through_a_link_is_refused(tmp_path: Path) -> None:
     (base / "outputs" / "link").symlink_to(outside)
     scratch = Scratch(RootLayout(base / "outputs").migration("m1"), [base / "outputs"])
     runner = StepRunner(base, ["outputs"], scratch)
-    write = Action(kind=ActionKind.WRITE, path="outputs/link/x.json", text="{}", purpose="t")
+    write = WriteAction(path="outputs/link/x.json", text="{}", purpose="t")
     with pytest.raises(MigrationConfinementError, match="outside the migrated folders"):
         runner.do(write)
     assert not (outside / "x.json").exists()

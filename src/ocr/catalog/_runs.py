@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ocr.catalog._entry import LayoutKind
 from ocr.compat import (
-    Era,
     LegacyRun,
     Recovered,
     locate_legacy_run,
@@ -37,13 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["RunFacts", "Runs"]
 
 _log = logging.getLogger(__name__)
-_LAYOUTS: Final = {
-    Era.A: LayoutKind.NAME_BASED,
-    Era.B: LayoutKind.MODEL_SUBFOLDER,
-    Era.C: LayoutKind.TAGGED,
-    Era.D: LayoutKind.SWEEP,
-    Era.E: LayoutKind.NEW,
-}
 # A run's checkpoint folder and record, relative to the run folder, with a
 # separator before each: the scan works on the path strings the walk gives.
 _CHECKPOINT_DIR: Final = f"{os.sep}{RunLayout(Path()).checkpoint_dir}"
@@ -118,7 +110,7 @@ class Runs:
             if run_dir is None:
                 run, _ = self.legacy_run(path, folder)
                 run_dir = str(run.folder) if run is not None else None
-                layout = _LAYOUTS[run.era] if run is not None else None
+                layout = run.era if run is not None else None
             record = self._record(run_dir) if run_dir is not None else None
             facts = self._facts[folder] = RunFacts(
                 run_dir=sys.intern(run_dir) if run_dir is not None else None,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr.cli._args import add_format
-from ocr.errors import InputPathError
+from ocr.errors import InputPathError, UsageConflictError
 from ocr.validate import (
     render_json,
     render_text,
@@ -77,7 +77,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.pipeline:
         return _pipeline(args)
     if len(args.target) != 1:
-        raise InputPathError(
+        raise UsageConflictError(
             f"ocr validate takes one ROOT, got {len(args.target)}",
             fix="Pass the output root (ocr validate outputs), or check a training command with "
             "ocr validate --pipeline -- python train.py",

@@ -32,6 +32,7 @@ from ocr.layout._hydra import (
     packaged_config_dir,
     register_resolvers,
 )
+from ocr.layout._kind import LayoutKind
 from ocr.layout._migration import MIGRATION_ID_PATTERN, MigrationLayout
 from ocr.layout._names import (
     DATE_FORMAT,
@@ -67,6 +68,7 @@ __all__ = [
     "ConfigSet",
     "EnclosingRoot",
     "FolderKind",
+    "LayoutKind",
     "MigrationLayout",
     "RootLayout",
     "RunLayout",

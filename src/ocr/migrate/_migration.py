@@ -25,7 +25,7 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
-from ocr.errors import MigrationBusyError, MigrationStateError, RegistryLockTimeoutError
+from ocr.errors import LockTimeoutError, MigrationBusyError, MigrationStateError
 from ocr.layout import MigrationLayout, RootLayout
 from ocr.locking import locked
 from ocr.migrate._discover import choose_legacy_folders, refuse_nested_root
@@ -288,7 +288,7 @@ def _exclusive(root: Path) -> Iterator[None]:
             held.enter_context(
                 locked(layout.state_dir, lock_file=layout.migrate_lock_file, timeout=0)
             )
-        except RegistryLockTimeoutError as exc:
+        except LockTimeoutError as exc:
             raise MigrationBusyError(
                 f"another ocr process is migrating {str(root)!r} right now",
                 fix="Wait for it to finish (`ocr migrate status ROOT` shows its progress)",

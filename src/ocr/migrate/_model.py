@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Final, Literal
+from typing import Annotated, Final, Literal, TypeAlias
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
 
@@ -22,15 +22,23 @@ __all__ = [
     "PLAN_SCHEMA_VERSION",
     "Action",
     "ActionKind",
+    "CopyAction",
     "FrozenModel",
     "LeftInPlace",
     "MigrationPlan",
+    "MkdirAction",
     "Mode",
+    "MoveAction",
     "PlannedRun",
+    "RelinkAction",
+    "RewriteAction",
+    "RmdirAction",
     "TimestampSource",
+    "WriteAction",
 ]
 
-PLAN_SCHEMA_VERSION: Final = 1
+PLAN_SCHEMA_VERSION: Final = 2
+"""2: each step holds only its kind's fields (1 held every field, unused ones empty)."""
 
 
 RelativePath = RelativePosixPath
@@ -62,28 +70,76 @@ class ActionKind(enum.StrEnum):
     RELINK = "relink"  # point a moved link at its target's new place
 
 
-class Action(FrozenModel):
-    """One step of a migration.
+class _Step(FrozenModel):
+    """What every step has: the path it creates or changes, and what it is for."""
 
-    Args:
-        kind: What the step does.
-        path: The file or folder it creates or changes.
-        source: ``move``/``copy``: where it comes from.
-        text: ``write``: the new file's content.
-        backup: ``rewrite``/``write``: where the file's original bytes are kept
-            (in the migration's folder) so that rollback can put them back.
-        replacements: ``rewrite``: old path -> new path, applied in order;
-            ``relink``: the one (old target, new target) pair.
-        purpose: What the step is for, in words, for the report.
-    """
-
-    kind: ActionKind
     path: RelativePath
-    source: RelativePath | None = None
-    text: str | None = None
-    backup: RelativePath | None = None
-    replacements: list[tuple[str, str]] = Field(default_factory=list)
+    """The file or folder the step creates or changes."""
     purpose: str
+    """What the step is for, in words, for the report."""
+
+
+class MkdirAction(_Step):
+    """Create a folder the new layout needs."""
+
+    kind: Literal[ActionKind.MKDIR] = ActionKind.MKDIR
+
+
+class RmdirAction(_Step):
+    """Remove a legacy folder the moves emptied (kept, and named, when it is not empty)."""
+
+    kind: Literal[ActionKind.RMDIR] = ActionKind.RMDIR
+
+
+class MoveAction(_Step):
+    """Move a file or folder (with everything under it) from ``source`` to ``path``."""
+
+    kind: Literal[ActionKind.MOVE] = ActionKind.MOVE
+    source: RelativePath
+
+
+class CopyAction(_Step):
+    """Copy a file or folder from ``source`` to ``path``, verified by size and SHA-256."""
+
+    kind: Literal[ActionKind.COPY] = ActionKind.COPY
+    source: RelativePath
+
+
+class WriteAction(_Step):
+    """Write a new file; ``backup`` keeps the bytes of a file it replaces (else ``None``)."""
+
+    kind: Literal[ActionKind.WRITE] = ActionKind.WRITE
+    text: str
+    backup: RelativePath | None = None
+
+
+class RewriteAction(_Step):
+    """Replace old paths inside a text file, in order; ``backup`` keeps its original bytes."""
+
+    kind: Literal[ActionKind.REWRITE] = ActionKind.REWRITE
+    backup: RelativePath
+    replacements: list[tuple[str, str]]
+
+
+class RelinkAction(_Step):
+    """Point a moved link at its target's new place: from ``old_target`` to ``new_target``."""
+
+    kind: Literal[ActionKind.RELINK] = ActionKind.RELINK
+    old_target: str
+    new_target: str
+
+
+Action: TypeAlias = Annotated[
+    MkdirAction
+    | RmdirAction
+    | MoveAction
+    | CopyAction
+    | WriteAction
+    | RewriteAction
+    | RelinkAction,
+    Field(discriminator="kind"),
+]
+"""One step of a migration; its ``kind`` says which fields it has."""
 
 
 class TimestampSource(enum.StrEnum):
@@ -157,7 +213,7 @@ class MigrationPlan(FrozenModel):
             migration, which a rollback puts back.
     """
 
-    schema_version: Literal[1] = PLAN_SCHEMA_VERSION
+    schema_version: Literal[2] = PLAN_SCHEMA_VERSION
     migration_id: str
     created_at: AwareDatetime
     root: str

@@ -38,12 +38,12 @@ from ocr.migrate._discover import (
     refuse_nested_root,
 )
 from ocr.migrate._model import (
-    Action,
     ActionKind,
     LeftInPlace,
     MigrationPlan,
     Mode,
     PlannedRun,
+    WriteAction,
 )
 from ocr.migrate._placement import join_wandb_runs, place_units
 from ocr.migrate._run_files import RunFileContext, plan_run_files
@@ -169,8 +169,7 @@ class _Planner:
                 entries=self.mapping,
             )
             actions.append(
-                Action(
-                    kind=ActionKind.WRITE,
+                WriteAction(
                     path=self.steps.rel(self.steps.migration.mapping_file),
                     text=model_json(mapping, indent=2),
                     purpose="compat mapping (old path -> new path)",
@@ -282,7 +281,7 @@ class _Planner:
                         ActionKind.RELINK,
                         new,
                         "link re-pointed at its moved target",
-                        replacements=[(said, new_said)],
+                        link_targets=(said, new_said),
                     )
                     mtime_ns = transfer.inventory.link_mtimes[inside]
                     self.folder_mtimes[self.steps.rel(old)] = mtime_ns

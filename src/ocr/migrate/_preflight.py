@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 from ocr.errors import MigrationPermissionError
 from ocr.migrate._execute import StepRunner
-from ocr.migrate._model import ActionKind
+from ocr.migrate._model import MoveAction, RewriteAction, WriteAction
 from ocr.migrate._state_dir import check_state_dir
 
 if TYPE_CHECKING:
@@ -129,12 +129,12 @@ def _changed_folders(steps: Iterable[Action], where: _Whereabouts) -> Iterable[t
     for action in steps:
         doing = f"{action.kind.value} {action.path}"
         yield where.now(str(PurePosixPath(action.path).parent)), doing
-        if action.backup is not None:
+        if isinstance(action, RewriteAction | WriteAction) and action.backup is not None:
             yield (
                 where.now(str(PurePosixPath(action.backup).parent)),
                 f"keep the original of {action.path}",
             )
-        if action.kind is ActionKind.MOVE and action.source is not None:
+        if isinstance(action, MoveAction):
             yield where.now(str(PurePosixPath(action.source).parent)), f"move {action.source}"
             for end in (action.source, action.path):
                 moved = where.base / end

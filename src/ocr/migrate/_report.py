@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 from pydantic import NonNegativeInt
 
 from ocr._markdown import code_cell, escaped
-from ocr.migrate._model import ActionKind, FrozenModel, LeftInPlace, Mode, PlannedRun
+from ocr.migrate._model import (
+    ActionKind,
+    CopyAction,
+    FrozenModel,
+    LeftInPlace,
+    Mode,
+    MoveAction,
+    PlannedRun,
+)
 
 if TYPE_CHECKING:
     from ocr.migrate._model import MigrationPlan
@@ -117,7 +125,12 @@ def build_report(plan: MigrationPlan, *, state: str, seconds: float | None) -> M
         runs=plan.runs,
         mapping=plan.mapping,
         steps=[
-            StepLine(kind=a.kind, path=a.path, source=a.source, purpose=a.purpose)
+            StepLine(
+                kind=a.kind,
+                path=a.path,
+                source=a.source if isinstance(a, MoveAction | CopyAction) else None,
+                purpose=a.purpose,
+            )
             for a in plan.actions
         ],
         left_in_place=plan.left_in_place,

@@ -21,6 +21,7 @@ from ocr.layout import RootLayout
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import crash_point
 from ocr.migrate._journal import Journal
+from ocr.migrate._model import CopyAction, MoveAction
 from ocr.migrate._preflight import check_steps
 from ocr.migrate._progress import Progress
 from ocr.migrate._report import MigrationReport, build_report, render_markdown
@@ -145,7 +146,7 @@ def _step(work: Callable[[Action], None], action: Action, index: int, total: int
 
 def _failed(action: Action, index: int, total: int, exc: OSError) -> MigrationStepError:
     where = f"{action.kind.value} {action.path!r}"
-    if action.source is not None:
+    if isinstance(action, MoveAction | CopyAction):
         where += f" from {action.source!r}"
     why = exc.strerror or type(exc).__name__
     named = f" ({exc.filename})" if exc.filename else ""

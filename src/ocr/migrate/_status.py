@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ocr.compat import mapping_files, read_mapping
-from ocr.errors import MigrationStateError, OcrError
+from ocr.errors import MigrationPlanVersionError, MigrationStateError, OcrError
 from ocr.layout import MigrationLayout, RootLayout
 from ocr.migrate._journal import Journal, MigrationState
 from ocr.migrate._model import Mode
@@ -59,16 +59,20 @@ class UnreadableMigration:
         folder: The folder.
         reason: Why it cannot be read.
         started: Whether its journal shows a begun step (or cannot tell).
+        newer: Whether a newer ocr wrote its plan (this one cannot read it).
     """
 
     migration_id: str
     folder: Path
     reason: str
     started: bool
+    newer: bool = False
 
     def refusal(self) -> MigrationStateError:
         """The one-line error that stops ``apply`` and ``rollback`` while it is there."""
-        if self.started:
+        if self.newer:
+            fix = "Upgrade ocr (pip install --upgrade ocr), then run the command again"
+        elif self.started:
             migration = MigrationLayout(self.folder)
             fix = (
                 f"Restore {migration.plan_file.name} and {migration.journal_file.name} of "
@@ -124,7 +128,10 @@ def survey_migrations(root: Path) -> tuple[list[MigrationSummary], list[Unreadab
         except (OSError, ValueError) as exc:
             reason = f"its {migration.plan_file.name}: {_why(exc)}"
             started = state.state is not MigrationState.PLANNED
-            unreadable.append(UnreadableMigration(folder.name, folder, reason, started=started))
+            newer = isinstance(exc, MigrationPlanVersionError)
+            unreadable.append(
+                UnreadableMigration(folder.name, folder, reason, started=started, newer=newer)
+            )
             continue
         found.append(
             MigrationSummary(
@@ -180,6 +187,8 @@ def refuse_unreadable(unreadable: list[UnreadableMigration]) -> None:
 
 
 def _why(exc: OSError | ValueError) -> str:
+    if isinstance(exc, MigrationPlanVersionError):
+        return f"written by a newer ocr (schema version {exc.value}): upgrade ocr to read it"
     if isinstance(exc, FileNotFoundError):
         return "missing"
     if isinstance(exc, OSError):
