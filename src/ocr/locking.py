@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final
 from filelock import FileLock, Timeout
 
 from ocr.errors import LockTimeoutError
-from ocr.layout import LOCK_SUFFIX
+from ocr.layout._shared import LOCK_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

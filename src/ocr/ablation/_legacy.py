@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ocr.ablation._read import RunFiles
 from ocr.catalog import LayoutKind
-from ocr.compat import lightning_metric_files, locate_legacy_run
+from ocr.compat._shared import lightning_metric_files, locate_legacy_run
 from ocr.layout import RunLayout
 
 if TYPE_CHECKING:

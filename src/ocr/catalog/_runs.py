@@ -18,12 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ocr.catalog._entry import LayoutKind
-from ocr.compat import (
-    LegacyRun,
-    Recovered,
-    locate_legacy_run,
-    model_from_hydra_config,
-)
+from ocr.compat._shared import LegacyRun, Recovered, locate_legacy_run, model_from_hydra_config
 from ocr.errors import OcrError, RunPathParseError
 from ocr.layout import RunLayout, parse_run_path
 from ocr.registry import ExperimentRecord, read_record

@@ -34,9 +34,10 @@ from ocr._reading import STATE_LIMIT, read_capped
 from ocr.atomic import atomic_write_bytes
 from ocr.catalog._checkpoint_file import open_checkpoint
 from ocr.catalog._entry import SidecarState
-from ocr.compat import Source, is_legacy_enabled, model_from_state_dict_keys
+from ocr.compat import is_legacy_enabled
+from ocr.compat._shared import Source, model_from_state_dict_keys
 from ocr.errors import OcrError
-from ocr.layout import RootLayout
+from ocr.layout import RootLayout, resolve_user_path
 from ocr.locking import locked
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def read_weights(
     """
     if not is_legacy_enabled():
         return list(entries), []
-    resolved = [Path(root).expanduser().resolve() for root in roots]
+    resolved = [resolve_user_path(root) for root in roots]
     groups: dict[Path | None, list[CatalogEntry]] = {}
     for entry in entries:
         if _should_read(entry):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ocr.cli._args import add_format
 from ocr.errors import InputPathError, UsageConflictError
+from ocr.layout import resolve_user_path
 from ocr.validate import (
     render_json,
     render_text,
@@ -117,7 +118,7 @@ def _report_target(text: str) -> Path:
     device (``/dev/null``) into a regular file: anything but a regular file
     (links resolved) is refused, before the checks run.
     """
-    target = Path(text).expanduser().resolve()
+    target = resolve_user_path(text)
     if target.is_dir() or not target.parent.is_dir():
         raise InputPathError(
             f"report path {text!r} is not a file in an existing folder ({str(target)!r})",

@@ -46,7 +46,8 @@ from ocr._json import loads
 from ocr._reading import STATE_LIMIT, read_capped
 from ocr._validation import NonEmptyText, RelativePosixPath, describe_problems
 from ocr.errors import MigrationMappingInvalidError, MigrationMappingVersionError
-from ocr.layout import MIGRATION_ID_PATTERN, RootLayout
+from ocr.layout import RootLayout
+from ocr.layout._shared import MIGRATION_ID_PATTERN
 
 __all__ = [
     "MAPPING_SCHEMA_VERSION",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 from ocr.errors import InputPathError, MigrationMappingInvalidError, RunPathParseError
 from ocr.layout._migration import MIGRATION_ID_PATTERN, MigrationLayout
 from ocr.layout._names import JOB_PATTERN, RunLocation, format_job_name, parse_run_path
+from ocr.layout._user_path import resolve_user_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -95,7 +96,7 @@ class RunLayout:
         Returns:
             ``True`` when it lies in this run.
         """
-        resolved, run = path.expanduser().resolve(), self.run_dir.resolve()
+        resolved, run = resolve_user_path(path), self.run_dir.resolve()
         return resolved == run or run in resolved.parents
 
     def log_file(self, task_name: str) -> Path:
@@ -170,7 +171,7 @@ class RootLayout:
         Raises:
             InputPathError: It does not exist or is not a folder.
         """
-        path = Path(root).expanduser().resolve()
+        path = resolve_user_path(root)
         if not path.is_dir():
             raise InputPathError(
                 f"output root {str(root)!r} is not a folder ({str(path)!r})",

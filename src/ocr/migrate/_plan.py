@@ -21,13 +21,8 @@ from typing import TYPE_CHECKING, Final
 
 from ocr._json import model_json
 from ocr.catalog import CheckpointCatalog
-from ocr.compat import (
-    MULTIRUN_DIR_NAME,
-    WANDB_DIR_NAME,
-    Era,
-    LegacyFolders,
-    MigrationMapping,
-)
+from ocr.compat import LegacyFolders, MigrationMapping
+from ocr.compat._shared import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, Era
 from ocr.errors import MigrationPermissionError
 from ocr.layout import RootLayout, RunLayout
 from ocr.migrate._discover import (
