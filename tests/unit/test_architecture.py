@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import re
 from pathlib import Path
 from typing import Final
 
@@ -13,6 +15,7 @@ import ocr
 __all__: list[str] = []
 
 SOURCE: Final = Path(ocr.__file__).parent
+MAP: Final = Path(__file__).parents[2] / "docs" / "architecture.md"
 STATE_NAMES: Final = frozenset(
     {
         ".ocr",
@@ -103,3 +106,59 @@ def test_query_layers_import_only_downwards_when_the_sources_are_read(
     module: str, forbidden: set[str]
 ) -> None:
     assert _imported(module) & forbidden == set()
+
+
+def _layers() -> dict[str, int]:
+    """The packages docs/architecture.md lists, each with its layer."""
+    table = MAP.read_text(encoding="utf-8").split("## Packages", 1)[1].split("\n## ", 1)[0]
+    layers: dict[str, int] = {}
+    for row in table.splitlines():
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        if len(cells) > 2 and cells[0].isdecimal():
+            for package in re.findall(r"`(ocr\.[a-z_.]+)`", cells[1]):
+                layers[package] = int(cells[0])
+    return layers
+
+
+def _public_units() -> set[str]:
+    return {
+        f"ocr.{path.stem if path.is_file() else path.name}"
+        for path in SOURCE.iterdir()
+        if not path.name.startswith("_")
+        and (path.suffix == ".py" or (path / "__init__.py").is_file())
+    }
+
+
+def test_the_architecture_page_lists_every_package_when_read() -> None:
+    assert set(_layers()) == _public_units()
+
+
+@pytest.mark.parametrize("package", sorted(_layers()))
+def test_each_package_the_architecture_page_lists_imports_when_named(package: str) -> None:
+    assert importlib.import_module(package).__name__ == package
+
+
+def _runtime_dependencies(package: str) -> set[str]:
+    top = SOURCE / package.split(".")[1]
+    files = sorted(top.rglob("*.py")) if top.is_dir() else [top.with_suffix(".py")]
+    found: set[str] = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ocr."):
+                found.add(".".join(node.module.split(".")[:2]))
+            elif isinstance(node, ast.Import):
+                found.update(
+                    ".".join(a.name.split(".")[:2]) for a in node.names if a.name.startswith("ocr.")
+                )
+    return found - {package}
+
+
+def test_packages_import_only_their_own_layer_or_below_when_the_sources_are_read() -> None:
+    layers = _layers()
+    upward = [
+        f"{package} (layer {layer}) imports {other} (layer {layers[other]})"
+        for package, layer in sorted(layers.items())
+        for other in sorted(_runtime_dependencies(package))
+        if other in layers and layers[other] > layer
+    ]
+    assert upward == []
