@@ -34,10 +34,10 @@ from ocr.migrate import (
     render_text,
     rollback_migration,
 )
+from ocr.migrate._copy import Scratch
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import KILL_AT_ENV_VAR
 from ocr.migrate._model import WriteAction
-from ocr.migrate._scratch import Scratch
 from ocr.registry import ExperimentRegistry
 from ocr.validate import validate_root
 from tests.tree_snapshot import file_digests, snapshot

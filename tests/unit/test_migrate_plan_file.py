@@ -33,8 +33,8 @@ from ocr.migrate._model import (
     RelinkAction,
     RewriteAction,
     WriteAction,
+    read_plan_file,
 )
-from ocr.migrate._plan_file import read_plan_file
 from ocr.validate import validate_root
 from tests.tree_snapshot import snapshot
 

@@ -5,7 +5,7 @@ a step that never ran, changes nothing: that is what lets a journal batch be
 replayed after a crash. Every path is checked first: it must lie inside the
 folders the migration was given, reached without passing through a link, and
 a file is never written through a link. Temporary names live in the
-migration's scratch folders (:mod:`ocr.migrate._scratch`), never beside a
+migration's scratch folders (:class:`ocr.migrate._copy.Scratch`), never beside a
 user's file.
 
 A move is a rename; across filesystems it is a copy verified by size and
@@ -22,7 +22,7 @@ from ocr._reading import read_capped
 from ocr.atomic import atomic_write_bytes
 from ocr.errors import MigrationConfinementError, MigrationConflictError
 from ocr.layout import RootLayout
-from ocr.migrate._copy import copy_verified, remove_path, same_contents
+from ocr.migrate._copy import Scratch, copy_verified, remove_path, same_contents
 from ocr.migrate._model import (
     CopyAction,
     MkdirAction,
@@ -33,7 +33,6 @@ from ocr.migrate._model import (
     WriteAction,
 )
 from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, rewrite_paths
-from ocr.migrate._scratch import Scratch
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

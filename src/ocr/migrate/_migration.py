@@ -3,7 +3,7 @@
 Each migration lives in ``<root>/.ocr/migrations/<id>/`` (the folder compat
 names): ``plan.json`` (written before the first step), ``journal.jsonl``,
 ``originals/`` (bytes of rewritten or replaced files), ``partial/`` (things
-being made, :mod:`ocr.migrate._scratch`), and once applied ``mapping.json``,
+being made, :class:`ocr.migrate._copy.Scratch`), and once applied ``mapping.json``,
 ``report.json`` and ``report.md``. A rollback undoes the steps in reverse,
 puts back every folder's mtime, and removes the folder (and ``.ocr`` itself
 when the migration made it).
@@ -13,7 +13,7 @@ checked (:mod:`ocr.migrate._preflight`) before its first step. Only one
 process applies or rolls back a tree at a time: the lock
 ``<root>/.ocr/migrate.lock`` is taken without waiting, and a second process
 is refused with the reason. A migration folder that cannot be read stops
-both (:func:`~ocr.migrate._status.refuse_unreadable`).
+both (:func:`~ocr.migrate._state.refuse_unreadable`).
 """
 
 from __future__ import annotations
@@ -35,13 +35,15 @@ from ocr.migrate._plan import plan_migration
 from ocr.migrate._preflight import check_plan
 from ocr.migrate._report import MigrationReport, build_report
 from ocr.migrate._run import run_plan, undo_plan
-from ocr.migrate._state_dir import (
+from ocr.migrate._state import (
+    MigrationSummary,
     check_state_dir,
     claim_state_dir,
     made_before,
+    refuse_unreadable,
     restore_root_mtime,
+    survey_migrations,
 )
-from ocr.migrate._status import MigrationSummary, refuse_unreadable, survey_migrations
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -42,7 +42,7 @@ from ocr.migrate._model import (
 )
 from ocr.migrate._placement import join_wandb_runs, place_units
 from ocr.migrate._run_files import RunFileContext, plan_run_files
-from ocr.migrate._status import copied_before
+from ocr.migrate._state import copied_before
 from ocr.migrate._steps import Steps
 from ocr.migrate._target import Target, Transfer
 from ocr.run_context import capture_environment

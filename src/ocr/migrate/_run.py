@@ -23,8 +23,7 @@ from ocr.migrate._faults import crash_point
 from ocr.migrate._journal import Journal
 from ocr.migrate._model import CopyAction, MoveAction
 from ocr.migrate._preflight import check_steps
-from ocr.migrate._progress import Progress
-from ocr.migrate._report import MigrationReport, build_report, render_markdown
+from ocr.migrate._report import MigrationReport, Progress, build_report, render_markdown
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
