@@ -5,7 +5,7 @@ of its model after sidecars, configs and names, :func:`read_weights` opens the
 file with ``torch.load(weights_only=True, mmap=True)``: torch's restricted
 unpickler, which builds tensors and plain containers and refuses everything
 else. The ``{key: shape}`` of its ``state_dict`` goes to
-:func:`ocr.compat.model_from_state_dict_keys`; the epoch, global step and the
+:func:`ocr.compat._shared.model_from_state_dict_keys`; the epoch, global step and the
 metrics saved beside it fill what the entry lacks. A file that ``weights_only``
 refuses is reported, never loaded any other way; so is one whose archive would
 inflate beyond what a checkpoint needs (:mod:`ocr.catalog._checkpoint_file`), and
