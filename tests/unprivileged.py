@@ -15,15 +15,16 @@ import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
-__all__ = ["as_other_user", "hand_over", "run_ocr_unprivileged"]
+__all__ = ["as_other_user", "hand_over", "run_ocr_unprivileged", "unprivileged_env"]
 
 _USER = "nobody"
 _TIMEOUT_SECONDS = 120
@@ -61,18 +62,28 @@ def hand_over(folder: Path) -> None:
             os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
-def run_ocr_unprivileged(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m ocr.cli ARGS`` without root's rights; its output, whatever its code.
+def unprivileged_env() -> dict[str, str]:
+    """The environment for a child run as the other user.
 
-    Coverage is not asked of the child: it could not write its data file.
+    Coverage is not asked of the child (it could not write its data file), and
+    matplotlib (which Lightning's torchmetrics imports when it is installed)
+    gets a config folder that user may write: root's ``HOME`` is not theirs, and
+    matplotlib would warn about it on stderr, which the tests read.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("COVERAGE")}
+    config = Path(tempfile.mkdtemp(prefix="ocr-unprivileged-mpl-"))
+    hand_over(config)
+    return {**env, "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": str(config)}
+
+
+def run_ocr_unprivileged(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m ocr.cli ARGS`` without root's rights; its output, whatever its code."""
     return subprocess.run(
         [*as_other_user(), sys.executable, "-m", "ocr.cli", *args],
         capture_output=True,
         text=True,
         timeout=_TIMEOUT_SECONDS,
         check=False,
-        env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
+        env=unprivileged_env(),
         cwd="/",
     )

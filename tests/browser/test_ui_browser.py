@@ -186,3 +186,22 @@ def test_a_new_user_finds_reads_tries_and_compares_the_best_checkpoint_in_a_brow
     time.sleep(1)  # let the pictures finish drawing
     page.screenshot(path=str(shots / "3-compared.png"), full_page=True)
     page.close()
+
+
+def test_a_new_user_reads_the_ablation_of_every_run_in_a_browser(
+    app_url: str, browser: Any, shots: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1700})
+    page.goto(app_url)
+    page.get_by_text("checkpoint(s) under").wait_for(timeout=WAIT_MS)
+
+    _go(page, "Ablation")
+    summary = page.get_by_text(re.compile(r"\d+ of \d+ runs in \d+ group\(s\)"))
+    summary.wait_for(timeout=WAIT_MS)
+    page.locator('[data-testid="stImage"]').first.wait_for(timeout=WAIT_MS)
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 2
+    assert page.get_by_role("button", name="Markdown").count() == 1
+    assert "Traceback" not in page.content()
+    time.sleep(1)  # let the plot finish drawing
+    page.screenshot(path=str(shots / "4-ablation.png"), full_page=True)
+    page.close()

@@ -18,7 +18,7 @@ from ocr.metadata import read_metadata
 from ocr.naming import is_checkpoint_file, sidecar_path
 from ocr.registry import ExperimentRegistry, Status, read_record
 from ocr.train.entry import SIGTERM_EXIT_CODE
-from tests.unprivileged import as_other_user, hand_over
+from tests.unprivileged import as_other_user, hand_over, unprivileged_env
 
 REPO = Path(__file__).parents[2]
 TINY = [
@@ -224,8 +224,7 @@ def test_an_output_root_that_cannot_hold_runs_is_one_line_and_exit_2(
         text=True,
         timeout=100,
         check=False,
-        env={k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
-        | {"PYTHONPATH": str(REPO)},
+        env=unprivileged_env() | {"PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 2, done.stderr
     # ocr's launch callback (the layout, adopted) meets the root first; ocr-train

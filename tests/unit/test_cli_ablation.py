@@ -12,42 +12,24 @@ import pytest
 
 from ocr.cli import main
 from ocr.layout import RunLayout
-from tests.ablation_trees import RunSpec, hmean_history, trainer_config, write_run, write_sweep
+from tests.ablation_trees import (
+    WIDTH_SWEEP,
+    write_width_sweep,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 __all__: list[str] = []
 
-SWEEP = "2025-10-18/14-05-00"
+SWEEP = WIDTH_SWEEP
 
 
 @pytest.fixture
 def sweep_root(tmp_path: Path) -> Path:
-    """Two widths, two seeds each, and one failed job."""
+    """Two widths, two seeds each, and one job that logged nothing."""
     root = tmp_path / "outputs"
-    write_sweep(root, SWEEP, sweep_id="sweep0001", params={"model.width": "4,16"})
-    jobs = [(4, 0, [0.6, 0.7]), (4, 1, [0.65, 0.72]), (16, 0, [0.8, 0.9]), (16, 1, [0.85, 0.93])]
-    for job, (width, seed, values) in enumerate(jobs):
-        write_run(
-            root,
-            RunSpec(
-                location=f"{SWEEP}/{job}",
-                config=trainer_config(model__width=width, seed=seed),
-                overrides=[f"model.width={width}", f"seed={seed}"],
-                history=hmean_history(values),
-                sweep_id="sweep0001",
-            ),
-        )
-    write_run(
-        root,
-        RunSpec(
-            location=f"{SWEEP}/4",
-            config=trainer_config(model__width=16, seed=2),
-            overrides=["model.width=16", "seed=2"],
-            status=None,
-        ),
-    )
+    write_width_sweep(root)
     return root
 
 

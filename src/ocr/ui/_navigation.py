@@ -1,9 +1,8 @@
 """The app's pages, made once per process so that links can name them.
 
-Each page is a script in :mod:`ocr.ui.views` that calls its page's ``render()``.
-Room for more: the ``Ablation`` page (``ocr ablation``'s tables and plots) is
-one more script, ``views/ablation.py``, one more ``st.Page`` in :func:`pages`
-and one more field of :class:`Pages`.
+Each page is a script in :mod:`ocr.ui.views` that calls its page's ``render()``;
+a new page is one more script there, one more ``st.Page`` in :func:`pages` and
+one more field of :class:`Pages`.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ class Pages(NamedTuple):
 
     checkpoints: StreamlitPage
     try_it: StreamlitPage
-    # ablation: StreamlitPage  <- the Ablation page goes here (see the module docstring)
+    ablation: StreamlitPage
 
 
 @functools.cache
@@ -46,5 +45,11 @@ def pages() -> Pages:
             title="Try and compare",
             icon=":material/document_scanner:",
             url_path="try",
+        ),
+        ablation=st.Page(
+            VIEWS / "ablation.py",
+            title="Ablation",
+            icon=":material/monitoring:",
+            url_path="ablation",
         ),
     )

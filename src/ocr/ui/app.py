@@ -1,7 +1,8 @@
 """The ``ocr ui`` app: Streamlit's entry script (``streamlit run`` and ``AppTest`` run this file).
 
-Pages: **Checkpoints** (pick, inspect, compare by metadata) and **Try and
-compare** (run 1 to 4 checkpoints on receipts). ``ocr ui`` passes the output
+Pages: **Checkpoints** (pick, inspect, compare by metadata), **Try and
+compare** (run 1 to 4 checkpoints on receipts) and **Ablation** (``ocr
+ablation``'s tables and plot). ``ocr ui`` passes the output
 roots in the ``OCR_UI_SCOPE`` variable (:mod:`ocr.ui.scope`); started any other
 way, the app shows ``./outputs``. Expected errors (:class:`~ocr.errors.OcrError`)
 are shown in the page with ``st.error``; ``OCR_FULL_ERROR=1`` raises them.
