@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Final
 import yaml
 from hypothesis import strategies as st
 
-from ocr.compat import Era
+from ocr.compat._shared import Era
 from ocr.metadata import UNKNOWN_NAMES
 from tests.strategies import era_c_tags, legacy_architectures, legacy_encoders, legacy_phases
 

@@ -219,7 +219,7 @@ era_c_tags = st.text(
 ).filter(lambda tag: tag.split("-")[-1].strip().lower() not in _architecture_words)
 
 
-# --- catalog query (ocr.catalog._query) --------------------------------------
+# --- catalog query (ocr.catalog._query_parser) --------------------------------------
 # Appended as one section; its names join __all__ here. Its import stays inside
 # the section so that the sections above remain untouched.
 from ocr.catalog._entry import CatalogEntry, LayoutKind, SidecarState  # noqa: E402

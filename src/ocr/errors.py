@@ -30,6 +30,7 @@ __all__ = [
     "LegacyPathNotMappedError",
     "LegacySidecarInvalidError",
     "LegacySupportDisabledError",
+    "LockTimeoutError",
     "MetadataInvalidError",
     "MetadataVersionError",
     "MigrationBusyError",
@@ -39,19 +40,21 @@ __all__ = [
     "MigrationMappingInvalidError",
     "MigrationMappingVersionError",
     "MigrationPermissionError",
+    "MigrationPlanInvalidError",
+    "MigrationPlanVersionError",
     "MigrationStateError",
     "MigrationStepError",
     "ModelBuildError",
     "OcrError",
     "RecordInvalidError",
     "RecordNotFoundError",
-    "RegistryLockTimeoutError",
     "RegistryTransitionError",
     "RunPathParseError",
     "TrainingDataError",
     "UiLaunchError",
     "UnknownComponentError",
     "UnsafeFileError",
+    "UsageConflictError",
     "ocr_error_in",
 ]
 
@@ -135,8 +138,16 @@ class AdoptionError(OcrError, ValueError):
     """
 
 
-class RegistryLockTimeoutError(OcrError, TimeoutError):
-    """A registry or catalog lock could not be taken in time."""
+class LockTimeoutError(OcrError, TimeoutError):
+    """One of ocr's locks (a registry, catalog or migration lock) could not be taken in time."""
+
+
+RegistryLockTimeoutError = LockTimeoutError
+"""The former name of :class:`LockTimeoutError`, kept so that old ``except`` clauses still work."""
+
+
+class UsageConflictError(OcrError, ValueError):
+    """Command-line arguments that do not go together (options, or how many paths)."""
 
 
 class RegistryTransitionError(OcrError, ValueError):
@@ -173,6 +184,14 @@ class MigrationMappingInvalidError(OcrError, ValueError):
 
 class MigrationMappingVersionError(OcrError, ValueError):
     """A migration mapping file was written by a newer ocr."""
+
+
+class MigrationPlanInvalidError(OcrError, ValueError):
+    """A migration's plan (``plan.json``) is not JSON or breaks the schema (cut short, edited)."""
+
+
+class MigrationPlanVersionError(OcrError, ValueError):
+    """A migration's plan was written by a newer ocr."""
 
 
 class CatalogQueryError(OcrError, ValueError):

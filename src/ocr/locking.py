@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Final
 
 from filelock import FileLock, Timeout
 
-from ocr.errors import RegistryLockTimeoutError
-from ocr.layout import LOCK_SUFFIX
+from ocr.errors import LockTimeoutError
+from ocr.layout._shared import LOCK_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -66,7 +66,7 @@ def locked(
         Nothing; the lock is held inside the ``with`` block.
 
     Raises:
-        RegistryLockTimeoutError: Another process held the lock for ``timeout`` seconds.
+        LockTimeoutError: Another process held the lock for ``timeout`` seconds.
     """
     path = lock_path(target) if lock_file is None else lock_file
     if lock_file is not None:
@@ -75,7 +75,7 @@ def locked(
     try:
         lock.acquire()
     except Timeout as exc:
-        raise RegistryLockTimeoutError(
+        raise LockTimeoutError(
             f"timed out after {timeout:g} s waiting for the lock {str(path)!r}",
             fix="Check that no stuck ocr process holds it, then retry (never delete the lock file)",
             path=path,

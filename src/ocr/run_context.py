@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Final
 import yaml
 
 from ocr.errors import CallbackConfigError, RecordInvalidError
-from ocr.layout import RootLayout, RunLayout, hydra_job_name, hydra_run_dir, launch_dir
+from ocr.layout import (
+    RootLayout,
+    RunLayout,
+    hydra_job_name,
+    hydra_run_dir,
+    launch_dir,
+    resolve_user_path,
+)
 from ocr.metadata import ConfigInfo, EnvironmentInfo, ExperimentInfo
 from ocr.recipe import hash_saved_config
 from ocr.registry._record import ExperimentRecord, read_record
@@ -156,7 +163,7 @@ def resolve_run_dir(run_dir: StrPath | None, *, user: str) -> Path:
         CallbackConfigError: None was given and no Hydra job runs.
     """
     if run_dir is not None:
-        return Path(run_dir).expanduser().resolve()
+        return resolve_user_path(run_dir)
     found = hydra_run_dir()
     if found is None:
         raise CallbackConfigError(

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ocr.layout import RootLayout, RunLayout, SweepLayout, is_date_name
+from ocr.layout import RootLayout, RunLayout, SweepLayout
+from ocr.layout._shared import is_date_name
 from ocr.metadata import read_metadata
 from ocr.naming import is_checkpoint_file, sidecar_path
 from ocr.registry import Status, read_record, read_sweep_record

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from ocr.layout import FolderKind, RootLayout, SweepLayout, classify_folder, is_date_name
+from ocr.layout import FolderKind, RootLayout, SweepLayout, classify_folder
+from ocr.layout._shared import is_date_name
 
 APP = Path(__file__).parent / "hydra_app" / "app.py"
 

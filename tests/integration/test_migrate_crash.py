@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from ocr.catalog import CheckpointCatalog
+from ocr.layout import MigrationLayout
 from ocr.migrate import apply_migration, list_migrations, plan_migration, rollback_migration
 from ocr.migrate._faults import KILL_AT_ENV_VAR
-from ocr.migrate._journal import JOURNAL_FILE_NAME
 from ocr.migrate._run import BATCH_SIZE
 from ocr.validate import validate_root
 from tests.tree_snapshot import file_digests, snapshot
@@ -95,7 +95,7 @@ def _visits(lines: set[int], stride: int) -> list[int]:
 def _tear(root: Path, *, was_a_line: bool) -> None:
     """Tear the journal's last line, as a kill in the middle of its write does."""
     (migration,) = list_migrations(root)
-    journal = migration.folder / JOURNAL_FILE_NAME
+    journal = MigrationLayout(migration.folder).journal_file
     content = journal.read_bytes()
     if was_a_line:
         last = content.rstrip(b"\n").rsplit(b"\n", 1)[-1]

@@ -23,7 +23,7 @@ from ocr.catalog import (
     SidecarState,
 )
 from ocr.cli import main as cli_main
-from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME
+from ocr.compat._shared import MULTIRUN_DIR_NAME, WANDB_DIR_NAME
 from ocr.errors import CatalogQueryError, OcrError
 from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
 from ocr.metadata import UNKNOWN_NAMES, CheckpointMetadata, read_metadata, write_metadata

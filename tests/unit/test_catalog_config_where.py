@@ -12,7 +12,7 @@ import yaml
 import ocr._yaml
 from ocr.catalog import CatalogEntry, CheckpointCatalog, best_per_group, parse_where, resolve_key
 from ocr.cli import main
-from ocr.compat import WANDB_DIR_NAME
+from ocr.compat._shared import WANDB_DIR_NAME
 from ocr.layout import RunLayout, allocate_launch_dir
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"

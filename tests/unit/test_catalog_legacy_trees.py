@@ -20,7 +20,8 @@ import pytest
 from hypothesis import Phase, given, settings
 
 from ocr.catalog import CatalogEntry, CheckpointCatalog
-from ocr.compat import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, locate_legacy_run, set_legacy_enabled
+from ocr.compat import set_legacy_enabled
+from ocr.compat._shared import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, locate_legacy_run
 from ocr.metadata import UNKNOWN_NAMES
 from tests.legacy_trees import LegacyTree, legacy_trees, materialize
 

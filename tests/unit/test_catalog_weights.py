@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import torch
 
-from ocr.catalog import WEIGHTS_CACHE_NAME, CatalogEntry, CheckpointCatalog, read_weights
+from ocr.catalog import CatalogEntry, CheckpointCatalog, read_weights
 from ocr.cli import main
 from ocr.compat import LEGACY_ENV_VAR
 from ocr.errors import OcrError
@@ -228,7 +228,7 @@ def test_nothing_is_loaded_when_sidecars_or_configs_already_name_the_model(
         ("tiny_resnet", None),
         ("resnet18", "unet"),
     ]
-    assert not (RootLayout(run_root).state_dir / WEIGHTS_CACHE_NAME).exists()
+    assert not (RootLayout(run_root).weights_cache_file).exists()
 
 
 @pytest.mark.parametrize(
@@ -312,7 +312,7 @@ def test_a_second_read_loads_nothing_when_the_files_are_unchanged(
     path = _checkpoint(run_root, "last.ckpt", _lightning({**_stem(16), **PAN}))
     first, _ = _read(run_root)
     assert count_loads == [path]
-    cache_file = RootLayout(run_root).state_dir / WEIGHTS_CACHE_NAME
+    cache_file = RootLayout(run_root).weights_cache_file
     assert str(path) in json.loads(cache_file.read_text())["files"]
     mtime = cache_file.stat().st_mtime_ns
     second, _ = _read(run_root)
@@ -348,7 +348,7 @@ def test_the_cache_is_rebuilt_when_deleted_or_unreadable(
 ) -> None:
     _checkpoint(run_root, "last.ckpt", _lightning({**_stem(16), **PAN}))
     _read(run_root)
-    cache_file = RootLayout(run_root).state_dir / WEIGHTS_CACHE_NAME
+    cache_file = RootLayout(run_root).weights_cache_file
     if damage == "delete":
         cache_file.unlink()
     else:
@@ -367,7 +367,7 @@ def test_files_gone_from_disk_leave_the_cache_when_it_is_written(run_root: Path)
     gone.unlink()
     _checkpoint(run_root, "epoch=2-step=20.ckpt", _lightning(_stem(24)))
     _read(run_root)
-    cached = json.loads((RootLayout(run_root).state_dir / WEIGHTS_CACHE_NAME).read_text())
+    cached = json.loads((RootLayout(run_root).weights_cache_file).read_text())
     assert [Path(path).name for path in cached["files"]] == ["epoch=2-step=20.ckpt"]
 
 

@@ -7,15 +7,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 import ocr.compat
-from ocr.compat import (
-    LEGACY_ENV_VAR,
+from ocr.compat import LEGACY_ENV_VAR, is_legacy_enabled, set_legacy_enabled
+from ocr.compat._shared import (
     Recovered,
     Source,
-    is_legacy_enabled,
     model_from_hydra_config,
     model_from_state_dict_keys,
     model_from_wandb_config,
-    set_legacy_enabled,
 )
 
 if TYPE_CHECKING:

@@ -8,15 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import given
 
-from ocr.compat import (
-    Era,
-    LegacyFolders,
-    LegacyRun,
-    Recovered,
-    Source,
-    locate_legacy_run,
-    set_legacy_enabled,
-)
+from ocr.compat import LegacyFolders, set_legacy_enabled
+from ocr.compat._shared import Era, LegacyRun, Recovered, Source, locate_legacy_run
 from tests.strategies import (
     era_c_tags,
     legacy_architectures,

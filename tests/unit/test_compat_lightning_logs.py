@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ocr.compat import lightning_metric_files
+from ocr.compat._shared import lightning_metric_files
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lightning.pytorch.callbacks import ModelCheckpoint
 
-from ocr.compat import LegacyName, parse_legacy_name, set_legacy_enabled
+from ocr.compat import set_legacy_enabled
+from ocr.compat._shared import LegacyName, parse_legacy_name
 from ocr.naming import CheckpointName, parse_checkpoint_name
 from tests.strategies import (
     legacy_epochs,

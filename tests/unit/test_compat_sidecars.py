@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ocr.compat import (
+from ocr.compat import set_legacy_enabled
+from ocr.compat._shared import (
     LegacySidecar,
     LegacySidecarFormat,
     legacy_sidecar_format,
     legacy_sidecar_paths,
     read_legacy_sidecar,
-    set_legacy_enabled,
 )
 from ocr.errors import LegacySidecarInvalidError, LegacySupportDisabledError
 

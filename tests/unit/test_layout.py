@@ -23,7 +23,6 @@ from ocr.layout import (
     allocate_launch_dir,
     classify_folder,
     format_job_name,
-    free_run_path,
     output_root_of,
     packaged_config_dir,
     parse_run_path,
@@ -31,6 +30,7 @@ from ocr.layout import (
 )
 from ocr.layout import _hydra as layout_hydra
 from ocr.layout._claims import claim_launch_dir, release_unused_claims
+from ocr.layout._shared import free_run_path
 from tests.strategies import path_parts, run_locations
 
 LAUNCH = datetime(2025, 10, 18, 14, 3, 22)

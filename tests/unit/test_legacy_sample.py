@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from ocr.catalog import CheckpointCatalog
-from ocr.compat import (
+from ocr.compat import set_legacy_enabled
+from ocr.compat._shared import (
     MULTIRUN_DIR_NAME,
     WANDB_DIR_NAME,
     Era,
@@ -21,7 +22,6 @@ from ocr.compat import (
     legacy_sidecar_paths,
     locate_legacy_run,
     read_legacy_sidecar,
-    set_legacy_enabled,
 )
 from ocr.errors import LegacySidecarInvalidError
 from ocr.metadata import UNKNOWN_NAMES

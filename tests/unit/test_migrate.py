@@ -24,7 +24,6 @@ from ocr.errors import (
 from ocr.layout import RootLayout
 from ocr.metadata import read_metadata
 from ocr.migrate import (
-    ActionKind,
     Mode,
     TimestampSource,
     apply_migration,
@@ -35,10 +34,10 @@ from ocr.migrate import (
     render_text,
     rollback_migration,
 )
+from ocr.migrate._copy import Scratch
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import KILL_AT_ENV_VAR
-from ocr.migrate._model import Action
-from ocr.migrate._scratch import Scratch
+from ocr.migrate._model import WriteAction
 from ocr.registry import ExperimentRegistry
 from ocr.validate import validate_root
 from tests.tree_snapshot import file_digests, snapshot
@@ -277,9 +276,9 @@ def test_a_step_through_a_link_is_refused(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (base / "outputs" / "link").symlink_to(outside)
-    scratch = Scratch(base / "outputs" / ".ocr" / "migrations" / "m1", [base / "outputs"])
+    scratch = Scratch(RootLayout(base / "outputs").migration("m1"), [base / "outputs"])
     runner = StepRunner(base, ["outputs"], scratch)
-    write = Action(kind=ActionKind.WRITE, path="outputs/link/x.json", text="{}", purpose="t")
+    write = WriteAction(path="outputs/link/x.json", text="{}", purpose="t")
     with pytest.raises(MigrationConfinementError, match="outside the migrated folders"):
         runner.do(write)
     assert not (outside / "x.json").exists()
@@ -450,7 +449,7 @@ def test_a_copy_that_does_not_match_its_source_is_removed_and_the_source_kept(
     monkeypatch.setattr(ocr.migrate._copy, "_digest", lambda path: b"other bytes")
     destination = tmp_path / "new" / "best.ckpt"
     destination.parent.mkdir()
-    scratch = Scratch(tmp_path / ".ocr" / "migrations" / "m1", [tmp_path])
+    scratch = Scratch(RootLayout(tmp_path).migration("m1"), [tmp_path])
     with pytest.raises(MigrationCopyError) as raised:
         ocr.migrate._copy.copy_verified(source.parent, destination.parent / "run", scratch=scratch)
     assert str(raised.value) == (

@@ -21,6 +21,7 @@ import pytest
 import ocr.migrate._run
 from ocr.cli import main
 from ocr.errors import MigrationStateError
+from ocr.layout import MigrationLayout
 from ocr.migrate import (
     MigrationState,
     apply_migration,
@@ -29,7 +30,7 @@ from ocr.migrate import (
     rollback_migration,
 )
 from ocr.migrate._faults import KILL_AT_ENV_VAR
-from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal
+from ocr.migrate._journal import Journal
 from ocr.validate import validate_root
 from tests.tree_snapshot import snapshot
 
@@ -74,7 +75,7 @@ def test_apply_finishes_and_rollback_is_exact_when_the_journal_ends_torn(
     before = snapshot(legacy)
     _killed(root, kill_at)
     (migration,) = list_migrations(root)
-    journal = migration.folder / JOURNAL_FILE_NAME
+    journal = MigrationLayout(migration.folder).journal_file
     with journal.open("ab") as tail:
         tail.write(_TORN)  # a kill in the middle of the next line's write
     assert apply_migration(root).state == "applied"
@@ -94,7 +95,7 @@ def test_the_migration_ends_applied_when_its_applied_line_was_torn(legacy: Path)
     batches = -(-steps // _SMALL_BATCH)
     _killed(root, steps + 2 * batches)  # after the last commit, before the applied line
     (migration,) = list_migrations(root)
-    with (migration.folder / JOURNAL_FILE_NAME).open("ab") as tail:
+    with (MigrationLayout(migration.folder).journal_file).open("ab") as tail:
         tail.write(b'{"event":"applied"')  # the applied line itself, torn
     assert list_migrations(root)[0].state is MigrationState.APPLYING
     apply_migration(root)
@@ -115,7 +116,7 @@ def _append_under_a_size_limit(path: Path) -> None:
 def test_a_short_write_raises_and_its_torn_tail_is_cut_when_the_disk_is_full(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / JOURNAL_FILE_NAME
+    path = MigrationLayout(tmp_path).journal_file
     journal = Journal(path)
     journal.begin(0, 512)
     journal.commit(512)
@@ -141,7 +142,7 @@ def test_a_damaged_line_before_whole_ones_is_refused_with_one_line(
     root = legacy / "outputs"
     apply_migration(root)
     (migration,) = list_migrations(root)
-    journal = migration.folder / JOURNAL_FILE_NAME
+    journal = MigrationLayout(migration.folder).journal_file
     lines = journal.read_bytes().splitlines(keepends=True)
     journal.write_bytes(lines[0] + b"#damaged\n" + b"".join(lines[1:]))
     with pytest.raises(MigrationStateError) as raised:

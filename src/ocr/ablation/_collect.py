@@ -18,7 +18,7 @@ from ocr.ablation._legacy import legacy_run_files
 from ocr.ablation._read import RunFiles, assemble_run
 from ocr.ablation._select import RunSelection, SweepMatch, run_entry, where_predicate
 from ocr.catalog import CheckpointCatalog, LayoutKind
-from ocr.compat import lightning_metric_files
+from ocr.compat._shared import lightning_metric_files
 from ocr.errors import OcrError
 from ocr.layout import RootLayout, RunLayout
 from ocr.registry import ExperimentRecord, ExperimentRegistry, read_record

@@ -1,7 +1,7 @@
 """Legacy runs take part through the compat layer: where their evidence is.
 
 The catalog finds legacy checkpoints (eras A to D) and the folder of the run
-each belongs to; :func:`~ocr.compat.locate_legacy_run` says which config the
+each belongs to; :func:`~ocr.compat._shared.locate_legacy_run` says which config the
 run has (era C: the one joined to it by timestamp through W&B), and Lightning's
 own ``lightning_logs/version_<k>/metrics.csv`` hold its history. Their metric
 names go through the legacy table (:mod:`ocr.ablation._metric_names`). One
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ocr.ablation._read import RunFiles
 from ocr.catalog import LayoutKind
-from ocr.compat import lightning_metric_files, locate_legacy_run
+from ocr.compat._shared import lightning_metric_files, locate_legacy_run
 from ocr.layout import RunLayout
 
 if TYPE_CHECKING:

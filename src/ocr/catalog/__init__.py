@@ -18,13 +18,13 @@ from ocr.catalog._checkpoint_file import read_checkpoint
 from ocr.catalog._config_lookup import RunConfigLookup
 from ocr.catalog._entry import ENTRY_FIELDS, CatalogEntry, LayoutKind, SidecarState
 from ocr.catalog._find import CheckpointQuery, QueryResult
-from ocr.catalog._query import best_per_group, parse_best, parse_where, resolve_key
-from ocr.catalog._selection import CatalogFilter, select_entries, sort_by_metric
-from ocr.catalog._weights import WEIGHTS_CACHE_NAME, read_weights
+from ocr.catalog._query_evaluator import best_per_group, resolve_key
+from ocr.catalog._query_parser import parse_best, parse_where
+from ocr.catalog._selection import CatalogFilter, sort_by_metric
+from ocr.catalog._weights import read_weights
 
 __all__ = [
     "ENTRY_FIELDS",
-    "WEIGHTS_CACHE_NAME",
     "CatalogEntry",
     "CatalogFilter",
     "CheckpointCatalog",
@@ -39,6 +39,5 @@ __all__ = [
     "read_checkpoint",
     "read_weights",
     "resolve_key",
-    "select_entries",
     "sort_by_metric",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr.catalog._config_lookup import RunConfigLookup
@@ -11,9 +10,11 @@ from ocr.catalog._find import CheckpointQuery, QueryResult, run_query
 from ocr.catalog._index import scan_root
 from ocr.catalog._selection import select_entries
 from ocr.compat import LegacyFolders, is_legacy_enabled
+from ocr.layout import resolve_user_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from ocr._typing import StrPath
     from ocr.catalog._entry import CatalogEntry
@@ -44,7 +45,7 @@ class CheckpointCatalog:
 
     def __init__(self, roots: Sequence[StrPath], *, legacy: LegacyFolders | None = None) -> None:
         # A root given twice (or by two spellings) is scanned once.
-        self.roots = list(dict.fromkeys(Path(root).expanduser().resolve() for root in roots))
+        self.roots = list(dict.fromkeys(resolve_user_path(root) for root in roots))
         self.legacy = legacy
 
     def scan(self, *, rescan: bool = False, index: bool = True) -> list[CatalogEntry]:

@@ -18,7 +18,7 @@ import yaml
 
 from ocr._reading import METADATA_LIMIT, read_capped, real_folders
 from ocr._yaml import safe_load
-from ocr.compat import locate_legacy_run
+from ocr.compat._shared import locate_legacy_run
 from ocr.errors import UnsafeFileError
 from ocr.layout import RunLayout
 

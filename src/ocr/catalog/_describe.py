@@ -22,7 +22,7 @@ from ocr._reading import real_folders
 from ocr.catalog._entry import CatalogEntry, LayoutKind, SidecarState
 from ocr.catalog._runs import RunFacts, Runs
 from ocr.catalog._sidecar import parse_sidecar, read_sidecar_bytes
-from ocr.compat import (
+from ocr.compat._shared import (
     Era,
     LegacyName,
     LegacyRun,

@@ -15,17 +15,9 @@ import math
 from datetime import datetime
 from typing import Any, Final, NamedTuple
 
+from ocr.layout import LayoutKind
+
 __all__ = ["ENTRY_FIELDS", "CatalogEntry", "LayoutKind", "SidecarState"]
-
-
-class LayoutKind(enum.StrEnum):
-    """Which folder layout a checkpoint was found in."""
-
-    NEW = "new"
-    NAME_BASED = "name_based"
-    MODEL_SUBFOLDER = "model_subfolder"
-    TAGGED = "tagged"
-    SWEEP = "sweep"
 
 
 class SidecarState(enum.StrEnum):

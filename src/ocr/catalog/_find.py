@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from ocr.catalog._query import best_per_group, parse_best, parse_where
+from ocr.catalog._query_evaluator import best_per_group
+from ocr.catalog._query_parser import parse_best, parse_where
 from ocr.catalog._selection import CatalogFilter, select_entries
 from ocr.catalog._weights import read_weights
 

@@ -4,7 +4,7 @@ Every checkpoint of one folder belongs to the same run, so a scan asks once
 per folder. A folder of the new layout (``<root>/<date>/<time>[/<job>]/``
 and the run's checkpoint folder) is recognised by asking ``layout`` alone,
 on the path strings the walk gives; any other folder goes to compat's
-:func:`~ocr.compat.locate_legacy_run`, which knows every legacy shape. The
+:func:`~ocr.compat._shared.locate_legacy_run`, which knows every legacy shape. The
 run's record (status, tags, id) and its saved config are read once too.
 """
 
@@ -18,13 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ocr.catalog._entry import LayoutKind
-from ocr.compat import (
-    Era,
-    LegacyRun,
-    Recovered,
-    locate_legacy_run,
-    model_from_hydra_config,
-)
+from ocr.compat._shared import LegacyRun, Recovered, locate_legacy_run, model_from_hydra_config
 from ocr.errors import OcrError, RunPathParseError
 from ocr.layout import RunLayout, parse_run_path
 from ocr.registry import ExperimentRecord, read_record
@@ -37,13 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["RunFacts", "Runs"]
 
 _log = logging.getLogger(__name__)
-_LAYOUTS: Final = {
-    Era.A: LayoutKind.NAME_BASED,
-    Era.B: LayoutKind.MODEL_SUBFOLDER,
-    Era.C: LayoutKind.TAGGED,
-    Era.D: LayoutKind.SWEEP,
-    Era.E: LayoutKind.NEW,
-}
 # A run's checkpoint folder and record, relative to the run folder, with a
 # separator before each: the scan works on the path strings the walk gives.
 _CHECKPOINT_DIR: Final = f"{os.sep}{RunLayout(Path()).checkpoint_dir}"
@@ -118,7 +105,7 @@ class Runs:
             if run_dir is None:
                 run, _ = self.legacy_run(path, folder)
                 run_dir = str(run.folder) if run is not None else None
-                layout = _LAYOUTS[run.era] if run is not None else None
+                layout = run.era if run is not None else None
             record = self._record(run_dir) if run_dir is not None else None
             facts = self._facts[folder] = RunFacts(
                 run_dir=sys.intern(run_dir) if run_dir is not None else None,

@@ -5,7 +5,7 @@ of its model after sidecars, configs and names, :func:`read_weights` opens the
 file with ``torch.load(weights_only=True, mmap=True)``: torch's restricted
 unpickler, which builds tensors and plain containers and refuses everything
 else. The ``{key: shape}`` of its ``state_dict`` goes to
-:func:`ocr.compat.model_from_state_dict_keys`; the epoch, global step and the
+:func:`ocr.compat._shared.model_from_state_dict_keys`; the epoch, global step and the
 metrics saved beside it fill what the entry lacks. A file that ``weights_only``
 refuses is reported, never loaded any other way; so is one whose archive would
 inflate beyond what a checkpoint needs (:mod:`ocr.catalog._checkpoint_file`), and
@@ -34,9 +34,10 @@ from ocr._reading import STATE_LIMIT, read_capped
 from ocr.atomic import atomic_write_bytes
 from ocr.catalog._checkpoint_file import open_checkpoint
 from ocr.catalog._entry import SidecarState
-from ocr.compat import Source, is_legacy_enabled, model_from_state_dict_keys
+from ocr.compat import is_legacy_enabled
+from ocr.compat._shared import Source, model_from_state_dict_keys
 from ocr.errors import OcrError
-from ocr.layout import RootLayout
+from ocr.layout import RootLayout, resolve_user_path
 from ocr.locking import locked
 
 if TYPE_CHECKING:
@@ -46,10 +47,8 @@ if TYPE_CHECKING:
 
     from ocr.catalog._entry import CatalogEntry
 
-__all__ = ["WEIGHTS_CACHE_NAME", "read_weights"]
+__all__ = ["read_weights"]
 
-WEIGHTS_CACHE_NAME: Final = "weights.json"
-"""The cache's file name, in the root's state folder (``RootLayout.state_dir``)."""
 
 _log = logging.getLogger(__name__)
 _PARTS: Final = ("encoder", "decoder", "head")  # what a state dict can tell; never the architecture
@@ -109,7 +108,7 @@ def read_weights(
     """
     if not is_legacy_enabled():
         return list(entries), []
-    resolved = [Path(root).expanduser().resolve() for root in roots]
+    resolved = [resolve_user_path(root) for root in roots]
     groups: dict[Path | None, list[CatalogEntry]] = {}
     for entry in entries:
         if _should_read(entry):
@@ -144,7 +143,7 @@ def _cache_root(path: Path, roots: Sequence[Path]) -> Path | None:
 
 
 def _facts_under(root: Path | None, entries: list[CatalogEntry]) -> dict[str, _Facts]:
-    cache_file = None if root is None else RootLayout(root).state_dir / WEIGHTS_CACHE_NAME
+    cache_file = None if root is None else RootLayout(root).weights_cache_file
     cached = _load_cache(cache_file).files if cache_file is not None else {}
     said: dict[str, _Facts] = {}
     fresh: dict[str, _Facts] = {}

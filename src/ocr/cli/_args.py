@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ocr.compat import LegacyFolders
-from ocr.errors import InputPathError
+from ocr.errors import UsageConflictError
 from ocr.layout import RootLayout
 
 if TYPE_CHECKING:
@@ -100,13 +100,13 @@ def legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFol
         The folders, or ``None`` for those beside each root (the default).
 
     Raises:
-        InputPathError: The options are given with several roots, or name a
-            folder that is missing, a link, or overlaps the root.
+        UsageConflictError: The options are given with several roots.
+        InputPathError: They name a folder that is missing, a link, or overlaps the root.
     """
     if args.multirun is True and args.wandb is True:
         return None
     if len(roots) != 1:
-        raise InputPathError(
+        raise UsageConflictError(
             f"--multirun/--wandb and --no-multirun/--no-wandb choose the legacy folders of one "
             f"ROOT, but {len(roots)} were given",
             fix="Scan one ROOT with them, or leave them out",

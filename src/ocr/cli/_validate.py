@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr.cli._args import add_format
-from ocr.errors import InputPathError
+from ocr.errors import InputPathError, UsageConflictError
+from ocr.layout import resolve_user_path
 from ocr.validate import (
     render_json,
     render_text,
@@ -77,7 +78,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.pipeline:
         return _pipeline(args)
     if len(args.target) != 1:
-        raise InputPathError(
+        raise UsageConflictError(
             f"ocr validate takes one ROOT, got {len(args.target)}",
             fix="Pass the output root (ocr validate outputs), or check a training command with "
             "ocr validate --pipeline -- python train.py",
@@ -117,7 +118,7 @@ def _report_target(text: str) -> Path:
     device (``/dev/null``) into a regular file: anything but a regular file
     (links resolved) is refused, before the checks run.
     """
-    target = Path(text).expanduser().resolve()
+    target = resolve_user_path(text)
     if target.is_dir() or not target.parent.is_dir():
         raise InputPathError(
             f"report path {text!r} is not a file in an existing folder ({str(target)!r})",

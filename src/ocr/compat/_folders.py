@@ -27,7 +27,6 @@ outputs folder, told apart by those names, unless
 
 from __future__ import annotations
 
-import enum
 import os
 import re
 from dataclasses import dataclass
@@ -49,7 +48,7 @@ from ocr.compat._vocabulary import (
 )
 from ocr.compat._wandb import wandb_exp_name, wandb_run_of
 from ocr.errors import RunPathParseError
-from ocr.layout import RunLayout, parse_run_path
+from ocr.layout import LayoutKind, RunLayout, parse_run_path
 from ocr.naming import CHECKPOINT_SUFFIX
 
 if TYPE_CHECKING:
@@ -66,14 +65,12 @@ _ERA_C: Final = re.compile(
 )
 
 
-class Era(enum.StrEnum):
-    """The shape of tree a checkpoint was found in."""
+Era = LayoutKind
+"""The shape of tree a checkpoint was found in: one enum with the catalog's layout kinds.
 
-    A = "name_based"
-    B = "model_subfolder"
-    C = "tagged"
-    D = "sweep"
-    E = "new"
+Compat names the legacy shapes by their letters (``Era.A`` ... ``Era.D``, and
+``Era.E`` for the timestamp layout), aliases of :class:`ocr.layout.LayoutKind`'s members.
+"""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ocr.compat._vocabulary import MULTIRUN_DIR_NAME, WANDB_DIR_NAME
 from ocr.errors import InputPathError
+from ocr.layout import resolve_user_path
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -126,7 +127,7 @@ def _chosen(root: Path, choice: Path | bool, beside: Path | None, option: str) -
             fix=f"Give the legacy folder itself, or leave it out with --no-{option[2:]}",
             path=given,
         )
-    folder = given.resolve()
+    folder = resolve_user_path(given)
     if folder == root or folder.is_relative_to(root) or root.is_relative_to(folder):
         raise InputPathError(
             f"{option} {str(choice)!r} overlaps the output root {str(root)!r}",

@@ -30,15 +30,13 @@ writes it with :mod:`ocr.atomic`; compat only reads it)::
   it is now, so a renamed or moved tree keeps its mappings.
 
 A folder entry maps everything under it. A rolled-back migration removes its
-folder. The folder names are spelled here once; the migrator asks
-:func:`mapping_file` where to write.
+folder. :class:`ocr.layout.MigrationLayout` names the file; :func:`mapping_file`
+asks it.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 from pathlib import Path, PurePosixPath
 from typing import Final, Literal
 
@@ -47,24 +45,19 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from ocr._json import loads
 from ocr._reading import STATE_LIMIT, read_capped
 from ocr._validation import NonEmptyText, RelativePosixPath, describe_problems
-from ocr.compat._vocabulary import MAPPING_FILE_NAME, MIGRATIONS_DIR_NAME
 from ocr.errors import MigrationMappingInvalidError, MigrationMappingVersionError
 from ocr.layout import RootLayout
+from ocr.layout._shared import MIGRATION_ID_PATTERN
 
 __all__ = [
     "MAPPING_SCHEMA_VERSION",
     "MigrationMapping",
     "mapping_file",
     "mapping_files",
-    "migration_dir",
-    "migration_folders",
-    "migrations_dir",
     "read_mapping",
 ]
 
 MAPPING_SCHEMA_VERSION: Final = 1
-_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-_ID: Final = re.compile(_ID_PATTERN)
 
 
 class MigrationMapping(BaseModel):
@@ -73,7 +66,7 @@ class MigrationMapping(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: Literal[1] = MAPPING_SCHEMA_VERSION
-    migration_id: str = Field(pattern=_ID_PATTERN)
+    migration_id: str = Field(pattern=MIGRATION_ID_PATTERN)
     created_at: AwareDatetime
     root: NonEmptyText
     entries: dict[RelativePosixPath, RelativePosixPath]
@@ -96,34 +89,6 @@ class MigrationMapping(BaseModel):
         return root.parent.joinpath(first, *rest)
 
 
-def migration_dir(root: Path, migration_id: str) -> Path:
-    """One migration's folder: ``<root>/.ocr/migrations/<migration_id>``.
-
-    The migrator keeps its plan, journal, report and the originals of rewritten
-    files there, beside the mapping.
-
-    Args:
-        root: The output root.
-        migration_id: The migration's ID.
-
-    Returns:
-        The folder's path (whether or not it exists).
-
-    Raises:
-        MigrationMappingInvalidError: The ID is not a plain folder name.
-
-    >>> migration_dir(Path("/data/outputs"), "m1").as_posix()
-    '/data/outputs/.ocr/migrations/m1'
-    """
-    if _ID.fullmatch(migration_id) is None:
-        raise MigrationMappingInvalidError(
-            f"migration ID {migration_id!r} is not a plain folder name",
-            fix="Use letters, digits, '.', '_' and '-', starting with a letter or digit",
-            value=migration_id,
-        )
-    return migrations_dir(root) / migration_id
-
-
 def mapping_file(root: Path, migration_id: str) -> Path:
     """Where one migration's mapping lives: ``<root>/.ocr/migrations/<migration_id>/mapping.json``.
 
@@ -140,7 +105,7 @@ def mapping_file(root: Path, migration_id: str) -> Path:
     >>> mapping_file(Path("/data/outputs"), "m1").as_posix()
     '/data/outputs/.ocr/migrations/m1/mapping.json'
     """
-    return migration_dir(root, migration_id) / MAPPING_FILE_NAME
+    return RootLayout(root).migration(migration_id).mapping_file
 
 
 def mapping_files(root: Path) -> list[Path]:
@@ -152,11 +117,8 @@ def mapping_files(root: Path) -> list[Path]:
     Returns:
         Every ``<root>/.ocr/migrations/<id>/mapping.json`` present.
     """
-    return [
-        found
-        for folder in migration_folders(root)
-        if (found := folder / MAPPING_FILE_NAME).is_file()
-    ]
+    found = (migration.mapping_file for migration in RootLayout(root).migrations())
+    return [path for path in found if path.is_file()]
 
 
 def read_mapping(path: Path) -> MigrationMapping:
@@ -197,36 +159,6 @@ def read_mapping(path: Path) -> MigrationMapping:
         return MigrationMapping.model_validate(raw)
     except ValidationError as exc:
         raise _invalid(path, describe_problems(exc)) from exc
-
-
-def migrations_dir(root: Path) -> Path:
-    """The folder holding every migration's folder: ``<root>/.ocr/migrations``.
-
-    Args:
-        root: The output root.
-
-    Returns:
-        The folder's path (whether or not it exists).
-    """
-    return RootLayout(root).state_dir / MIGRATIONS_DIR_NAME
-
-
-def migration_folders(root: Path) -> list[Path]:
-    """Every migration's folder that exists under a root, in path order.
-
-    Args:
-        root: The output root.
-
-    Returns:
-        The folders in ``<root>/.ocr/migrations`` (none when it does not exist),
-        links left out: ocr never follows one out of the root.
-    """
-    try:
-        with os.scandir(migrations_dir(root)) as listing:
-            found = [Path(e.path) for e in listing if e.is_dir(follow_symlinks=False)]
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return sorted(found)
 
 
 def _invalid(path: Path, why: str) -> MigrationMappingInvalidError:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 from ocr.compat._mapping import MigrationMapping, mapping_files, read_mapping
 from ocr.compat._switch import require_legacy_enabled
 from ocr.errors import LegacyPathNotMappedError
+from ocr.layout import resolve_user_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -93,7 +94,7 @@ def translate(old_path: Path, *, root: Path) -> Path:
         MigrationMappingInvalidError: A mapping file is not valid.
         MigrationMappingVersionError: A mapping file was written by a newer ocr.
     """
-    old, root = old_path.expanduser().resolve(), root.expanduser().resolve()
+    old, root = resolve_user_path(old_path), resolve_user_path(root)
     require_legacy_enabled("translate", old)
     new = _look_up(_cached_mappings(root, _signature(root)), old)
     if new is None:

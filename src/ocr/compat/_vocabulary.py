@@ -15,8 +15,6 @@ __all__ = [
     "LEGACY_YAML_SIDECAR_SUFFIX",
     "LIGHTNING_LOGS_DIR_NAME",
     "LIGHTNING_VERSION_PREFIX",
-    "MAPPING_FILE_NAME",
-    "MIGRATIONS_DIR_NAME",
     "MULTIRUN_DIR_NAME",
     "WANDB_CONFIG_RELATIVE",
     "WANDB_DIR_NAME",
@@ -41,8 +39,3 @@ WANDB_RUN_PREFIXES: Final = ("run-", "offline-run-")
 """W&B run folders: ``run-<YYYYmmdd_HHMMSS>-<id>`` and ``offline-run-<...>``."""
 WANDB_CONFIG_RELATIVE: Final = ("files", "config.yaml")
 """The run's config inside a W&B run folder."""
-
-MIGRATIONS_DIR_NAME: Final = "migrations"
-"""Under the root's state folder (``<ROOT>/.ocr``): one folder per migration."""
-MAPPING_FILE_NAME: Final = "mapping.json"
-"""The old-to-new mapping of one migration, inside its folder."""

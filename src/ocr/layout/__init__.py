@@ -17,7 +17,6 @@ True
 
 from __future__ import annotations
 
-from ocr.layout._enclosing import EnclosingRoot, enclosing_root
 from ocr.layout._hydra import (
     DEFAULT_OUTPUT_ROOT,
     LAUNCH_DIR_RESOLVER,
@@ -32,6 +31,8 @@ from ocr.layout._hydra import (
     packaged_config_dir,
     register_resolvers,
 )
+from ocr.layout._kind import LayoutKind
+from ocr.layout._migration import MigrationLayout
 from ocr.layout._names import (
     DATE_FORMAT,
     TIME_FORMAT,
@@ -40,31 +41,29 @@ from ocr.layout._names import (
     allocate_launch_dir,
     format_job_name,
     format_run_path,
-    free_run_path,
-    is_date_name,
     parse_run_path,
 )
 from ocr.layout._paths import (
-    LOCK_SUFFIX,
     FolderKind,
     RootLayout,
     RunLayout,
     SweepLayout,
     classify_folder,
 )
+from ocr.layout._user_path import resolve_user_path
 
 __all__ = [
     "DATE_FORMAT",
     "DEFAULT_OUTPUT_ROOT",
     "LAUNCH_DIR_RESOLVER",
-    "LOCK_SUFFIX",
     "OUTPUT_ROOT_RESOLVER",
     "ROOT_RESOLVER",
     "RUN_PATH_RESOLVER",
     "TIME_FORMAT",
     "ConfigSet",
-    "EnclosingRoot",
     "FolderKind",
+    "LayoutKind",
+    "MigrationLayout",
     "RootLayout",
     "RunLayout",
     "RunLocation",
@@ -72,16 +71,14 @@ __all__ = [
     "SweepLayout",
     "allocate_launch_dir",
     "classify_folder",
-    "enclosing_root",
     "format_job_name",
     "format_run_path",
-    "free_run_path",
     "hydra_job_name",
     "hydra_run_dir",
-    "is_date_name",
     "launch_dir",
     "output_root_of",
     "packaged_config_dir",
     "parse_run_path",
     "register_resolvers",
+    "resolve_user_path",
 ]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ocr.errors import InputPathError, RunPathParseError
+from ocr.errors import InputPathError, MigrationMappingInvalidError, RunPathParseError
+from ocr.layout._migration import MIGRATION_ID_PATTERN, MigrationLayout
 from ocr.layout._names import JOB_PATTERN, RunLocation, format_job_name, parse_run_path
+from ocr.layout._user_path import resolve_user_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -26,6 +29,7 @@ __all__ = [
 
 LOCK_SUFFIX: Final = ".lock"
 """The ending of every lock file ocr keeps."""
+_MIGRATION_ID: Final = re.compile(MIGRATION_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class RunLayout:
         Returns:
             ``True`` when it lies in this run.
         """
-        resolved, run = path.expanduser().resolve(), self.run_dir.resolve()
+        resolved, run = resolve_user_path(path), self.run_dir.resolve()
         return resolved == run or run in resolved.parents
 
     def log_file(self, task_name: str) -> Path:
@@ -167,7 +171,7 @@ class RootLayout:
         Raises:
             InputPathError: It does not exist or is not a folder.
         """
-        path = Path(root).expanduser().resolve()
+        path = resolve_user_path(root)
         if not path.is_dir():
             raise InputPathError(
                 f"output root {str(root)!r} is not a folder ({str(path)!r})",
@@ -220,6 +224,55 @@ class RootLayout:
     def ablation_index_file(self) -> Path:
         """The ablation's index of what each run's files held, a deletable cache."""
         return self.state_dir / "ablation.index"
+
+    @property
+    def weights_cache_file(self) -> Path:
+        """The catalog's cache of what state-dict shapes said (``--read-weights``)."""
+        return self.state_dir / "weights.json"
+
+    @property
+    def migrate_lock_file(self) -> Path:
+        """Held by the one process applying or rolling back a migration of this root."""
+        return self.state_dir / f"migrate{LOCK_SUFFIX}"
+
+    @property
+    def migrations_dir(self) -> Path:
+        """The folder holding one folder per migration."""
+        return self.state_dir / "migrations"
+
+    def migration(self, migration_id: str) -> MigrationLayout:
+        """The layout of one migration's folder (whether or not it exists).
+
+        Args:
+            migration_id: The migration's ID, a plain folder name.
+
+        Returns:
+            Its layout: ``<root>/.ocr/migrations/<migration_id>/...``.
+
+        Raises:
+            MigrationMappingInvalidError: The ID is not a plain folder name.
+        """
+        if _MIGRATION_ID.fullmatch(migration_id) is None:
+            raise MigrationMappingInvalidError(
+                f"migration ID {migration_id!r} is not a plain folder name",
+                fix="Use letters, digits, '.', '_' and '-', starting with a letter or digit",
+                value=migration_id,
+            )
+        return MigrationLayout(self.migrations_dir / migration_id)
+
+    def migrations(self) -> list[MigrationLayout]:
+        """Every migration's folder that exists, in path order.
+
+        Returns:
+            Their layouts (none when there is no migrations folder), links left
+            out: ocr never follows one out of the root.
+        """
+        try:
+            with os.scandir(self.migrations_dir) as listing:
+                found = [Path(e.path) for e in listing if e.is_dir(follow_symlinks=False)]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return [MigrationLayout(folder) for folder in sorted(found)]
 
     def run_dirs(self) -> Iterator[Path]:
         """Every run folder and sweep-job folder under the root, in path order.

@@ -23,7 +23,7 @@ from ocr.migrate._model import (
 from ocr.migrate._plan import plan_migration
 from ocr.migrate._preflight import check_plan
 from ocr.migrate._report import MigrationReport, build_report, render_markdown, render_text
-from ocr.migrate._status import (
+from ocr.migrate._state import (
     MigrationSummary,
     UnreadableMigration,
     list_migrations,

@@ -20,14 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ocr.compat import (
-    Era,
-    LegacyFolders,
-    locate_legacy_folder,
-    wandb_run_stamp,
-)
+from ocr.compat import LegacyFolders
+from ocr.compat._shared import Era, locate_legacy_folder, wandb_run_stamp
 from ocr.errors import InputPathError, RunPathParseError
-from ocr.layout import RootLayout, enclosing_root, is_date_name
+from ocr.layout import RootLayout
+from ocr.layout._shared import enclosing_root, is_date_name
 from ocr.migrate._inventory import Inventory, take_inventory
 
 if TYPE_CHECKING:

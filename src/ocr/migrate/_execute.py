@@ -5,7 +5,7 @@ a step that never ran, changes nothing: that is what lets a journal batch be
 replayed after a crash. Every path is checked first: it must lie inside the
 folders the migration was given, reached without passing through a link, and
 a file is never written through a link. Temporary names live in the
-migration's scratch folders (:mod:`ocr.migrate._scratch`), never beside a
+migration's scratch folders (:class:`ocr.migrate._copy.Scratch`), never beside a
 user's file.
 
 A move is a rename; across filesystems it is a copy verified by size and
@@ -20,18 +20,25 @@ from typing import TYPE_CHECKING
 
 from ocr._reading import read_capped
 from ocr.atomic import atomic_write_bytes
-from ocr.compat import migration_dir
 from ocr.errors import MigrationConfinementError, MigrationConflictError
-from ocr.migrate._copy import copy_verified, remove_path, same_contents
-from ocr.migrate._model import Action, ActionKind
+from ocr.layout import RootLayout
+from ocr.migrate._copy import Scratch, copy_verified, remove_path, same_contents
+from ocr.migrate._model import (
+    CopyAction,
+    MkdirAction,
+    MoveAction,
+    RelinkAction,
+    RewriteAction,
+    RmdirAction,
+    WriteAction,
+)
 from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, rewrite_paths
-from ocr.migrate._scratch import Scratch
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-    from ocr.migrate._model import MigrationPlan
+    from ocr.migrate._model import Action, MigrationPlan
 
 __all__ = ["StepRunner"]
 
@@ -69,8 +76,8 @@ class StepRunner:
         Returns:
             A runner confined to the plan's folders, with the migration's scratch folders.
         """
-        folder = migration_dir(root, plan.migration_id)
-        scratch = Scratch(folder, [root.parent / top for top in plan.tops])
+        migration = RootLayout(root).migration(plan.migration_id)
+        scratch = Scratch(migration, [root.parent / top for top in plan.tops])
         return cls(root.parent, plan.tops, scratch)
 
     def check(self, action: Action) -> None:
@@ -79,9 +86,8 @@ class StepRunner:
         Raises:
             MigrationConfinementError: One does not.
         """
-        for relative in (action.path, action.source, action.backup):
-            if relative is not None:
-                self._checked(relative)
+        for relative in _paths_of(action):
+            self._checked(relative)
 
     def do(self, action: Action) -> None:
         """Do one step (nothing when it is already done).
@@ -96,22 +102,21 @@ class StepRunner:
             OSError: The filesystem refused (a full disk, a permission).
         """
         path = self._checked(action.path)
-        match action.kind:
-            case ActionKind.MKDIR:
+        match action:
+            case MkdirAction():
                 path.mkdir(exist_ok=True)
-            case ActionKind.MOVE:
-                self._move(self._source(action), path)
-            case ActionKind.COPY:
-                copy_verified(self._source(action), path, scratch=self.scratch)
-            case ActionKind.REWRITE:
+            case MoveAction():
+                self._move(self._checked(action.source), path)
+            case CopyAction():
+                copy_verified(self._checked(action.source), path, scratch=self.scratch)
+            case RewriteAction():
                 self._rewrite(action, path)
-            case ActionKind.WRITE:
+            case WriteAction():
                 self._write(action, path)
-            case ActionKind.RMDIR:
+            case RmdirAction():
                 self._remove_folder(path)
-            case ActionKind.RELINK:
-                ((old, new),) = action.replacements
-                self._repoint(path, old, new)
+            case RelinkAction():
+                self._repoint(path, action.old_target, action.new_target)
 
     def undo(self, action: Action) -> None:
         """Undo one step (nothing when it never ran or is already undone).
@@ -128,11 +133,11 @@ class StepRunner:
             OSError: The filesystem refused (a full disk, a permission).
         """
         path = self._checked(action.path)
-        match action.kind:
-            case ActionKind.MKDIR:
+        match action:
+            case MkdirAction():
                 self._remove_folder(path)
-            case ActionKind.MOVE:
-                source = self._source(action)
+            case MoveAction():
+                source = self._checked(action.source)
                 if not os.path.lexists(path) and not os.path.lexists(source):
                     self.leftovers.append(
                         f"{source} could not be put back: it was deleted after the migration "
@@ -140,16 +145,15 @@ class StepRunner:
                     )
                     return
                 self._move(path, source)
-            case ActionKind.COPY:
+            case CopyAction():
                 remove_path(path)
-            case ActionKind.REWRITE | ActionKind.WRITE:
+            case RewriteAction() | WriteAction():
                 self._restore(action, path)
-            case ActionKind.RMDIR:
+            case RmdirAction():
                 path.mkdir(exist_ok=True)
-            case ActionKind.RELINK:
-                ((old, new),) = action.replacements
+            case RelinkAction():
                 if os.path.lexists(path):
-                    self._repoint(path, new, old)
+                    self._repoint(path, action.new_target, action.old_target)
 
     # -- paths -----------------------------------------------------------------
 
@@ -169,10 +173,6 @@ class StepRunner:
                 path=path,
             )
         return path
-
-    def _source(self, action: Action) -> Path:
-        assert action.source is not None  # moves and copies always have one
-        return self._checked(action.source)
 
     # -- steps -----------------------------------------------------------------
 
@@ -205,7 +205,7 @@ class StepRunner:
             copy_verified(source, destination, scratch=self.scratch)
             remove_path(source)
 
-    def _rewrite(self, action: Action, path: Path) -> None:
+    def _rewrite(self, action: RewriteAction, path: Path) -> None:
         backup = self._kept(action, path)
         if backup is None or not os.path.lexists(backup):
             raise MigrationConflictError(
@@ -220,9 +220,9 @@ class StepRunner:
             # Written anew when deleted by hand after the original was kept.
             self._write_like(path, new, backup)
 
-    def _write(self, action: Action, path: Path) -> None:
+    def _write(self, action: WriteAction, path: Path) -> None:
         self._kept(action, path)
-        new = (action.text or "").encode("utf-8")
+        new = action.text.encode("utf-8")
         if not os.path.lexists(path) or not _holds(path, action):
             # Synced with its journal batch.
             atomic_write_bytes(path, new, durable=False, temp_dir=self.scratch.folder_for(path))
@@ -234,7 +234,7 @@ class StepRunner:
         stat = model.stat()
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
-    def _kept(self, action: Action, path: Path) -> Path | None:
+    def _kept(self, action: RewriteAction | WriteAction, path: Path) -> Path | None:
         """Keep the original bytes (a hard link to the same file) before changing it."""
         if path.is_symlink():
             raise MigrationConfinementError(
@@ -253,12 +253,12 @@ class StepRunner:
                 copy_verified(path, backup, scratch=self.scratch)
         return backup
 
-    def _restore(self, action: Action, path: Path) -> None:
+    def _restore(self, action: RewriteAction | WriteAction, path: Path) -> None:
         """Put the original back; remove a file the step wrote where there was none."""
         backup = None if action.backup is None else self._checked(action.backup)
         if backup is not None and os.path.lexists(backup):
             backup.replace(path)
-        elif action.kind is ActionKind.WRITE and os.path.lexists(path) and _holds(path, action):
+        elif isinstance(action, WriteAction) and os.path.lexists(path) and _holds(path, action):
             path.unlink()
 
     def _remove_folder(self, path: Path) -> None:
@@ -287,9 +287,19 @@ class StepRunner:
         partial.replace(link)
 
 
-def _holds(path: Path, action: Action) -> bool:
+def _paths_of(action: Action) -> list[str]:
+    """Every path a step touches: its own, a move's or copy's source, a kept original."""
+    match action:
+        case MoveAction() | CopyAction():
+            return [action.path, action.source]
+        case RewriteAction() | WriteAction() if action.backup is not None:
+            return [action.path, action.backup]
+    return [action.path]
+
+
+def _holds(path: Path, action: WriteAction) -> bool:
     """Whether a path is a regular file holding exactly what a write step writes."""
-    expected = (action.text or "").encode("utf-8")
+    expected = action.text.encode("utf-8")
     try:
         return read_capped(path, limit=len(expected)) == expected
     except OSError:  # not a regular file, larger, or unreadable: not what the step wrote

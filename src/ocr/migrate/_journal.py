@@ -37,9 +37,7 @@ from ocr.migrate._faults import crash_point
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["JOURNAL_FILE_NAME", "Journal", "JournalState", "MigrationState"]
-
-JOURNAL_FILE_NAME: Final = "journal.jsonl"
+__all__ = ["Journal", "JournalState", "MigrationState"]
 
 
 class MigrationState(enum.StrEnum):

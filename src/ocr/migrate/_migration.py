@@ -3,7 +3,7 @@
 Each migration lives in ``<root>/.ocr/migrations/<id>/`` (the folder compat
 names): ``plan.json`` (written before the first step), ``journal.jsonl``,
 ``originals/`` (bytes of rewritten or replaced files), ``partial/`` (things
-being made, :mod:`ocr.migrate._scratch`), and once applied ``mapping.json``,
+being made, :class:`ocr.migrate._copy.Scratch`), and once applied ``mapping.json``,
 ``report.json`` and ``report.md``. A rollback undoes the steps in reverse,
 puts back every folder's mtime, and removes the folder (and ``.ocr`` itself
 when the migration made it).
@@ -13,7 +13,7 @@ checked (:mod:`ocr.migrate._preflight`) before its first step. Only one
 process applies or rolls back a tree at a time: the lock
 ``<root>/.ocr/migrate.lock`` is taken without waiting, and a second process
 is refused with the reason. A migration folder that cannot be read stops
-both (:func:`~ocr.migrate._status.refuse_unreadable`).
+both (:func:`~ocr.migrate._state.refuse_unreadable`).
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ import logging
 import os
 import shutil
 import sys
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from ocr.compat import migration_dir, migrations_dir
-from ocr.errors import MigrationBusyError, MigrationStateError, RegistryLockTimeoutError
-from ocr.layout import RootLayout
+from ocr.errors import LockTimeoutError, MigrationBusyError, MigrationStateError
+from ocr.layout import MigrationLayout, RootLayout
 from ocr.locking import locked
 from ocr.migrate._discover import choose_legacy_folders, refuse_nested_root
 from ocr.migrate._journal import MigrationState
@@ -36,13 +35,15 @@ from ocr.migrate._plan import plan_migration
 from ocr.migrate._preflight import check_plan
 from ocr.migrate._report import MigrationReport, build_report
 from ocr.migrate._run import run_plan, undo_plan
-from ocr.migrate._state_dir import (
+from ocr.migrate._state import (
+    MigrationSummary,
     check_state_dir,
     claim_state_dir,
     made_before,
+    refuse_unreadable,
     restore_root_mtime,
+    survey_migrations,
 )
-from ocr.migrate._status import MigrationSummary, refuse_unreadable, survey_migrations
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 __all__ = ["apply_migration", "rollback_migration"]
 
 _log = logging.getLogger(__name__)
-_LOCKED_NAME: Final = "migrate"  # its lock file is migrate.lock (ocr.locking)
 
 
 def apply_migration(
@@ -152,7 +152,7 @@ def rollback_migration(
             raise _nothing_to_roll_back(root)
         chosen = _chosen(root, migrations, migration_id)
         plan = chosen.plan
-        for lost in undo_plan(root, plan, chosen.folder, progress or sys.stderr):
+        for lost in undo_plan(root, plan, MigrationLayout(chosen.folder), progress or sys.stderr):
             _log.warning("%s", lost)
     # After the lock is let go: removing .ocr removes the lock file too.
     _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed)
@@ -250,11 +250,12 @@ def _chosen(
 
 def _finish_rollback(root: Path, plan: MigrationPlan, *, remove_state_dir: bool) -> None:
     """Remove the migration's folder (and ``.ocr`` if it made it), then put folder mtimes back."""
-    shutil.rmtree(migration_dir(root, plan.migration_id), ignore_errors=True)
+    layout = RootLayout(root)
+    shutil.rmtree(layout.migration(plan.migration_id).folder, ignore_errors=True)
     with contextlib.suppress(OSError):  # other migrations are left in it
-        migrations_dir(root).rmdir()
-    if remove_state_dir and not migrations_dir(root).exists():
-        shutil.rmtree(RootLayout(root).state_dir, ignore_errors=True)
+        layout.migrations_dir.rmdir()
+    if remove_state_dir and not layout.migrations_dir.exists():
+        shutil.rmtree(layout.state_dir, ignore_errors=True)
     base = root.parent
     deepest_first = sorted(plan.folder_mtimes.items(), key=lambda item: -item[0].count("/"))
     for relative, mtime_ns in deepest_first:
@@ -281,12 +282,15 @@ def _nothing_to_roll_back(root: Path) -> MigrationStateError:
 
 @contextlib.contextmanager
 def _exclusive(root: Path) -> Iterator[None]:
-    """Hold the tree's migration lock (``migrate.lock``), or refuse at once."""
+    """Hold the tree's migration lock (``RootLayout.migrate_lock_file``), or refuse at once."""
     claim_state_dir(root)
     with contextlib.ExitStack() as held:
         try:
-            held.enter_context(locked(RootLayout(root).state_dir / _LOCKED_NAME, timeout=0))
-        except RegistryLockTimeoutError as exc:
+            layout = RootLayout(root)
+            held.enter_context(
+                locked(layout.state_dir, lock_file=layout.migrate_lock_file, timeout=0)
+            )
+        except LockTimeoutError as exc:
             raise MigrationBusyError(
                 f"another ocr process is migrating {str(root)!r} right now",
                 fix="Wait for it to finish (`ocr migrate status ROOT` shows its progress)",

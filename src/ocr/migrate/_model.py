@@ -5,32 +5,59 @@ step, and from then on is the only truth: ``apply`` resumes it and
 ``rollback`` undoes it without looking at the legacy tree again. Every path is
 POSIX and relative to the output root's parent (``base``), like the compat
 mapping entries, so ``outputs/``, ``multirun/`` and ``wandb/`` are all covered.
+
+When ``plan.json`` is read back (:func:`read_plan_file`), its schema version
+is checked first: a plan written by a newer ocr is refused with an "upgrade
+ocr" error, never guessed at. Version 1 (every step held every field, the
+unused ones empty, and a relink its two targets as a one-pair
+``replacements`` list) is read by turning each step into its version 2 shape,
+so a migration applied by an older ocr can still be resumed, listed and
+rolled back.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeAlias
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
 
-from ocr._validation import RelativePosixPath
+from ocr._json import loads, validate_json
+from ocr._reading import STATE_LIMIT, read_capped
+from ocr._validation import RelativePosixPath, describe_problems
+from ocr.errors import MigrationPlanInvalidError, MigrationPlanVersionError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from ocr.layout import MigrationLayout
 
 __all__ = [
     "PLAN_SCHEMA_VERSION",
     "Action",
     "ActionKind",
+    "CopyAction",
     "FrozenModel",
     "LeftInPlace",
     "MigrationPlan",
+    "MkdirAction",
     "Mode",
+    "MoveAction",
     "PlannedRun",
+    "RelinkAction",
+    "RewriteAction",
+    "RmdirAction",
     "TimestampSource",
+    "WriteAction",
+    "read_plan_file",
 ]
 
-PLAN_SCHEMA_VERSION: Final = 1
+PLAN_SCHEMA_VERSION: Final = 2
+"""2: each step holds only its kind's fields (1 held every field, unused ones empty)."""
 
 
 RelativePath = RelativePosixPath
@@ -62,28 +89,76 @@ class ActionKind(enum.StrEnum):
     RELINK = "relink"  # point a moved link at its target's new place
 
 
-class Action(FrozenModel):
-    """One step of a migration.
+class _Step(FrozenModel):
+    """What every step has: the path it creates or changes, and what it is for."""
 
-    Args:
-        kind: What the step does.
-        path: The file or folder it creates or changes.
-        source: ``move``/``copy``: where it comes from.
-        text: ``write``: the new file's content.
-        backup: ``rewrite``/``write``: where the file's original bytes are kept
-            (in the migration's folder) so that rollback can put them back.
-        replacements: ``rewrite``: old path -> new path, applied in order;
-            ``relink``: the one (old target, new target) pair.
-        purpose: What the step is for, in words, for the report.
-    """
-
-    kind: ActionKind
     path: RelativePath
-    source: RelativePath | None = None
-    text: str | None = None
-    backup: RelativePath | None = None
-    replacements: list[tuple[str, str]] = Field(default_factory=list)
+    """The file or folder the step creates or changes."""
     purpose: str
+    """What the step is for, in words, for the report."""
+
+
+class MkdirAction(_Step):
+    """Create a folder the new layout needs."""
+
+    kind: Literal[ActionKind.MKDIR] = ActionKind.MKDIR
+
+
+class RmdirAction(_Step):
+    """Remove a legacy folder the moves emptied (kept, and named, when it is not empty)."""
+
+    kind: Literal[ActionKind.RMDIR] = ActionKind.RMDIR
+
+
+class MoveAction(_Step):
+    """Move a file or folder (with everything under it) from ``source`` to ``path``."""
+
+    kind: Literal[ActionKind.MOVE] = ActionKind.MOVE
+    source: RelativePath
+
+
+class CopyAction(_Step):
+    """Copy a file or folder from ``source`` to ``path``, verified by size and SHA-256."""
+
+    kind: Literal[ActionKind.COPY] = ActionKind.COPY
+    source: RelativePath
+
+
+class WriteAction(_Step):
+    """Write a new file; ``backup`` keeps the bytes of a file it replaces (else ``None``)."""
+
+    kind: Literal[ActionKind.WRITE] = ActionKind.WRITE
+    text: str
+    backup: RelativePath | None = None
+
+
+class RewriteAction(_Step):
+    """Replace old paths inside a text file, in order; ``backup`` keeps its original bytes."""
+
+    kind: Literal[ActionKind.REWRITE] = ActionKind.REWRITE
+    backup: RelativePath
+    replacements: list[tuple[str, str]]
+
+
+class RelinkAction(_Step):
+    """Point a moved link at its target's new place: from ``old_target`` to ``new_target``."""
+
+    kind: Literal[ActionKind.RELINK] = ActionKind.RELINK
+    old_target: str
+    new_target: str
+
+
+Action: TypeAlias = Annotated[
+    MkdirAction
+    | RmdirAction
+    | MoveAction
+    | CopyAction
+    | WriteAction
+    | RewriteAction
+    | RelinkAction,
+    Field(discriminator="kind"),
+]
+"""One step of a migration; its ``kind`` says which fields it has."""
 
 
 class TimestampSource(enum.StrEnum):
@@ -157,7 +232,7 @@ class MigrationPlan(FrozenModel):
             migration, which a rollback puts back.
     """
 
-    schema_version: Literal[1] = PLAN_SCHEMA_VERSION
+    schema_version: Literal[2] = PLAN_SCHEMA_VERSION
     migration_id: str
     created_at: AwareDatetime
     root: str
@@ -176,3 +251,87 @@ class MigrationPlan(FrozenModel):
     def root_relative(self) -> str:
         """The output root, relative to ``base`` (its name)."""
         return PurePosixPath(self.root).name
+
+
+_V1_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
+    ActionKind.MOVE: ("source",),
+    ActionKind.COPY: ("source",),
+    ActionKind.WRITE: ("text", "backup"),
+    ActionKind.REWRITE: ("backup", "replacements"),
+}
+
+
+def read_plan_file(migration: MigrationLayout) -> MigrationPlan:
+    """Read the plan kept in a migration's folder.
+
+    Args:
+        migration: The migration's layout.
+
+    Returns:
+        The plan.
+
+    Raises:
+        MigrationPlanVersionError: It was written by a newer ocr.
+        MigrationPlanInvalidError: It is not a plan (not JSON, cut short, fields missing).
+        OSError: The file cannot be read (or is no regular file: ``UnsafeFileError``).
+    """
+    path = migration.plan_file
+    content = read_capped(path, limit=STATE_LIMIT)
+    try:  # this ocr's own plans: one pass of Pydantic's parser
+        return validate_json(MigrationPlan, content)
+    except ValidationError:
+        pass  # older, newer or damaged: told apart below
+    try:
+        raw = loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _invalid(path, "not JSON (cut short?)") from exc
+    if not isinstance(raw, dict):
+        raise _invalid(path, f"expected a JSON object, got {type(raw).__name__}")
+    version = raw.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool):
+        if version > PLAN_SCHEMA_VERSION:
+            raise MigrationPlanVersionError(
+                f"migration plan {str(path)!r} has schema version {version}, newer than this "
+                f"ocr understands ({PLAN_SCHEMA_VERSION})",
+                fix="Upgrade ocr (pip install --upgrade ocr), then run the command again",
+                path=path,
+                value=version,
+            )
+        if version == 1:
+            raw = _from_version_1(raw)
+    try:
+        return MigrationPlan.model_validate(raw)
+    except ValidationError as exc:
+        raise _invalid(path, describe_problems(exc)) from exc
+
+
+def _from_version_1(raw: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 plan in the version 2 shape (what does not fit is left for validation)."""
+    actions = raw.get("actions")
+    if not isinstance(actions, list):
+        return {**raw, "schema_version": PLAN_SCHEMA_VERSION}
+    return {
+        **raw,
+        "schema_version": PLAN_SCHEMA_VERSION,
+        "actions": [_step_from_version_1(a) if isinstance(a, dict) else a for a in actions],
+    }
+
+
+def _step_from_version_1(action: dict[str, Any]) -> dict[str, Any]:
+    kind = str(action.get("kind"))
+    step: dict[str, Any] = {n: action[n] for n in ("kind", "path", "purpose") if n in action}
+    for name in _V1_FIELDS.get(kind, ()):
+        if name in action:
+            step[name] = action[name]
+    match action.get("replacements"):
+        case [[str() as old, str() as new]] if kind == ActionKind.RELINK:
+            step["old_target"], step["new_target"] = old, new
+    return step
+
+
+def _invalid(path: Path, why: str) -> MigrationPlanInvalidError:
+    return MigrationPlanInvalidError(
+        f"migration plan is invalid: {str(path)!r}: {why}",
+        fix="Restore the file from a backup, or delete its migration folder if it never began",
+        path=path,
+    )

@@ -13,7 +13,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ocr.layout import RunLayout, free_run_path, parse_run_path
+from ocr.layout import RunLayout, parse_run_path
+from ocr.layout._shared import free_run_path
 from ocr.migrate._target import Target
 from ocr.migrate._timestamp import choose_launch_time
 

@@ -21,16 +21,8 @@ from typing import TYPE_CHECKING, Final
 
 from ocr._json import model_json
 from ocr.catalog import CheckpointCatalog
-from ocr.compat import (
-    MULTIRUN_DIR_NAME,
-    WANDB_DIR_NAME,
-    Era,
-    LegacyFolders,
-    MigrationMapping,
-    mapping_file,
-    migration_dir,
-    migrations_dir,
-)
+from ocr.compat import LegacyFolders, MigrationMapping
+from ocr.compat._shared import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, Era
 from ocr.errors import MigrationPermissionError
 from ocr.layout import RootLayout, RunLayout
 from ocr.migrate._discover import (
@@ -41,16 +33,16 @@ from ocr.migrate._discover import (
     refuse_nested_root,
 )
 from ocr.migrate._model import (
-    Action,
     ActionKind,
     LeftInPlace,
     MigrationPlan,
     Mode,
     PlannedRun,
+    WriteAction,
 )
 from ocr.migrate._placement import join_wandb_runs, place_units
 from ocr.migrate._run_files import RunFileContext, plan_run_files
-from ocr.migrate._status import copied_before
+from ocr.migrate._state import copied_before
 from ocr.migrate._steps import Steps
 from ocr.migrate._target import Target, Transfer
 from ocr.run_context import capture_environment
@@ -121,7 +113,7 @@ class _Planner:
         self.mode = mode
         self.now = now
         self.migration_id = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-        self.steps = Steps(root.parent, migration_dir(root, self.migration_id))
+        self.steps = Steps(root.parent, RootLayout(root).migration(self.migration_id))
         self.left: list[LeftInPlace] = []
         self.warnings: list[str] = []
         self.mapping: dict[str, str] = {}
@@ -136,7 +128,9 @@ class _Planner:
         self, units: list[LegacyUnit], wandb_runs: list[WandbRun], legacy: LegacyFolders
     ) -> None:
         state_dir = RootLayout(self.root).state_dir
-        self._remember_folders([*legacy.tops(self.root), state_dir, migrations_dir(self.root)])
+        self._remember_folders(
+            [*legacy.tops(self.root), state_dir, RootLayout(self.root).migrations_dir]
+        )
         targets = place_units(self.root, units)
         for folder, reason in join_wandb_runs(targets, wandb_runs):
             self.leave(folder, reason)
@@ -170,9 +164,8 @@ class _Planner:
                 entries=self.mapping,
             )
             actions.append(
-                Action(
-                    kind=ActionKind.WRITE,
-                    path=self.steps.rel(mapping_file(self.root, self.migration_id)),
+                WriteAction(
+                    path=self.steps.rel(self.steps.migration.mapping_file),
                     text=model_json(mapping, indent=2),
                     purpose="compat mapping (old path -> new path)",
                 )
@@ -283,7 +276,7 @@ class _Planner:
                         ActionKind.RELINK,
                         new,
                         "link re-pointed at its moved target",
-                        replacements=[(said, new_said)],
+                        link_targets=(said, new_said),
                     )
                     mtime_ns = transfer.inventory.link_mtimes[inside]
                     self.folder_mtimes[self.steps.rel(old)] = mtime_ns

@@ -4,7 +4,7 @@ A step that fails half-way leaves a half-migrated tree to resume or undo; a
 step that can be known to fail should stop the migration before its first
 step. So before the first step (and ``plan``, the dry run, says the same):
 
-- ``.ocr`` is a real folder, not a link (:func:`~ocr.migrate._state_dir.check_state_dir`);
+- ``.ocr`` is a real folder, not a link (:func:`~ocr.migrate._state.check_state_dir`);
 - every path of every step stays inside the migrated folders, reached
   through no link (the step runner's own check, made for all steps at once);
 - every folder a step changes (by creating, removing, renaming or replacing
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Final
 
 from ocr.errors import MigrationPermissionError
 from ocr.migrate._execute import StepRunner
-from ocr.migrate._model import ActionKind
-from ocr.migrate._state_dir import check_state_dir
+from ocr.migrate._model import MoveAction, RewriteAction, WriteAction
+from ocr.migrate._state import check_state_dir
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -129,12 +129,12 @@ def _changed_folders(steps: Iterable[Action], where: _Whereabouts) -> Iterable[t
     for action in steps:
         doing = f"{action.kind.value} {action.path}"
         yield where.now(str(PurePosixPath(action.path).parent)), doing
-        if action.backup is not None:
+        if isinstance(action, RewriteAction | WriteAction) and action.backup is not None:
             yield (
                 where.now(str(PurePosixPath(action.backup).parent)),
                 f"keep the original of {action.path}",
             )
-        if action.kind is ActionKind.MOVE and action.source is not None:
+        if isinstance(action, MoveAction):
             yield where.now(str(PurePosixPath(action.source).parent)), f"move {action.source}"
             for end in (action.source, action.path):
                 moved = where.base / end

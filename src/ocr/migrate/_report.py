@@ -1,30 +1,46 @@
-"""The migration report: counts, the old-to-new mapping, every step, every warning.
+"""What a migration tells a person: the report, and a progress bar while it runs.
 
-One model, three renderings: JSON (``--format json``, and ``report.json`` in
+The report (counts, the old-to-new mapping, every step, every warning) is one
+model with three renderings: JSON (``--format json``, and ``report.json`` in
 the migration's folder), Markdown (``report.md``) and a short text summary.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from pydantic import NonNegativeInt
 
 from ocr._markdown import code_cell, escaped
-from ocr.migrate._model import ActionKind, FrozenModel, LeftInPlace, Mode, PlannedRun
+from ocr.migrate._model import (
+    ActionKind,
+    CopyAction,
+    FrozenModel,
+    LeftInPlace,
+    Mode,
+    MoveAction,
+    PlannedRun,
+)
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from ocr.migrate._model import MigrationPlan
 
 __all__ = [
     "MigrationReport",
+    "Progress",
     "ReportCounts",
     "StepLine",
     "build_report",
     "render_markdown",
     "render_text",
 ]
+
+_BAR_WIDTH: Final = 30
+_DRAW_EVERY_SECONDS: Final = 0.1
 
 
 class ReportCounts(FrozenModel):
@@ -117,7 +133,12 @@ def build_report(plan: MigrationPlan, *, state: str, seconds: float | None) -> M
         runs=plan.runs,
         mapping=plan.mapping,
         steps=[
-            StepLine(kind=a.kind, path=a.path, source=a.source, purpose=a.purpose)
+            StepLine(
+                kind=a.kind,
+                path=a.path,
+                source=a.source if isinstance(a, MoveAction | CopyAction) else None,
+                purpose=a.purpose,
+            )
             for a in plan.actions
         ],
         left_in_place=plan.left_in_place,
@@ -232,3 +253,32 @@ def _size(size: int) -> str:
 
 def _code(text: str) -> str:
     return code_cell(text) if text else ""
+
+
+class Progress:
+    """``[#####.....]  45%  4500/10000 steps`` redrawn in place, at most ten times a second.
+
+    Args:
+        stream: Where to draw; nothing is drawn unless it is a terminal.
+        label: What is counted.
+    """
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self.stream = stream
+        self.label = label
+        self.enabled = stream.isatty()
+        self._drawn = 0.0
+
+    def update(self, done: int, total: int) -> None:
+        """Show that ``done`` of ``total`` are done."""
+        now = time.monotonic()
+        if not self.enabled or (now - self._drawn < _DRAW_EVERY_SECONDS and done < total):
+            return
+        self._drawn = now
+        filled = _BAR_WIDTH * done // max(total, 1)
+        percent = 100 * done // max(total, 1)
+        bar = "#" * filled + "." * (_BAR_WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {percent:3d}%  {done}/{total} {self.label}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()

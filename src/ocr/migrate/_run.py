@@ -16,29 +16,27 @@ from typing import TYPE_CHECKING, Final
 
 from ocr._json import model_json
 from ocr.atomic import atomic_write_text
-from ocr.compat import migration_dir
 from ocr.errors import MigrationStepError, OcrError
+from ocr.layout import RootLayout
 from ocr.migrate._execute import StepRunner
 from ocr.migrate._faults import crash_point
-from ocr.migrate._journal import JOURNAL_FILE_NAME, Journal
-from ocr.migrate._plan_file import plan_file
+from ocr.migrate._journal import Journal
+from ocr.migrate._model import CopyAction, MoveAction
 from ocr.migrate._preflight import check_steps
-from ocr.migrate._progress import Progress
-from ocr.migrate._report import MigrationReport, build_report, render_markdown
+from ocr.migrate._report import MigrationReport, Progress, build_report, render_markdown
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
     from typing import TextIO
 
+    from ocr.layout import MigrationLayout
     from ocr.migrate._model import Action, MigrationPlan
 
 __all__ = ["BATCH_SIZE", "run_plan", "undo_plan"]
 
 BATCH_SIZE: Final = 512
 """Steps per journal batch: the journal is fsynced twice per batch, not per step."""
-REPORT_JSON: Final = "report.json"
-REPORT_MARKDOWN: Final = "report.md"
 
 
 def run_plan(
@@ -62,16 +60,16 @@ def run_plan(
         MigrationConflictError: Something unplanned is in the way, or gone.
     """
     started = time.perf_counter()
-    folder = migration_dir(root, plan.migration_id)
-    journal = Journal(folder / JOURNAL_FILE_NAME)
+    migration = RootLayout(root).migration(plan.migration_id)
+    journal = Journal(migration.journal_file)
     runner = StepRunner.for_plan(root, plan)  # the tree may have moved since it was planned
     if not checked:
-        done = journal.read().done if plan_file(folder).exists() else 0
+        done = journal.read().done if migration.plan_file.exists() else 0
         check_steps(root, plan, runner, plan.actions[done:])
     with _stepping("apply", root):
-        if not plan_file(folder).exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(plan_file(folder), model_json(plan))
+        if not migration.plan_file.exists():
+            migration.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(migration.plan_file, model_json(plan))
         journal.repair()
         runner.scratch.clear()
         bar = Progress(stream, "steps")
@@ -88,19 +86,21 @@ def run_plan(
         runner.scratch.clear()
         warned = plan.model_copy(update={"warnings": plan.warnings + runner.leftovers})
         report = build_report(warned, state="applied", seconds=time.perf_counter() - started)
-        atomic_write_text(folder / REPORT_JSON, model_json(report, indent=2))
-        atomic_write_text(folder / REPORT_MARKDOWN, render_markdown(report))
+        atomic_write_text(migration.report_json_file, model_json(report, indent=2))
+        atomic_write_text(migration.report_markdown_file, render_markdown(report))
         journal.applied()  # last, so that a kill before it leaves a resumable migration
     return report
 
 
-def undo_plan(root: Path, plan: MigrationPlan, folder: Path, stream: TextIO) -> list[str]:
+def undo_plan(
+    root: Path, plan: MigrationPlan, migration: MigrationLayout, stream: TextIO
+) -> list[str]:
     """Undo every step a plan may have begun, newest first, journaled.
 
     Args:
         root: The output root.
         plan: The plan.
-        folder: The migration's folder.
+        migration: The migration's folder.
         stream: Where to draw a progress bar (only on a terminal).
 
     Returns:
@@ -112,7 +112,7 @@ def undo_plan(root: Path, plan: MigrationPlan, folder: Path, stream: TextIO) -> 
         MigrationStepError: A step (or the journal) failed on the filesystem.
         MigrationConflictError: The tree is in no state a step can leave.
     """
-    journal = Journal(folder / JOURNAL_FILE_NAME)
+    journal = Journal(migration.journal_file)
     runner = StepRunner.for_plan(root, plan)
     state = journal.read()
     start = state.begun if state.undone_from is None else state.undone_from
@@ -145,7 +145,7 @@ def _step(work: Callable[[Action], None], action: Action, index: int, total: int
 
 def _failed(action: Action, index: int, total: int, exc: OSError) -> MigrationStepError:
     where = f"{action.kind.value} {action.path!r}"
-    if action.source is not None:
+    if isinstance(action, MoveAction | CopyAction):
         where += f" from {action.source!r}"
     why = exc.strerror or type(exc).__name__
     named = f" ({exc.filename})" if exc.filename else ""

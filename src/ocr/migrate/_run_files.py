@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from ocr._json import model_json
 from ocr._reading import read_capped
-from ocr.compat import Era, parse_legacy_name
+from ocr.compat._shared import Era, parse_legacy_name
 from ocr.errors import MetadataInvalidError, RunPathParseError
 from ocr.layout import RootLayout, RunLayout, SweepLayout
 from ocr.metadata import ConfigInfo, ExperimentInfo

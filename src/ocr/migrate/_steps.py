@@ -5,18 +5,37 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from ocr.migrate._model import Action, ActionKind
+from ocr.migrate._model import (
+    Action,
+    ActionKind,
+    CopyAction,
+    MkdirAction,
+    MoveAction,
+    RelinkAction,
+    RewriteAction,
+    RmdirAction,
+    WriteAction,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
-__all__ = ["ORIGINALS_DIR_NAME", "PHASES", "Steps"]
+    from ocr.layout import MigrationLayout
 
-ORIGINALS_DIR_NAME: Final = "originals"
-"""Inside a migration's folder: the original bytes of every file it rewrote or replaced."""
+__all__ = ["PHASES", "Steps"]
 
+_STEPS: Final[Mapping[ActionKind, type[Action]]] = {
+    ActionKind.MKDIR: MkdirAction,
+    ActionKind.RMDIR: RmdirAction,
+    ActionKind.MOVE: MoveAction,
+    ActionKind.COPY: CopyAction,
+    ActionKind.WRITE: WriteAction,
+    ActionKind.REWRITE: RewriteAction,
+    ActionKind.RELINK: RelinkAction,
+}
 PHASES: Final = ("folders", "moves", "configs", "rewrites", "writes", "cleanup")
 """In this order each step finds what it needs: folders before moves before
 copies of moved configs, rewrites of moved files, new files beside them, and
@@ -29,11 +48,11 @@ class Steps:
 
     Args:
         base: The output root's parent.
-        migration_folder: The migration's own folder (for kept originals).
+        migration: The migration's own folder (for kept originals).
     """
 
     base: Path
-    migration_folder: Path
+    migration: MigrationLayout
     phases: dict[str, list[Action]] = field(default_factory=lambda: defaultdict(list))
     _kept: int = 0
 
@@ -56,6 +75,7 @@ class Steps:
         text: str | None = None,
         keep_original: bool = False,
         replacements: list[tuple[str, str]] | None = None,
+        link_targets: tuple[str, str] | None = None,
     ) -> None:
         """Add one step.
 
@@ -69,24 +89,23 @@ class Steps:
             keep_original: Keep the file's original bytes for rollback (a
                 rewrite, or a write over an existing file).
             replacements: A rewrite's old path -> new path.
+            link_targets: A relinked link's old and new target.
         """
-        backup = None
+        fields: dict[str, Any] = {"path": self.rel(path), "purpose": purpose, "text": text}
         if keep_original:
             self._kept += 1
-            backup = self.rel(self.migration_folder / ORIGINALS_DIR_NAME / str(self._kept))
+            fields["backup"] = self.rel(self.migration.original_file(self._kept))
+        if source is not None:
+            fields["source"] = self.rel(source)
+        if replacements is not None:
+            fields["replacements"] = replacements
+        if link_targets is not None:
+            fields["old_target"], fields["new_target"] = link_targets
+        step = _STEPS[kind]
         # Built from paths this module made relative itself; model_construct
         # skips re-validating them (plan.json is validated when read back).
-        self.phases[phase].append(
-            Action.model_construct(
-                kind=kind,
-                path=self.rel(path),
-                source=None if source is None else self.rel(source),
-                text=text,
-                backup=backup,
-                replacements=replacements or [],
-                purpose=purpose,
-            )
-        )
+        wanted = {name: value for name, value in fields.items() if name in step.model_fields}
+        self.phases[phase].append(step.model_construct(**wanted))
 
     def ordered(self) -> list[Action]:
         """Every step, phase by phase."""

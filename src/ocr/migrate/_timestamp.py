@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Final
 
 from ocr._reading import read_head
-from ocr.compat import parse_legacy_name
+from ocr.compat._shared import parse_legacy_name
 from ocr.migrate._model import TimestampSource
 
 if TYPE_CHECKING:

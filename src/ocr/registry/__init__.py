@@ -7,13 +7,11 @@
 from __future__ import annotations
 
 from ocr.registry._hydra import current_job_experiment_id
-from ocr.registry._query import find_run, find_stale, select_runs
 from ocr.registry._record import (
     RECORD_SCHEMA_VERSION,
     ExperimentRecord,
     Status,
     SweepRecord,
-    check_transition,
     new_experiment_id,
     read_record,
     read_sweep_record,
@@ -28,12 +26,8 @@ __all__ = [
     "RegisteredRun",
     "Status",
     "SweepRecord",
-    "check_transition",
     "current_job_experiment_id",
-    "find_run",
-    "find_stale",
     "new_experiment_id",
     "read_record",
     "read_sweep_record",
-    "select_runs",
 ]

@@ -12,12 +12,11 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ocr.atomic import atomic_write_json
 from ocr.errors import RecordNotFoundError, RegistryTransitionError
-from ocr.layout import RootLayout, RunLayout, SweepLayout
+from ocr.layout import RootLayout, RunLayout, SweepLayout, resolve_user_path
 from ocr.locking import DEFAULT_LOCK_TIMEOUT_SECONDS, locked
 from ocr.registry._index import RegistryIndex
 from ocr.registry._query import find_run, find_stale, select_runs
@@ -37,6 +36,7 @@ from ocr.registry._record import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from contextlib import AbstractContextManager
+    from pathlib import Path
 
     from ocr._typing import StrPath
 
@@ -69,7 +69,7 @@ class ExperimentRegistry:
     def __init__(
         self, root: StrPath, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS
     ) -> None:
-        self.root = Path(root).expanduser().resolve()
+        self.root = resolve_user_path(root)
         self._layout = RootLayout(self.root)
         self._lock_timeout = lock_timeout
         self._index = RegistryIndex(self.root, lock_timeout=lock_timeout)
@@ -237,7 +237,7 @@ class ExperimentRegistry:
 
         Args:
             **filters: ``status``, ``name``, ``tag``, ``task``, ``sweep_id``,
-                ``since``, ``until``; see :func:`ocr.registry.select_runs`.
+                ``since``, ``until``; see :func:`ocr.registry._query.select_runs`.
 
         Returns:
             The matching runs.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ocr.catalog import CheckpointCatalog
 from ocr.compat import LegacyFolders
 from ocr.errors import InputPathError
+from ocr.layout import resolve_user_path
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -67,7 +68,7 @@ class AppScope:
         """
         text = (os.environ if environ is None else environ).get(SCOPE_ENV_VAR)
         if text is None:
-            return cls((Path(DEFAULT_ROOT).resolve(),))
+            return cls((resolve_user_path(DEFAULT_ROOT),))
         try:
             data: Any = json.loads(text)
             roots = tuple(Path(root) for root in data["roots"])

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Final
 from pydantic import BaseModel, ConfigDict
 
 from ocr.errors import RecordInvalidError
-from ocr.layout import FolderKind, RunLayout, SweepLayout, classify_folder, is_date_name
+from ocr.layout import FolderKind, RunLayout, SweepLayout, classify_folder
+from ocr.layout._shared import is_date_name
 from ocr.metadata import read_metadata
 from ocr.naming import is_checkpoint_file, sidecar_path
 from ocr.registry import Status, read_record

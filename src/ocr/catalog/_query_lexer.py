@@ -1,6 +1,6 @@
 """The lexical layer of the catalog query language: tokens, typed keys and literals.
 
-The grammar (:mod:`ocr.catalog._query`) reads tokens from here and types each key
+The grammar (:mod:`ocr.catalog._query_parser`) reads tokens from here and types each key
 and value here, at parse time, so that evaluation never meets a type it cannot
 compare. Every error names the text, the column (1-based) and the problem, then
 the fix; no input raises anything but :class:`~ocr.errors.CatalogQueryError`.
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, Literal
 
-from ocr.catalog._query_eval import CHOICES, FIELD_KINDS, MODEL_PARTS, Key
+from ocr.catalog._query_ast import CHOICES, FIELD_KINDS, MODEL_PARTS, Key
 from ocr.errors import CatalogQueryError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ocr.catalog._query_eval import Scalar, ValueKind
+    from ocr.catalog._query_ast import Scalar, ValueKind
 
 __all__ = [
     "BEST_HELP",

@@ -3,81 +3,52 @@
 Keys and literals were typed at parse time, so evaluation never raises. A comparison
 with an unknown value (``None``), or with a value of another type (possible only for
 ``config.*`` keys), is false; ``not`` flips what a condition gave: logic is two-valued.
+The entry points that take keys as text (:func:`resolve_key`, :func:`best_per_group`)
+live here too.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias
 
-from ocr.catalog._entry import LayoutKind, SidecarState
+from ocr.catalog._query_ast import (
+    Comparison,
+    IsNull,
+    Junction,
+    Key,
+    Like,
+    Membership,
+    Node,
+    Not,
+    Scalar,
+)
+from ocr.catalog._query_lexer import parse_key
+from ocr.errors import CatalogQueryError
 
 if TYPE_CHECKING:
     from ocr.catalog._entry import CatalogEntry
 
 __all__ = [
-    "CHOICES",
-    "FIELD_KINDS",
-    "MODEL_PARTS",
-    "Condition",
     "ConfigLookup",
     "Context",
-    "IsNull",
-    "Junction",
-    "Key",
-    "Node",
-    "Not",
     "Predicate",
-    "Scalar",
-    "ValueKind",
     "Where",
-    "compare_test",
-    "like_test",
-    "member_test",
+    "best_per_group",
+    "evaluate",
     "rank_best",
+    "resolve_key",
 ]
 
 ConfigLookup: TypeAlias = Callable[["CatalogEntry"], Mapping[str, object] | None]
-Scalar: TypeAlias = bool | int | float | str | datetime
-ValueKind = Literal["number", "string", "bool", "datetime", "any", "tags"]
-Test: TypeAlias = Callable[[object], bool | None]  # None: the value is not comparable
 _OLDEST: Final = datetime.min.replace(tzinfo=UTC)
-FIELD_KINDS: Final[Mapping[str, ValueKind]] = {
-    **dict.fromkeys(("architecture", "config_hash", "decoder", "encoder"), "string"),
-    **dict.fromkeys(("experiment_id", "head", "layout", "monitor", "name", "path"), "string"),
-    **dict.fromkeys(("run_dir", "sidecar", "status", "task"), "string"),
-    **dict.fromkeys(("epoch", "size_bytes", "step"), "number"),
-    **dict.fromkeys(("is_best", "is_last"), "bool"),
-    "created_at": "datetime",
-}
-MODEL_PARTS: Final = ("architecture", "decoder", "encoder", "head")
-CHOICES: Final[Mapping[str, tuple[str, ...]]] = {
-    "layout": tuple(sorted(kind.value for kind in LayoutKind)),
-    "sidecar": tuple(sorted(state.value for state in SidecarState)),
-}
-
-
-@dataclass(frozen=True)
-class Key:
-    """A checked key: where its value lives and which type it holds (``any``: unknown).
-
-    ``bare`` marks a metric written without its ``metrics.`` prefix.
-    """
-
-    text: str
-    family: Literal["metrics", "field", "config", "tags"]
-    name: str = ""
-    path: tuple[str, ...] = ()
-    kind: ValueKind = "any"
-    choices: tuple[str, ...] = ()
-    bare: bool = False
 
 
 class Context:
@@ -135,66 +106,6 @@ class Predicate(Protocol):
         ...
 
 
-class Node(Protocol):
-    """A node of the condition tree."""
-
-    def evaluate(self, context: Context, /) -> bool:
-        """Return whether the entry in ``context`` passes."""
-        ...
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A test of one key's value, or of any tag; ``negated`` flips a comparable outcome."""
-
-    key: Key
-    test: Test
-    negated: bool = False
-
-    def evaluate(self, context: Context, /) -> bool:
-        value = context.resolve(self.key)
-        if self.key.family == "tags" and isinstance(value, tuple):
-            # Tags form a set: ``tags = 'x'`` asks for membership, ``!=`` for its absence.
-            return any(self.test(tag) is True for tag in value) != self.negated
-        outcome = None if value is None else self.test(value)
-        return outcome is not None and outcome != self.negated
-
-
-@dataclass(frozen=True)
-class IsNull:
-    """``key IS NULL``, or ``IS NOT NULL`` when negated; no tags count as null."""
-
-    key: Key
-    negated: bool = False
-
-    def evaluate(self, context: Context, /) -> bool:
-        value = context.resolve(self.key)
-        no_tags = self.key.family == "tags" and value == ()
-        return (value is None or no_tags) != self.negated
-
-
-@dataclass(frozen=True)
-class Not:
-    """``not part``."""
-
-    part: Node
-
-    def evaluate(self, context: Context, /) -> bool:
-        return not self.part.evaluate(context)
-
-
-@dataclass(frozen=True)
-class Junction:
-    """``part and part ...``, or ``part or part ...`` when ``any_of``."""
-
-    parts: tuple[Node, ...]
-    any_of: bool = False
-
-    def evaluate(self, context: Context, /) -> bool:
-        test = any if self.any_of else all
-        return test(part.evaluate(context) for part in self.parts)
-
-
 @dataclass(frozen=True)
 class Where:
     """A parsed ``--where`` expression; call it with an entry.
@@ -209,7 +120,47 @@ class Where:
     bare_metrics: tuple[str, ...] = field(default=(), repr=False)
 
     def __call__(self, entry: CatalogEntry, /) -> bool:
-        return self.node.evaluate(Context(entry, self.config_lookup))
+        return evaluate(self.node, Context(entry, self.config_lookup))
+
+
+def evaluate(node: Node, context: Context) -> bool:
+    """Return whether the entry in ``context`` passes ``node``.
+
+    Args:
+        node: A condition tree from the parser.
+        context: The entry under test.
+
+    Returns:
+        The outcome; never raises.
+    """
+    match node:
+        case Not(part):
+            return not evaluate(part, context)
+        case Junction(parts, any_of):
+            test = any if any_of else all
+            return test(evaluate(part, context) for part in parts)
+        case IsNull(key, negated):
+            value = context.resolve(key)
+            no_tags = key.family == "tags" and value == ()
+            return (value is None or no_tags) != negated
+        case Comparison(key, symbol, literal, negated):
+            return _holds(
+                context.resolve(key), key, functools.partial(_compare, symbol, literal), negated
+            )
+        case Membership(key, literals, negated):
+            return _holds(context.resolve(key), key, functools.partial(_member, literals), negated)
+        case Like(key, pattern, ignore_case, negated):
+            regex = _like_regex(pattern, ignore_case=ignore_case)
+            return _holds(context.resolve(key), key, functools.partial(_like, regex), negated)
+
+
+def _holds(value: object, key: Key, test: Callable[[object], bool | None], negated: bool) -> bool:
+    """A test of one key's value, or of any tag; ``negated`` flips a comparable outcome."""
+    if key.family == "tags" and isinstance(value, tuple):
+        # Tags form a set: ``tags = 'x'`` asks for membership, ``!=`` for its absence.
+        return any(test(tag) is True for tag in value) != negated
+    outcome = None if value is None else test(value)
+    return outcome is not None and outcome != negated
 
 
 def _is_comparable(value: object, literal: Scalar) -> bool:
@@ -234,27 +185,18 @@ def _compare(symbol: str, literal: Scalar, value: object) -> bool | None:
     return bool(_ORDERINGS[symbol](value, literal)) if _is_comparable(value, literal) else None
 
 
-def compare_test(symbol: str, literal: Scalar) -> Test:
-    """Return the test ``value <symbol> literal``, ``symbol`` one of ``= < <= > >=``."""
-    return partial(_compare, symbol, literal)
-
-
 def _member(literals: tuple[Scalar, ...], value: object) -> bool | None:
     comparable = [literal for literal in literals if _is_comparable(value, literal)]
     return any(value == literal for literal in comparable) if comparable else None
-
-
-def member_test(literals: tuple[Scalar, ...]) -> Test:
-    """Return the test ``value IN (literals)``."""
-    return partial(_member, literals)
 
 
 def _like(pattern: re.Pattern[str], value: object) -> bool | None:
     return pattern.fullmatch(value) is not None if isinstance(value, str) else None
 
 
-def like_test(pattern: str, *, ignore_case: bool) -> Test:
-    r"""Return the test ``value LIKE pattern``: ``%`` any run, ``_`` one character, ``\`` escapes."""
+@functools.lru_cache(maxsize=256)
+def _like_regex(pattern: str, *, ignore_case: bool) -> re.Pattern[str]:
+    r"""Compile a LIKE pattern: ``%`` any run, ``_`` one character, ``\`` escapes."""
     parts: list[str] = []
     chars = iter(pattern)
     for char in chars:
@@ -263,7 +205,7 @@ def like_test(pattern: str, *, ignore_case: bool) -> Test:
         else:
             parts.append({"%": ".*", "_": "."}.get(char) or re.escape(char))
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return partial(_like, re.compile("".join(parts), flags))
+    return re.compile("".join(parts), flags)
 
 
 def rank_best(
@@ -274,7 +216,7 @@ def rank_best(
     descending: bool,
     config_lookup: ConfigLookup | None,
 ) -> list[CatalogEntry]:
-    """Return the best entry per group (see :func:`ocr.catalog._query.best_per_group`)."""
+    """Return the best entry per group (see :func:`best_per_group`)."""
     ranked: list[tuple[float, tuple[object, ...], datetime, CatalogEntry]] = []
     for entry in entries:
         context = Context(entry, config_lookup)
@@ -300,3 +242,58 @@ def _hashable(value: object) -> object:
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return tuple(_hashable(item) for item in value)
     return value
+
+
+def resolve_key(
+    entry: CatalogEntry, key: str, *, config_lookup: ConfigLookup | None = None
+) -> object | None:
+    """Return the value an expression key names for ``entry``.
+
+    Args:
+        entry: The entry.
+        key: A key as written in expressions, e.g. ``metrics.val/hmean`` or ``model.encoder``.
+        config_lookup: Gives the entry's saved run config, for ``config.*`` keys.
+
+    Returns:
+        The value (tags as a tuple, enums as plain strings), ``None`` when unknown.
+
+    Raises:
+        CatalogQueryError: When ``key`` is not one valid key.
+    """
+    return Context(entry, config_lookup).resolve(parse_key(key, "key"))
+
+
+def best_per_group(
+    entries: Sequence[CatalogEntry],
+    metric: str,
+    *,
+    by: Sequence[str],
+    mode: Literal["max", "min"] = "max",
+    config_lookup: ConfigLookup | None = None,
+) -> list[CatalogEntry]:
+    """Keep the best entry of each group, ranked by ``metric``.
+
+    Args:
+        entries: The entries to rank.
+        metric: The ranking key, e.g. ``metrics.val/hmean`` (any key holding numbers).
+        by: The grouping keys, e.g. ``["model.encoder", "model.decoder"]``; an
+            unknown value groups like any other; no keys make one group.
+        mode: ``max`` when a higher value is better, ``min`` when a lower one is.
+        config_lookup: Gives an entry's saved run config, for ``config.*`` keys.
+
+    Returns:
+        One entry per group, best first. Entries without a number (or with NaN)
+        for ``metric`` are left out. Ties go to the newer ``created_at`` (unknown
+        counts as oldest), then to the smaller ``path``.
+
+    Raises:
+        CatalogQueryError: When a key is invalid, ``metric`` holds no numbers, or
+            ``mode`` is neither ``max`` nor ``min``.
+    """
+    if mode not in ("max", "min"):
+        raise CatalogQueryError(f"unknown best mode {mode!r}", fix="Use 'max' or 'min'", value=mode)
+    metric_key = parse_key(metric, "metric key", ranking=True)
+    group_keys = [parse_key(key, "group key") for key in by]
+    return rank_best(
+        entries, metric_key, group_keys, descending=mode == "max", config_lookup=config_lookup
+    )

@@ -1,9 +1,10 @@
-"""The catalog query language: ``--where`` expressions and ``best(metric, by=[...])``.
+"""The parser of the catalog query language: ``--where`` expressions and ``best(...)``.
 
 A small, safe (no ``eval``) language in the spirit of MLflow's search filter;
 ``docs/catalog-query.md`` gives its grammar and semantics. This module holds the
-grammar (recursive descent, with a nesting limit so that hostile input cannot
-exhaust the stack) and the entry points.
+grammar (recursive descent over the lexer's tokens, with a nesting limit so that
+hostile input cannot exhaust the stack); it builds the syntax tree of
+:mod:`ocr.catalog._query_ast`, which :mod:`ocr.catalog._query_evaluator` walks.
 
 >>> from ocr.catalog._entry import CatalogEntry
 >>> entry = CatalogEntry(
@@ -15,36 +16,36 @@ exhaust the stack) and the entry points.
 (True, True)
 >>> parse_best("best(metrics.val/hmean, by=[model.encoder])")
 ('metrics.val/hmean', ['model.encoder'])
->>> [e.path for e in best_per_group([entry], "metrics.val/hmean", by=["model.encoder"])]
-['runs/a/epoch=3.ckpt']
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, Literal
 
-from ocr.catalog import _query_eval as tree
-from ocr.catalog import _query_parse as lexis
-from ocr.catalog._query_eval import ConfigLookup, Predicate
-from ocr.errors import CatalogQueryError
+from ocr.catalog import _query_ast as ast
+from ocr.catalog import _query_lexer as lexis
+from ocr.catalog._query_evaluator import Where
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping
 
-    from ocr.catalog._entry import CatalogEntry
-    from ocr.catalog._query_eval import Key, Node
-    from ocr.catalog._query_parse import Token
+    from ocr.catalog._query_ast import Key, Node
+    from ocr.catalog._query_evaluator import ConfigLookup
+    from ocr.catalog._query_lexer import Token
+    from ocr.errors import CatalogQueryError
 
-__all__ = [
-    "ConfigLookup",
-    "Predicate",
-    "best_per_group",
-    "parse_best",
-    "parse_where",
-    "resolve_key",
-]
+__all__ = ["parse_best", "parse_where"]
 
 _MAX_DEPTH: Final = 50
+_SYMBOLS: Final[Mapping[str, Literal["=", "<", "<=", ">", ">="]]] = {
+    "=": "=",
+    "==": "=",
+    "!=": "=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+}
 
 
 class _Parser:
@@ -106,7 +107,7 @@ class _Parser:
         while self.at(word):
             self.advance()
             parts.append(part())
-        return parts[0] if len(parts) == 1 else tree.Junction(tuple(parts), any_of=word == "or")
+        return parts[0] if len(parts) == 1 else ast.Junction(tuple(parts), any_of=word == "or")
 
     def factor(self, depth: int) -> Node:
         if not self.at("not", "("):
@@ -117,7 +118,7 @@ class _Parser:
             raise self.source.error(self.peek().column, problem, fix)
         opening = self.advance()
         if opening.value == "not":
-            return tree.Not(self.factor(depth + 1))
+            return ast.Not(self.factor(depth + 1))
         node = self.junction(depth + 1, "or")
         self.expect(
             ")", "Add the missing ')'", after=f"to close the '(' at column {opening.column}"
@@ -148,10 +149,9 @@ class _Parser:
 
     def comparison(self, key: Key, operator: Token) -> Node:
         lexis.check_operator(self.source, key, operator)
-        symbol = {"==": "=", "!=": "="}.get(operator.text, operator.text)
+        symbol = _SYMBOLS[operator.text]
         literal = lexis.check_literal(self.source, key, self.advance(), exact=symbol == "=")
-        test = tree.compare_test(symbol, literal)
-        return tree.Condition(key, test, negated=operator.text == "!=")
+        return ast.Comparison(key, symbol, literal, negated=operator.text == "!=")
 
     def member(self, key: Key, operator: Token, *, negated: bool) -> Node:
         lexis.check_operator(self.source, key, operator)
@@ -166,7 +166,7 @@ class _Parser:
             self.advance()
             literals.append(lexis.check_literal(self.source, key, self.advance(), exact=True))
         self.advance()
-        return tree.Condition(key, tree.member_test(tuple(literals)), negated=negated)
+        return ast.Membership(key, tuple(literals), negated=negated)
 
     def like(self, key: Key, operator: Token, *, negated: bool) -> Node:
         lexis.check_operator(self.source, key, operator)
@@ -174,8 +174,8 @@ class _Parser:
         if pattern.kind != "string":
             fix = f"Quote the pattern, e.g. {key.text} LIKE 'dbnet%'"
             raise self.fail(pattern, f"{str(operator.value).upper()} needs a quoted pattern", fix)
-        test = tree.like_test(str(pattern.value), ignore_case=operator.value == "ilike")
-        return tree.Condition(key, test, negated=negated)
+        ignore_case = operator.value == "ilike"
+        return ast.Like(key, str(pattern.value), ignore_case=ignore_case, negated=negated)
 
     def is_null(self, key: Key) -> Node:
         negated = self.at("not")
@@ -185,7 +185,7 @@ class _Parser:
         if token.kind != "keyword" or token.value != "null":
             fix = f"Write {key.text} IS NULL or {key.text} IS NOT NULL"
             raise self.fail(token, "expected NULL or NOT NULL after IS", fix)
-        return tree.IsNull(key, negated=negated)
+        return ast.IsNull(key, negated=negated)
 
     def best(self) -> tuple[str, list[str]]:
         self.word("best", "best(")
@@ -211,7 +211,7 @@ class _Parser:
             raise self.fail(token, f"expected {shown}", lexis.BEST_HELP)
 
 
-def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> tree.Where:
+def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> Where:
     """Parse a ``--where`` expression into a predicate over catalog entries.
 
     Args:
@@ -231,7 +231,7 @@ def parse_where(text: str, *, config_lookup: ConfigLookup | None = None) -> tree
     """
     parser = _Parser(lexis.Source(text))
     node = parser.where()
-    return tree.Where(text, node, config_lookup, tuple(parser.bare_metrics))
+    return Where(text, node, config_lookup, tuple(parser.bare_metrics))
 
 
 def parse_best(text: str) -> tuple[str, list[str]]:
@@ -249,58 +249,3 @@ def parse_best(text: str) -> tuple[str, list[str]]:
             or the ranking key holds no numbers.
     """
     return _Parser(lexis.Source(text, "best expression")).best()
-
-
-def resolve_key(
-    entry: CatalogEntry, key: str, *, config_lookup: ConfigLookup | None = None
-) -> object | None:
-    """Return the value an expression key names for ``entry``.
-
-    Args:
-        entry: The entry.
-        key: A key as written in expressions, e.g. ``metrics.val/hmean`` or ``model.encoder``.
-        config_lookup: Gives the entry's saved run config, for ``config.*`` keys.
-
-    Returns:
-        The value (tags as a tuple, enums as plain strings), ``None`` when unknown.
-
-    Raises:
-        CatalogQueryError: When ``key`` is not one valid key.
-    """
-    return tree.Context(entry, config_lookup).resolve(lexis.parse_key(key, "key"))
-
-
-def best_per_group(
-    entries: Sequence[CatalogEntry],
-    metric: str,
-    *,
-    by: Sequence[str],
-    mode: Literal["max", "min"] = "max",
-    config_lookup: ConfigLookup | None = None,
-) -> list[CatalogEntry]:
-    """Keep the best entry of each group, ranked by ``metric``.
-
-    Args:
-        entries: The entries to rank.
-        metric: The ranking key, e.g. ``metrics.val/hmean`` (any key holding numbers).
-        by: The grouping keys, e.g. ``["model.encoder", "model.decoder"]``; an
-            unknown value groups like any other; no keys make one group.
-        mode: ``max`` when a higher value is better, ``min`` when a lower one is.
-        config_lookup: Gives an entry's saved run config, for ``config.*`` keys.
-
-    Returns:
-        One entry per group, best first. Entries without a number (or with NaN)
-        for ``metric`` are left out. Ties go to the newer ``created_at`` (unknown
-        counts as oldest), then to the smaller ``path``.
-
-    Raises:
-        CatalogQueryError: When a key is invalid, ``metric`` holds no numbers, or
-            ``mode`` is neither ``max`` nor ``min``.
-    """
-    if mode not in ("max", "min"):
-        raise CatalogQueryError(f"unknown best mode {mode!r}", fix="Use 'max' or 'min'", value=mode)
-    metric_key = lexis.parse_key(metric, "metric key", ranking=True)
-    group_keys = [lexis.parse_key(key, "group key") for key in by]
-    return tree.rank_best(
-        entries, metric_key, group_keys, descending=mode == "max", config_lookup=config_lookup
-    )
