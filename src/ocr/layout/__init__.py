@@ -17,21 +17,10 @@ True
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ocr._lazy import lazy_exports
 from ocr.layout._enclosing import EnclosingRoot, enclosing_root
-from ocr.layout._hydra import (
-    DEFAULT_OUTPUT_ROOT,
-    LAUNCH_DIR_RESOLVER,
-    OUTPUT_ROOT_RESOLVER,
-    ROOT_RESOLVER,
-    RUN_PATH_RESOLVER,
-    ConfigSet,
-    hydra_job_name,
-    hydra_run_dir,
-    launch_dir,
-    output_root_of,
-    packaged_config_dir,
-    register_resolvers,
-)
 from ocr.layout._names import (
     DATE_FORMAT,
     TIME_FORMAT,
@@ -52,6 +41,22 @@ from ocr.layout._paths import (
     SweepLayout,
     classify_folder,
 )
+
+if TYPE_CHECKING:  # the Hydra helpers import OmegaConf: loaded on first use
+    from ocr.layout._hydra import (
+        DEFAULT_OUTPUT_ROOT,
+        LAUNCH_DIR_RESOLVER,
+        OUTPUT_ROOT_RESOLVER,
+        ROOT_RESOLVER,
+        RUN_PATH_RESOLVER,
+        ConfigSet,
+        hydra_job_name,
+        hydra_run_dir,
+        launch_dir,
+        output_root_of,
+        packaged_config_dir,
+        register_resolvers,
+    )
 
 __all__ = [
     "DATE_FORMAT",
@@ -85,3 +90,24 @@ __all__ = [
     "parse_run_path",
     "register_resolvers",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    dict.fromkeys(
+        (
+            "DEFAULT_OUTPUT_ROOT",
+            "LAUNCH_DIR_RESOLVER",
+            "OUTPUT_ROOT_RESOLVER",
+            "ROOT_RESOLVER",
+            "RUN_PATH_RESOLVER",
+            "ConfigSet",
+            "hydra_job_name",
+            "hydra_run_dir",
+            "launch_dir",
+            "output_root_of",
+            "packaged_config_dir",
+            "register_resolvers",
+        ),
+        "ocr.layout._hydra",
+    ),
+)
