@@ -41,5 +41,19 @@ __all__ = [
 ]
 
 __getattr__, __dir__ = lazy_exports(
-    __name__, {name: "ocr.errors" if name == "OcrError" else "ocr.layout" for name in __all__}
+    __name__,
+    {
+        "ocr.errors": ["OcrError"],
+        "ocr.layout": [
+            "FolderKind",
+            "RootLayout",
+            "RunLayout",
+            "RunLocation",
+            "RunStamp",
+            "SweepLayout",
+            "allocate_launch_dir",
+            "classify_folder",
+            "parse_run_path",
+        ],
+    },
 )

@@ -14,30 +14,32 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
 __all__ = ["lazy_exports"]
 
 
 def lazy_exports(
-    package: str, homes: Mapping[str, str]
+    package: str, homes: Mapping[str, Sequence[str]]
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The ``__getattr__`` and ``__dir__`` of a package whose names load on first use.
 
     Args:
         package: The package's ``__name__``.
-        homes: Each lazily exported name -> the module that defines it.
+        homes: Each module -> the names it defines that the package exports
+            lazily (written like the ``from module import ...`` lines they
+            replace).
 
     Returns:
         ``(__getattr__, __dir__)`` to assign at the package's top level; the
         first read of a name imports its home and caches the value in the
         package, so later reads cost nothing.
 
-    >>> getattr_, dir_ = lazy_exports("ocr", {"OcrError": "ocr.errors"})
+    >>> getattr_, dir_ = lazy_exports("ocr", {"ocr.errors": ["OcrError"]})
     >>> getattr_("OcrError").__name__
     'OcrError'
     """
-    names = dict(homes)
+    names = {name: module for module, exported in homes.items() for name in exported}
 
     def __getattr__(name: str) -> Any:  # noqa: N807 (the module hook's name, PEP 562)
         home = names.get(name)

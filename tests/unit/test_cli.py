@@ -208,6 +208,6 @@ def test_parser_choices_match_the_library_when_spelled_for_a_fast_start() -> Non
     from ocr.registry import DEFAULT_STALE_AFTER
 
     assert tuple(Mode) == _migrate.MODES
-    assert _migrate.MODES[0] == Mode.MOVE  # the default
+    assert Mode(_migrate.MODES[0]) is Mode.MOVE  # the default
     assert tuple(Status) == _registry.STATUSES
     assert timedelta(minutes=_registry.STALE_AFTER_MINUTES) == DEFAULT_STALE_AFTER

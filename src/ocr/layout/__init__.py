@@ -93,8 +93,8 @@ __all__ = [
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
-    dict.fromkeys(
-        (
+    {
+        "ocr.layout._hydra": [
             "DEFAULT_OUTPUT_ROOT",
             "LAUNCH_DIR_RESOLVER",
             "OUTPUT_ROOT_RESOLVER",
@@ -107,7 +107,6 @@ __getattr__, __dir__ = lazy_exports(
             "output_root_of",
             "packaged_config_dir",
             "register_resolvers",
-        ),
-        "ocr.layout._hydra",
-    ),
+        ],
+    },
 )
