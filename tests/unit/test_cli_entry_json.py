@@ -1,6 +1,7 @@
 import io
 import json
 import math
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -71,3 +72,24 @@ def test_fast_renderer_writes_every_entry_field_when_the_entry_is_unchanged() ->
     # A field added to CatalogEntry must be added to the fast renderer too;
     # until it is, every entry takes json's slower (still exact) way.
     assert _entry_json._FIELDS == ENTRY_FIELDS
+
+
+def test_run_fields_are_rendered_apart_when_equal_instants_are_in_two_zones() -> None:
+    utc = datetime(2025, 10, 18, 12, 0, tzinfo=UTC)
+    paris = utc.astimezone(timezone(timedelta(hours=2)))
+    shared = {"encoder": "sidecar"}
+    entries = [
+        CatalogEntry(
+            path=f"/r/{n}.ckpt", layout="new", sidecar="valid", created_at=when, sources=shared
+        )
+        for n, when in enumerate([utc, paris, utc.replace(tzinfo=None), utc])
+    ]
+    assert utc == paris  # one instant: only the offset tells the two apart
+    text = _streamed(entries)
+    assert text == json_text([entry.as_json() for entry in entries])
+    assert [entry["created_at"] for entry in json.loads(text)] == [
+        "2025-10-18T12:00:00+00:00",
+        "2025-10-18T14:00:00+02:00",
+        "2025-10-18T12:00:00",
+        "2025-10-18T12:00:00+00:00",
+    ]

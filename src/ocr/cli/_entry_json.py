@@ -50,7 +50,7 @@ def write_entries_json(entries: Iterable[CatalogEntry], out: TextIO) -> None:
     """
     from ocr.catalog import ENTRY_FIELDS  # noqa: PLC0415 (the caller has loaded the catalog)
 
-    render = _entry_text if ENTRY_FIELDS == _FIELDS else _json_entry_text
+    render = _EntryText() if ENTRY_FIELDS == _FIELDS else _json_entry_text
     opening = "[\n"
     batch: list[str] = []
     for entry in entries:
@@ -69,27 +69,68 @@ def _write(out: TextIO, text: str) -> None:
     out.write(text if text.isascii() else escape_surrogates(text))
 
 
-def _entry_text(entry: CatalogEntry) -> str:
-    """One entry as it stands in the list (indented by two), as ``json`` writes it."""
-    try:
-        return _fast_entry_text(entry)
-    except TypeError:  # a value of a type the catalog does not produce: json spells it
-        return _json_entry_text(entry)
-
-
 def _json_entry_text(entry: CatalogEntry) -> str:
     """The slow, exact way: ``json`` itself, the entry's lines indented under the list."""
     text = json.dumps(entry.as_json(), indent=2, ensure_ascii=False, allow_nan=False)
     return "  " + text.replace("\n", "\n  ")  # a raw newline only ever separates tokens
 
 
-def _fast_entry_text(entry: CatalogEntry) -> str:
-    """The entry field by field; ``TypeError`` when a value is not of the catalog's types."""
+class _EntryText:
+    """Renders entries one by one, each as it stands in the list (indented by two).
+
+    The checkpoints of a run share its folder, name, time and model: those
+    eight fields are rendered once per run and reused (keyed by their values,
+    the time with its UTC offset, so equal instants in two zones stay apart),
+    and so is each distinct ``sources`` mapping (the catalog shares one
+    object between entries; it is kept here, so its identity stays its own).
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[object, ...], str] = {}
+        self._sources: dict[int, tuple[Mapping[str, str], str]] = {}
+
+    def __call__(self, entry: CatalogEntry) -> str:
+        try:
+            return self._fast(entry)
+        except TypeError:  # a value of a type the catalog does not produce: json spells it
+            return _json_entry_text(entry)
+
+    def _fast(self, entry: CatalogEntry) -> str:
+        """The entry field by field; ``TypeError`` when a value is not of the catalog's types."""
+        created = entry.created_at
+        run = (*entry[3:11], None if created is None else created.utcoffset())
+        run_text = self._runs.get(run)
+        if run_text is None:
+            run_text = self._runs[run] = _run_text(entry)
+        sources = entry.sources
+        known = self._sources.get(id(sources))
+        if known is None or known[0] is not sources:
+            known = self._sources[id(sources)] = (sources, _text_map(sources))
+        return (
+            f'  {{{_FIELD}"path": {encode_basestring(entry.path)},'
+            f'{_FIELD}"layout": {encode_basestring(entry.layout)},'
+            f'{_FIELD}"sidecar": {encode_basestring(entry.sidecar)},{run_text}'
+            f'{_FIELD}"epoch": {_integer(entry.epoch)},'
+            f'{_FIELD}"step": {_integer(entry.step)},'
+            f'{_FIELD}"metrics": {_metrics(entry.metrics)},'
+            f'{_FIELD}"is_best": {_flag(entry.is_best)},'
+            f'{_FIELD}"is_last": {_flag(entry.is_last)},'
+            f'{_FIELD}"size_bytes": {_integer(entry.size_bytes)},'
+            f'{_FIELD}"config_hash": {_text(entry.config_hash)},'
+            f'{_FIELD}"status": {_text(entry.status)},'
+            f'{_FIELD}"tags": {_texts(entry.tags)},'
+            f'{_FIELD}"sources": {known[1]},'
+            f'{_FIELD}"problems": {_texts(entry.problems)},'
+            f'{_FIELD}"monitor": {_text(entry.monitor)},'
+            f'{_FIELD}"task": {_text(entry.task)}'
+            "\n  }"
+        )
+
+
+def _run_text(entry: CatalogEntry) -> str:
+    """The fields an entry shares with the other checkpoints of its run."""
     created = entry.created_at
     return (
-        f'  {{{_FIELD}"path": {encode_basestring(entry.path)},'
-        f'{_FIELD}"layout": {encode_basestring(entry.layout)},'
-        f'{_FIELD}"sidecar": {encode_basestring(entry.sidecar)},'
         f'{_FIELD}"run_dir": {_text(entry.run_dir)},'
         f'{_FIELD}"experiment_id": {_text(entry.experiment_id)},'
         f'{_FIELD}"name": {_text(entry.name)},'
@@ -98,24 +139,10 @@ def _fast_entry_text(entry: CatalogEntry) -> str:
         f'{_FIELD}"encoder": {_text(entry.encoder)},'
         f'{_FIELD}"decoder": {_text(entry.decoder)},'
         f'{_FIELD}"head": {_text(entry.head)},'
-        f'{_FIELD}"epoch": {_integer(entry.epoch)},'
-        f'{_FIELD}"step": {_integer(entry.step)},'
-        f'{_FIELD}"metrics": {_metrics(entry.metrics)},'
-        f'{_FIELD}"is_best": {_flag(entry.is_best)},'
-        f'{_FIELD}"is_last": {_flag(entry.is_last)},'
-        f'{_FIELD}"size_bytes": {_integer(entry.size_bytes)},'
-        f'{_FIELD}"config_hash": {_text(entry.config_hash)},'
-        f'{_FIELD}"status": {_text(entry.status)},'
-        f'{_FIELD}"tags": {_texts(entry.tags)},'
-        f'{_FIELD}"sources": {_text_map(entry.sources)},'
-        f'{_FIELD}"problems": {_texts(entry.problems)},'
-        f'{_FIELD}"monitor": {_text(entry.monitor)},'
-        f'{_FIELD}"task": {_text(entry.task)}'
-        "\n  }"
     )
 
 
-# The fields _fast_entry_text writes, in order; an entry with others takes json.
+# The fields _EntryText writes, in order; an entry with others takes json.
 _FIELDS: Final = (
     "path",
     "layout",
