@@ -14,12 +14,11 @@ The unit tests compare the two on generated entries.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Final
 
-from ocr._json import escape_surrogates
+from ocr.cli._output import json_item_text, write_json_list
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["write_entries_json"]
 
-_BATCH: Final = 256  # entries per write: streamed, yet few calls into the stream
 _FIELD: Final = "\n    "  # an entry's fields sit at depth 2 of the output
 _ITEM: Final = "\n      "  # the items of its metrics, tags, sources, problems at depth 3
 _NON_FINITE: Final = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
@@ -51,28 +49,12 @@ def write_entries_json(entries: Iterable[CatalogEntry], out: TextIO) -> None:
     from ocr.catalog import ENTRY_FIELDS  # noqa: PLC0415 (the caller has loaded the catalog)
 
     render = _EntryText() if ENTRY_FIELDS == _FIELDS else _json_entry_text
-    opening = "[\n"
-    batch: list[str] = []
-    for entry in entries:
-        batch.append(render(entry))
-        if len(batch) == _BATCH:
-            _write(out, opening + ",\n".join(batch))
-            opening, batch = ",\n", []
-    if batch:
-        _write(out, opening + ",\n".join(batch))
-        opening = ",\n"
-    _write(out, "[]\n" if opening == "[\n" else "\n]\n")
-
-
-def _write(out: TextIO, text: str) -> None:
-    # Lone surrogates (a name's undecodable bytes) only ever occur in non-ASCII text.
-    out.write(text if text.isascii() else escape_surrogates(text))
+    write_json_list(entries, out, render=render)
 
 
 def _json_entry_text(entry: CatalogEntry) -> str:
-    """The slow, exact way: ``json`` itself, the entry's lines indented under the list."""
-    text = json.dumps(entry.as_json(), indent=2, ensure_ascii=False, allow_nan=False)
-    return "  " + text.replace("\n", "\n  ")  # a raw newline only ever separates tokens
+    """The slow, exact way: ``json`` itself."""
+    return json_item_text(entry.as_json())
 
 
 class _EntryText:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ocr._json import loads, model_json
 from ocr._markdown import escaped
 from ocr.cli._args import add_format, add_root, parse_when, resolve_root
-from ocr.cli._output import json_text, render_table
+from ocr.cli._output import json_text, render_table, write_json_list
 
 if TYPE_CHECKING:
     from ocr.registry import ExperimentRegistry, RegisteredRun
@@ -102,7 +102,7 @@ def _list(args: argparse.Namespace) -> int:
         until=args.until,
     )
     if args.format == "json":
-        sys.stdout.write(json_text([_as_json(run) for run in runs]))
+        write_json_list(map(_as_json, runs), sys.stdout)
         return 0
     rows = [
         [
