@@ -21,6 +21,7 @@ medians are printed beside them (README, "Measured here").
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -32,8 +33,12 @@ import pytest
 
 from ocr.catalog import CheckpointCatalog, CheckpointQuery
 from ocr.cli._output import json_text
+from ocr.migrate import apply_migration
+from ocr.registry import ExperimentRegistry
+from ocr.validate import validate_root
+from tests.perf.test_migrate_speed import make_legacy_experiments
 from tests.perf.timing import Spent, in_process, medians, whole_process
-from tests.perf.trees import make_sidecar_tree
+from tests.perf.trees import make_records, make_sidecar_tree
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -49,6 +54,10 @@ CALLBACKS_GATE: Final = 0.050
 END_TO_END_RATIO: Final = 1.5
 CHECKPOINTS: Final = 10_000
 PER_RUN: Final = 5
+REGISTRY_RUNS: Final = 2_000
+REGISTRY_RATIO: Final = 1.5
+MIGRATED_EXPERIMENTS: Final = 300
+VALIDATE_RATIO: Final = 1.5
 HELPS: Final = (
     ("--help",),
     ("catalog", "--help"),
@@ -148,3 +157,71 @@ def test_catalog_json_is_within_1_5x_of_the_warm_query_when_run_as_a_command(
         f"{ocr.cpu / floor.cpu:.2f}x CPU, {ocr.wall / floor.wall:.2f}x wall"
     )
     assert ocr.cpu <= END_TO_END_RATIO * floor.cpu
+
+
+def _end_to_end(
+    command: Sequence[str], library: Callable[[], object], output: Path, what: str
+) -> tuple[Spent, Spent]:
+    """The whole command and its floor (the library call in this process + a bare start)."""
+    whole_process(command, stdout=output)  # warms the indexes and the page cache
+    bare, warm, ocr = in_turns(
+        [
+            lambda: whole_process(BARE),
+            lambda: in_process(library),
+            lambda: whole_process(command, stdout=output),
+        ],
+        7,
+    )
+    floor = Spent(warm.wall + bare.wall, warm.cpu + bare.cpu)
+    print(
+        f"\n{what}: {_ms(ocr)}; the library's call {_ms(warm)} + bare start {_ms(bare)}: "
+        f"{ocr.cpu / floor.cpu:.2f}x CPU, {ocr.wall / floor.wall:.2f}x wall"
+    )
+    return ocr, floor
+
+
+@pytest.fixture(scope="module")
+def registry_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("registry") / "outputs"
+    make_records(root, runs=REGISTRY_RUNS)
+    return root
+
+
+def test_registry_list_json_is_within_the_gate_of_the_query_when_run_as_a_command(
+    registry_root: Path, tmp_path: Path, benchmark: BenchmarkFixture
+) -> None:
+    command = (OCR, "registry", "list", str(registry_root), "--format", "json")
+    ocr, floor = _end_to_end(
+        command,
+        lambda: ExperimentRegistry(registry_root).query(),
+        tmp_path / "runs.json",
+        f"ocr registry list --format json, {REGISTRY_RUNS:,} runs",
+    )
+    assert len(json.loads((tmp_path / "runs.json").read_text())) == REGISTRY_RUNS
+    benchmark.pedantic(whole_process, args=(command,), rounds=1, iterations=1)
+    benchmark.extra_info.update(cpu_ratio=ocr.cpu / floor.cpu, wall_ratio=ocr.wall / floor.wall)
+    assert ocr.cpu <= REGISTRY_RATIO * floor.cpu
+
+
+@pytest.fixture(scope="module")
+def migrated_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("migrated")
+    make_legacy_experiments(base, experiments=MIGRATED_EXPERIMENTS, per_experiment=10)
+    apply_migration(base / "outputs")
+    return base / "outputs"
+
+
+def test_validate_is_within_the_gate_of_the_checks_when_run_as_a_command(
+    migrated_root: Path, tmp_path: Path, benchmark: BenchmarkFixture
+) -> None:
+    command = (OCR, "validate", str(migrated_root), "--format", "json")
+    ocr, floor = _end_to_end(
+        command,
+        lambda: validate_root(migrated_root),
+        tmp_path / "report.json",
+        f"ocr validate --format json, {MIGRATED_EXPERIMENTS:,} migrated experiments",
+    )
+    assert json.loads((tmp_path / "report.json").read_text())["ok"] is True
+    benchmark.pedantic(whole_process, args=(command,), rounds=1, iterations=1)
+    benchmark.extra_info.update(cpu_ratio=ocr.cpu / floor.cpu, wall_ratio=ocr.wall / floor.wall)
+    assert ocr.cpu <= VALIDATE_RATIO * floor.cpu
