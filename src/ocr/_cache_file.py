@@ -69,7 +69,11 @@ def load_cache(
     except OSError as exc:
         _unreadable(log, what, path, str(exc))
         return None
-    header_line, _, payload = content.partition(b"\n")
+    # The payload is a view, not a copy: an index of 100,000 checkpoints is
+    # tens of MB, and a copy beside it would be the scan's peak memory.
+    end = content.find(b"\n")
+    end = len(content) if end < 0 else end  # no newline: all header, an empty payload
+    header_line, payload = content[:end], memoryview(content)[end + 1 :]
     why = _distrust(header_line, payload, schema_version)
     if why is None:
         try:
@@ -80,7 +84,7 @@ def load_cache(
     return None
 
 
-def _distrust(header_line: bytes, payload: bytes, schema_version: int) -> str | None:
+def _distrust(header_line: bytes, payload: memoryview, schema_version: int) -> str | None:
     """Why a cache file's content cannot be trusted, ``None`` when it can."""
     try:
         header = loads(header_line)

@@ -12,8 +12,8 @@ Measured and reported (README, "Measured here"), on 100,000 checkpoints in
 plan``, each beside its bare filesystem floor and with its peak memory; and the
 migration plan of 10,000 legacy experiments beside its floor.
 
-Peak memory is the maximum resident set of the command's own process
-(``ru_maxrss``), the interpreter included.
+Peak memory is the high-water mark of the resident set of the command's own
+process (``VmHWM``, Linux), the interpreter included.
 """
 
 from __future__ import annotations
@@ -49,12 +49,17 @@ RECORDED_RUNS: Final = 9_000  # with 10 checkpoints each; plus the legacy tenth:
 LEGACY_EXPERIMENTS: Final = 1_000  # of 10 checkpoints each
 PLANNED_EXPERIMENTS: Final = 10_000
 
-# Runs the command in a child that reports its own peak resident set (KiB).
+# Runs the command in a child that reports its own peak resident set (KiB):
+# VmHWM, the high-water mark of this process's memory since its exec (Linux;
+# ru_maxrss would carry over the parent's peak across the fork and exec).
 _PEAK = """
-import resource, sys
+import sys
+from pathlib import Path
 from ocr.cli import main
 code = main(sys.argv[1:])
-sys.stderr.write(f"\\npeak-kib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n")
+status = Path("/proc/self/status").read_text()
+peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+sys.stderr.write(f"\\npeak-kib {peak}\\n")
 sys.exit(code)
 """
 

@@ -103,8 +103,10 @@ def scan_root(
     changed = {path for path, folder in folders.items() if old_folders.get(path) != folder}
     changed |= old_folders.keys() - folders.keys()
     if old is not None and not changed:
-        # Not one folder changed: the index holds every entry, as it was.
-        return [CatalogEntry.from_row(old.entries[path][0]) for path in sorted(old.entries)]
+        # Not one folder changed: the index holds every entry, as it was. Each
+        # row is let go as its entry is made, so the two never all coexist.
+        rows = old.entries
+        return [CatalogEntry.from_row(rows.pop(path)[0]) for path in sorted(rows)]
     entries, stale = _reusable(old, folders, changed)
     fresh = describe(stale) if stale else {}
     for path, (entry, depends) in fresh.items():
