@@ -70,6 +70,13 @@ def perf(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHONS, default=False)
+def scale(session: nox.Session) -> None:
+    """100,000 checkpoints: the catalog's gates and every command beside its floor (minutes; not in CI)."""
+    _install(session, "test")
+    session.run("pytest", "-m", "scale", "tests/perf/test_scale.py", "-s", *session.posargs)
+
+
+@nox.session(python=PYTHONS, default=False)
 def docs(session: nox.Session) -> None:
     """Build the site strictly (build/site/) and run the tested pages' blocks (-- --update)."""
     _install(session, "docs")

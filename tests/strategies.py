@@ -300,3 +300,42 @@ def ablation_runs(draw: st.DrawFn) -> list[AblationRun]:
             )
         )
     return runs
+
+
+# --- catalog JSON output (ocr.cli._entry_json) --------------------------------
+# Appended as one section. Entries as the catalog builds them, with any text a
+# name can hold (undecodable bytes as lone surrogates, control characters,
+# quotes, non-ASCII), every non-finite metric, and now and then a value of a
+# type the catalog never produces (a bool step, an int metric), which the
+# streamed output must still spell exactly as json does.
+__all__ += ["output_catalog_entries"]
+
+_any_text = st.text(max_size=12)
+_odd_numbers = st.booleans() | st.integers(min_value=-3, max_value=3)
+output_catalog_entries = st.builds(
+    CatalogEntry,
+    path=_any_text,
+    layout=st.sampled_from(LayoutKind) | st.sampled_from([kind.value for kind in LayoutKind]),
+    sidecar=st.sampled_from(SidecarState),
+    run_dir=st.none() | _any_text,
+    experiment_id=st.none() | _any_text,
+    name=st.none() | _any_text,
+    created_at=st.none() | _aware_times | st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)),
+    architecture=st.none() | _any_text,
+    encoder=st.none() | _any_text,
+    decoder=st.none() | _any_text,
+    head=st.none() | _any_text,
+    epoch=st.none() | st.integers(min_value=-(2**70), max_value=2**70) | _odd_numbers,
+    step=st.none() | st.integers(min_value=0, max_value=10**12),
+    metrics=st.dictionaries(_any_text, st.floats() | _odd_numbers, max_size=4),
+    is_best=st.booleans(),
+    is_last=st.booleans(),
+    size_bytes=st.integers(min_value=0, max_value=2**63),
+    config_hash=st.none() | _any_text,
+    status=st.none() | _any_text,
+    tags=st.lists(_any_text, max_size=3).map(tuple),
+    sources=st.dictionaries(_any_text, _any_text, max_size=3),
+    problems=st.lists(_any_text, max_size=2).map(tuple),
+    monitor=st.none() | _any_text,
+    task=st.none() | _any_text,
+)

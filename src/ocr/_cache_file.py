@@ -11,22 +11,24 @@ checksum after a crash and is rebuilt, so waiting for the disk buys nothing).
 It is read with a cap and never through a link that leads out of the root,
 and never written through a linked state folder. A payload that passes the
 checks is still a hint from outside: its owner checks its shape before use.
+
+Reading one is on the path of every warm ``ocr catalog``, so it loads neither
+Pydantic nor the lock and atomic-write machinery: the header is three plain
+JSON values, checked here key by key and type by type.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import marshal
 import sys
 from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
+from ocr._json import loads
 from ocr._reading import STATE_LIMIT, read_capped
-from ocr.atomic import atomic_write_bytes
 from ocr.errors import OcrError
-from ocr.locking import locked
 
 if TYPE_CHECKING:
     import logging
@@ -36,15 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["load_cache", "save_cache"]
 
 _PYTHON: Final = sys.version.split()[0]
-
-
-class _CacheHeader(BaseModel):
-    """The first line of a cache file."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    schema_version: int
-    sha256: str
-    python: str
+# The first line of a cache file: these keys, in this order, with these types.
+_HEADER: Final = {"schema_version": int, "sha256": str, "python": str}
 
 
 def load_cache(
@@ -74,7 +69,11 @@ def load_cache(
     except OSError as exc:
         _unreadable(log, what, path, str(exc))
         return None
-    header_line, _, payload = content.partition(b"\n")
+    # The payload is a view, not a copy: an index of 100,000 checkpoints is
+    # tens of MB, and a copy beside it would be the scan's peak memory.
+    end = content.find(b"\n")
+    end = len(content) if end < 0 else end  # no newline: all header, an empty payload
+    header_line, payload = content[:end], memoryview(content)[end + 1 :]
     why = _distrust(header_line, payload, schema_version)
     if why is None:
         try:
@@ -85,19 +84,30 @@ def load_cache(
     return None
 
 
-def _distrust(header_line: bytes, payload: bytes, schema_version: int) -> str | None:
+def _distrust(header_line: bytes, payload: memoryview, schema_version: int) -> str | None:
     """Why a cache file's content cannot be trusted, ``None`` when it can."""
     try:
-        header = _CacheHeader.model_validate_json(header_line)
-    except ValidationError:
+        header = loads(header_line)
+    except ValueError:  # not JSON, or not UTF-8
         return "bad header"
-    if header.schema_version != schema_version:
-        return f"schema version {header.schema_version}"
-    if header.python != _PYTHON:
-        return f"written by Python {header.python}"
-    if hashlib.sha256(payload).hexdigest() != header.sha256:
+    if not _is_header(header):
+        return "bad header"
+    if header["schema_version"] != schema_version:
+        return f"schema version {header['schema_version']}"
+    if header["python"] != _PYTHON:
+        return f"written by Python {header['python']}"
+    if hashlib.sha256(payload).hexdigest() != header["sha256"]:
         return "checksum mismatch"
     return None
+
+
+def _is_header(value: object) -> bool:
+    """Whether a header line's JSON has exactly the header's keys, each of its type."""
+    return (
+        isinstance(value, dict)
+        and value.keys() == _HEADER.keys()
+        and all(type(value[key]) is kind for key, kind in _HEADER.items())
+    )
 
 
 def _unreadable(log: logging.Logger, what: str, path: Path, why: str) -> None:
@@ -116,11 +126,16 @@ def save_cache(
         what: What the cache is, for the log line.
         log: The owner's logger.
     """
+    # Writing is rarer than reading (an unchanged tree writes nothing): the
+    # lock and atomic-write machinery load here.
+    from ocr.atomic import atomic_write_bytes  # noqa: PLC0415
+    from ocr.locking import locked  # noqa: PLC0415
+
     payload = marshal.dumps(data)
-    header = _CacheHeader(
-        schema_version=schema_version, sha256=hashlib.sha256(payload).hexdigest(), python=_PYTHON
-    )
-    content = header.model_dump_json().encode("utf-8") + b"\n" + payload
+    sha256 = hashlib.sha256(payload).hexdigest()
+    header = {"schema_version": schema_version, "sha256": sha256, "python": _PYTHON}
+    line = json.dumps(header, separators=(",", ":"))  # the keys in _HEADER's order
+    content = line.encode("utf-8") + b"\n" + payload
     try:
         if path.parent.is_symlink():
             raise OSError(errno.ELOOP, "the state folder is a link; ocr never writes through it")

@@ -21,16 +21,16 @@ import math
 import re
 from datetime import date, datetime, time
 from pathlib import PurePath
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticSerializationError
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["escape_surrogates", "loads", "model_json", "validate_json"]
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _REPLACED: Final = "\ufffd"
-_ModelT = TypeVar("_ModelT", bound=BaseModel)
+_ModelT = TypeVar("_ModelT", bound="BaseModel")
 
 
 def escape_surrogates(text: str) -> str:
@@ -77,6 +77,9 @@ def model_json(model: BaseModel, *, indent: int | None = None) -> str:
     Returns:
         The JSON text; strict UTF-8, a name's undecodable bytes as ``\udcXX``.
     """
+    # Pydantic is imported by whoever built the model; ``--help`` never needs it.
+    from pydantic_core import PydanticSerializationError  # noqa: PLC0415
+
     try:
         text = model.model_dump_json(indent=indent)
     except PydanticSerializationError:
@@ -115,6 +118,8 @@ def validate_json(model: type[_ModelT], content: bytes | str) -> _ModelT:
     Raises:
         pydantic.ValidationError: It is not JSON, or the data does not fit the model.
     """
+    from pydantic import ValidationError  # noqa: PLC0415 (as above: only where models are)
+
     try:
         return model.model_validate_json(content)
     except ValidationError as exc:

@@ -21,8 +21,6 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Final
 
-from filelock import FileLock, Timeout
-
 from ocr.errors import LockTimeoutError
 from ocr.layout._shared import LOCK_SUFFIX
 
@@ -68,6 +66,9 @@ def locked(
     Raises:
         LockTimeoutError: Another process held the lock for ``timeout`` seconds.
     """
+    # filelock loads with the first lock: commands that only read never take one.
+    from filelock import FileLock, Timeout  # noqa: PLC0415
+
     path = lock_path(target) if lock_file is None else lock_file
     if lock_file is not None:
         lock_file.parent.mkdir(parents=True, exist_ok=True)

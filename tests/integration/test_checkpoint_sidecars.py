@@ -15,8 +15,8 @@ import lightning
 import pytest
 import torch
 
-import ocr.callbacks._sidecars
 import ocr.errors
+import ocr.metadata
 from ocr.callbacks import UniqueModelCheckpoint
 from ocr.layout import RootLayout, RunLayout, allocate_launch_dir
 from ocr.metadata import CheckpointMetadata, read_metadata
@@ -124,7 +124,7 @@ def test_training_goes_on_and_the_failure_is_recorded_when_a_sidecar_cannot_be_w
     def full_disk(checkpoint: Path, metadata: CheckpointMetadata) -> Path:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ocr.callbacks._sidecars, "write_metadata", full_disk)
+    monkeypatch.setattr(ocr.metadata, "write_metadata", full_disk)
     run_dir = allocate_launch_dir(tmp_path / "outputs")
     callback = UniqueModelCheckpoint(run_dir=run_dir, monitor="val/loss", mode="min", save_top_k=1)
     with caplog.at_level(logging.ERROR, logger="ocr.callbacks"):

@@ -12,8 +12,9 @@ import torch
 from ocr.layout import RunLayout, RunStamp, format_run_path
 from ocr.metadata import read_metadata
 from ocr.naming import sidecar_path
+from ocr.registry import ExperimentRecord, ExperimentRegistry, Status, new_experiment_id
 
-__all__ = ["make_legacy_tree", "make_sidecar_tree"]
+__all__ = ["make_legacy_tree", "make_records", "make_sidecar_tree"]
 
 GOLDEN = Path(__file__).parents[2] / "fixtures" / "golden" / "sidecar-v1.ckpt.meta.json"
 START = datetime(2025, 10, 1, 8, 0, 0)
@@ -52,6 +53,45 @@ def make_sidecar_tree(root: Path, *, checkpoints: int, per_run: int = 10) -> Non
         )
         # Plain write, not the atomic one: the generator only needs the bytes.
         sidecar_path(checkpoint).write_text(metadata.model_dump_json(indent=2))
+
+
+def make_records(root: Path, *, runs: int, per_run: int = 0) -> None:
+    """Run folders with a completed experiment record each, and the registry's index.
+
+    The records are written as files (what ``start_run`` and ``update_run``
+    leave, without their locks), then the index is rebuilt from them once.
+
+    Args:
+        root: The output root (created).
+        runs: How many runs.
+        per_run: Checkpoints with sidecars per run (``make_sidecar_tree``'s runs).
+    """
+    if per_run:
+        make_sidecar_tree(root, checkpoints=runs * per_run, per_run=per_run)
+    started = START.astimezone()
+    for number in range(runs):
+        layout = RunLayout(root / format_run_path(RunStamp(START + timedelta(minutes=number))))
+        layout.run_dir.mkdir(parents=True, exist_ok=True)
+        when = started + timedelta(minutes=number)
+        record = ExperimentRecord(
+            id=new_experiment_id(int(when.timestamp() * 1e9)),
+            name=f"dbnet-{('tiny_cnn', 'tiny_resnet')[number % 2]}-{number % 17}",
+            status=Status.COMPLETED,
+            created_at=when,
+            updated_at=when,
+            heartbeat_at=when,
+            ended_at=when + timedelta(minutes=5),
+            host="bench",
+            pid=1,
+            run_dir=layout.run_dir.relative_to(root).as_posix(),
+            overrides=[f"model.width={4 * (1 + number % 4)}", f"seed={number % 3}"],
+            tags=["sweep"] if number % 3 else [],
+            best_metrics={"val/hmean": 0.5 + (number % 100) / 200},
+            metrics={"val/hmean": 0.5 + (number % 100) / 200, "val/loss": 0.4, "lr": 1e-05},
+            task_name="train",
+        )
+        layout.record_file.write_text(record.model_dump_json(indent=2))
+    ExperimentRegistry(root).rebuild()
 
 
 def make_legacy_tree(root: Path, *, checkpoints: int, megabytes: float, per_run: int = 10) -> None:

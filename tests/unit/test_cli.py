@@ -198,3 +198,16 @@ def test_registry_list_and_catalog_filter_by_task_when_asked(
     assert "eval" in capsys.readouterr().out.splitlines()[2].split()
     assert main(["catalog", str(run_root), "--task", "eval", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []  # the runs saved no checkpoints
+
+
+def test_parser_choices_match_the_library_when_spelled_for_a_fast_start() -> None:
+    from datetime import timedelta
+
+    from ocr.cli import _migrate, _registry
+    from ocr.migrate import Mode
+    from ocr.registry import DEFAULT_STALE_AFTER
+
+    assert tuple(Mode) == _migrate.MODES
+    assert Mode(_migrate.MODES[0]) is Mode.MOVE  # the default
+    assert tuple(Status) == _registry.STATUSES
+    assert timedelta(minutes=_registry.STALE_AFTER_MINUTES) == DEFAULT_STALE_AFTER

@@ -201,7 +201,7 @@ def test_validate_reports_an_unwritable_report_with_one_line_when_writing_fails(
     def refuse(*_: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("ocr.cli._validate.write_markdown", refuse)
+    monkeypatch.setattr("ocr.validate.write_markdown", refuse)
     target = tmp_path / "report.md"
     assert main(["validate", str(root), "--report", str(target)]) == 2
     assert capsys.readouterr().err == (

@@ -23,17 +23,8 @@ from ocr.callbacks._recorder import ExperimentRecorder
 from ocr.callbacks._resume import translated_checkpoint_state
 from ocr.callbacks._sidecars import SidecarWriter
 from ocr.errors import CallbackConfigError
-from ocr.identity import check_declared_identity, describe_model
 from ocr.layout import RunLayout
-from ocr.metadata import (
-    CheckpointInfo,
-    CheckpointMetadata,
-    ModelInfo,
-    Provenance,
-    TrainingInfo,
-)
 from ocr.naming import NAME_STYLES, NameStyle, checkpoint_filename_template, sidecar_path
-from ocr.run_context import RunContext, resolve_run_dir, scalar_metrics
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,6 +32,12 @@ if TYPE_CHECKING:
     import lightning
 
     from ocr._typing import StrPath
+    from ocr.metadata import CheckpointMetadata, ModelInfo
+    from ocr.run_context import RunContext
+
+# The metadata models and the run context (Pydantic, YAML, OmegaConf) load when
+# a callback is made, not when ocr.callbacks is imported: every script that
+# imports Lightning and ocr pays the import, most never build the callback.
 
 __all__ = ["UniqueModelCheckpoint"]
 
@@ -96,6 +93,9 @@ class UniqueModelCheckpoint(ModelCheckpoint):
         identity: Mapping[str, str | None] | None = None,
         **kwargs: Any,
     ) -> None:
+        from ocr.identity import check_declared_identity  # noqa: PLC0415 (see the imports)
+        from ocr.run_context import resolve_run_dir  # noqa: PLC0415
+
         layout = RunLayout(resolve_run_dir(run_dir, user=type(self).__name__))
         _check_layout_options(kwargs, layout, save_last, name_format)
         super().__init__(
@@ -147,6 +147,9 @@ class UniqueModelCheckpoint(ModelCheckpoint):
             self._capture(pl_module)
 
     def _capture(self, pl_module: lightning.LightningModule) -> tuple[RunContext, ModelInfo]:
+        from ocr.identity import describe_model  # noqa: PLC0415 (see the imports)
+        from ocr.run_context import RunContext  # noqa: PLC0415
+
         if self._context is None or self._model is None:
             self._context = RunContext.capture(self._layout.run_dir, name=self._experiment_name)
             self._model = describe_model(pl_module, declared=self._identity)
@@ -230,6 +233,14 @@ class UniqueModelCheckpoint(ModelCheckpoint):
     def _describe(
         self, trainer: lightning.Trainer, checkpoint: Path, *, is_best: bool, is_last: bool
     ) -> CheckpointMetadata:
+        from ocr.metadata import (  # noqa: PLC0415 (see the imports)
+            CheckpointInfo,
+            CheckpointMetadata,
+            Provenance,
+            TrainingInfo,
+        )
+        from ocr.run_context import scalar_metrics  # noqa: PLC0415
+
         context, model = self._capture(trainer.lightning_module)
         stat = checkpoint.stat()
         metrics = scalar_metrics(trainer)

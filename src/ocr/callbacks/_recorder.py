@@ -12,8 +12,6 @@ from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from ocr.errors import OcrError
-from ocr.registry import ExperimentRegistry, Status
-from ocr.run_context import RunContext, job_log_file, resolve_run_dir, scalar_metrics
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -21,6 +19,10 @@ if TYPE_CHECKING:
     import lightning
 
     from ocr._typing import StrPath
+    from ocr.registry import ExperimentRegistry, Status
+
+# The registry and the run context (Pydantic, YAML, OmegaConf) load when a
+# recorder is made or used, not when ocr.callbacks is imported.
 
 __all__ = ["ExperimentRecorder"]
 
@@ -58,6 +60,8 @@ class ExperimentRecorder(Callback):
         tags: Iterable[str] = (),
         heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
     ) -> None:
+        from ocr.run_context import resolve_run_dir  # noqa: PLC0415 (see the imports)
+
         self.run_dir = resolve_run_dir(run_dir, user=type(self).__name__)
         self._name = name
         self._tags = list(tags)
@@ -101,6 +105,8 @@ class ExperimentRecorder(Callback):
 
     def on_fit_end(self, trainer: lightning.Trainer, pl_module: lightning.LightningModule) -> None:
         """Mark the run completed."""
+        from ocr.registry import Status  # noqa: PLC0415 (see the imports)
+
         if trainer.is_global_zero:
             self._finish(Status.COMPLETED, **self._progress(trainer))
 
@@ -111,6 +117,8 @@ class ExperimentRecorder(Callback):
         exception: BaseException,
     ) -> None:
         """Mark the run interrupted (Ctrl-C, SIGTERM) or failed (anything else)."""
+        from ocr.registry import Status  # noqa: PLC0415 (see the imports)
+
         # The record follows the fit; a later validate or predict call is not the run.
         if not trainer.is_global_zero or trainer.state.fn != TrainerFn.FITTING:
             return
@@ -135,6 +143,9 @@ class ExperimentRecorder(Callback):
         self._stop_heartbeat()
 
     def _start(self) -> None:
+        from ocr.registry import ExperimentRegistry  # noqa: PLC0415 (see the imports)
+        from ocr.run_context import RunContext, job_log_file  # noqa: PLC0415
+
         context = RunContext.capture(self.run_dir, name=self._name)
         self._registry = ExperimentRegistry(context.root)
         record = self._guard(
@@ -177,6 +188,8 @@ class ExperimentRecorder(Callback):
             self._heartbeat = None
 
     def _progress(self, trainer: lightning.Trainer) -> dict[str, Any]:
+        from ocr.run_context import scalar_metrics  # noqa: PLC0415 (see the imports)
+
         metrics = scalar_metrics(trainer)
         progress: dict[str, Any] = {"metrics": metrics}
         checkpoint = trainer.checkpoint_callback

@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
-from ocr.compat import translate
 from ocr.errors import OcrError
 from ocr.layout import RootLayout
 
@@ -41,6 +40,8 @@ def translated_checkpoint_state(
     if not saved_dir or Path(saved_dir) == Path(dirpath) or located is None:
         return state
     root = located[0].root
+    # The migration mappings (Pydantic) load only for a resume from another folder.
+    from ocr.compat import translate  # noqa: PLC0415
 
     def moved(path: str | None) -> str | None:
         return str(translate(Path(path), root=root)) if path else path

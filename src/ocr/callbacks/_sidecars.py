@@ -7,7 +7,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ocr.errors import OcrError
-from ocr.metadata import write_metadata
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,6 +54,8 @@ class SidecarWriter:
 
 
 def _write_sidecar(checkpoint: Path, metadata: CheckpointMetadata, failures: list[str]) -> None:
+    from ocr.metadata import write_metadata  # noqa: PLC0415 (loaded with the callback's model)
+
     try:
         written = write_metadata(checkpoint, metadata)
     except (OSError, OcrError) as exc:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
-from ocr.catalog._config_lookup import RunConfigLookup
-from ocr.catalog._describe import Describer
 from ocr.catalog._find import CheckpointQuery, QueryResult, run_query
 from ocr.catalog._index import scan_root
 from ocr.catalog._selection import select_entries
@@ -17,7 +16,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ocr._typing import StrPath
+    from ocr.catalog._config_lookup import RunConfigLookup
     from ocr.catalog._entry import CatalogEntry
+    from ocr.catalog._index import Described, Stale
 
 __all__ = ["CheckpointCatalog"]
 
@@ -63,8 +64,8 @@ class CheckpointCatalog:
         entries: list[CatalogEntry] = []
         for root in self.roots:
             legacy = self.legacy_folders(root)
-            describer = Describer(roots=legacy.tops(root), legacy=legacy)
-            entries.extend(scan_root(root, legacy, describer, rescan=rescan, use_index=index))
+            describe = partial(_describe, legacy.tops(root), legacy)
+            entries.extend(scan_root(root, legacy, describe, rescan=rescan, use_index=index))
         return _once_each(entries) if len(self.roots) > 1 else entries
 
     def notices(self) -> list[str]:
@@ -124,6 +125,8 @@ class CheckpointCatalog:
         Returns:
             A lookup over this catalog's roots and legacy folders (keep one per query).
         """
+        from ocr.catalog._config_lookup import RunConfigLookup  # noqa: PLC0415 (YAML: when asked)
+
         return RunConfigLookup([(root, self.legacy_folders(root)) for root in self.roots])
 
     def legacy_folders(self, root: Path) -> LegacyFolders:
@@ -139,6 +142,18 @@ class CheckpointCatalog:
         if not is_legacy_enabled():
             return LegacyFolders()
         return self.legacy or LegacyFolders.beside(root)
+
+
+def _describe(roots: list[Path], legacy: LegacyFolders, stale: Stale) -> Described:
+    """Describe changed checkpoints (:class:`~ocr.catalog._describe.Describer`).
+
+    Imported only when a checkpoint changed: the describer reads sidecars
+    with Pydantic and records through the registry, which a warm scan of an
+    unchanged tree (a repeated ``ocr catalog``) never needs to load.
+    """
+    from ocr.catalog._describe import Describer  # noqa: PLC0415 (see above)
+
+    return Describer(roots=roots, legacy=legacy).describe(stale)
 
 
 def _once_each(entries: list[CatalogEntry]) -> list[CatalogEntry]:

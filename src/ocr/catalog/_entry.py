@@ -11,6 +11,7 @@ them from the index, and validation would dominate it.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from datetime import datetime
 from typing import Any, Final, NamedTuple
@@ -125,7 +126,7 @@ class CatalogEntry(NamedTuple):
         values = list(row)
         created = values[_CREATED]
         if created is not None:
-            values[_CREATED] = datetime.fromisoformat(created)
+            values[_CREATED] = _parsed_time(created)
         # tuple.__new__ is what _make does, minus its length check and a call.
         return tuple.__new__(cls, values)
 
@@ -136,6 +137,11 @@ _LAYOUT: Final = ENTRY_FIELDS.index("layout")
 _SIDECAR: Final = ENTRY_FIELDS.index("sidecar")
 # Member or value -> the value (a member hashes and compares as its value).
 _PLAIN: Final[dict[str, str]] = {kind: kind.value for kind in (*LayoutKind, *SidecarState)}
+
+
+# The checkpoints of a run share its time: parsed once and shared (a datetime
+# is immutable), which saves a parse and an object per checkpoint.
+_parsed_time = functools.lru_cache(maxsize=4096)(datetime.fromisoformat)
 
 
 def _json_number(value: float) -> float | str:

@@ -12,15 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from ocr.catalog._query_evaluator import best_per_group
-from ocr.catalog._query_parser import parse_best, parse_where
 from ocr.catalog._selection import CatalogFilter, select_entries
-from ocr.catalog._weights import read_weights
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from ocr.catalog._catalog import CheckpointCatalog
+    from ocr.catalog._config_lookup import RunConfigLookup
     from ocr.catalog._entry import CatalogEntry
 
 __all__ = ["CheckpointQuery", "QueryResult", "run_query"]
@@ -61,11 +59,8 @@ class CheckpointQuery:
 
     def __post_init__(self) -> None:
         # Fail fast: a malformed expression is refused before a tree is walked.
-        if self.where is not None:
-            parse_where(self.where)
-        if self.best is not None:
-            metric, by = parse_best(self.best)
-            best_per_group([], metric, by=by, mode=self.best_mode)
+        if self.where is not None or self.best is not None:
+            _parse_expressions(self)
 
 
 @dataclass(frozen=True)
@@ -92,12 +87,20 @@ def run_query(catalog: CheckpointCatalog, query: CheckpointQuery) -> QueryResult
     Returns:
         The entries and the problems met.
     """
-    configs = catalog.config_lookup()
     predicates: list[Callable[[CatalogEntry], bool]] = [query.filters]
     entries = catalog.scan(rescan=query.rescan)
     problems: list[str] = []
     if query.read_weights:
+        from ocr.catalog._weights import read_weights  # noqa: PLC0415 (torch: when asked)
+
         entries, problems = read_weights(entries, roots=catalog.roots)
+    if query.where is None and query.best is None:
+        found = select_entries(entries, *predicates, sort=query.sort, descending=query.descending)
+        return QueryResult(entries=found, problems=[*catalog.notices(), *problems])
+    from ocr.catalog._query_evaluator import best_per_group  # noqa: PLC0415
+    from ocr.catalog._query_parser import parse_best, parse_where  # noqa: PLC0415
+
+    configs: RunConfigLookup = catalog.config_lookup()  # config.* keys read run configs
     if query.where is not None:
         where = parse_where(query.where, config_lookup=configs)
         predicates.append(where)
@@ -107,6 +110,19 @@ def run_query(catalog: CheckpointCatalog, query: CheckpointQuery) -> QueryResult
         metric, by = parse_best(query.best)
         found = best_per_group(found, metric, by=by, mode=query.best_mode, config_lookup=configs)
     return QueryResult(entries=found, problems=[*catalog.notices(), *problems, *configs.problems])
+
+
+def _parse_expressions(query: CheckpointQuery) -> None:
+    """Parse a query's ``where`` and ``best``, raising what a malformed one raises."""
+    # The expression language loads only for a query that has an expression.
+    from ocr.catalog._query_evaluator import best_per_group  # noqa: PLC0415
+    from ocr.catalog._query_parser import parse_best, parse_where  # noqa: PLC0415
+
+    if query.where is not None:
+        parse_where(query.where)
+    if query.best is not None:
+        metric, by = parse_best(query.best)
+        best_per_group([], metric, by=by, mode=query.best_mode)
 
 
 def _unknown_metrics(names: Sequence[str], entries: Sequence[CatalogEntry]) -> list[str]:

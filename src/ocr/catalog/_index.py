@@ -40,12 +40,12 @@ from ocr.compat import is_legacy_enabled
 from ocr.layout import RootLayout
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
-    from ocr.catalog._describe import Describer
     from ocr.compat import LegacyFolders
 
-__all__ = ["scan_root"]
+__all__ = ["Described", "Stale", "scan_root"]
 
 _log = logging.getLogger(__name__)
 _SCHEMA_VERSION: Final = 4  # 2: ``monitor``; 3: ``task``; 4: folder checkpoints
@@ -54,6 +54,10 @@ _WHAT: Final = "the catalog index"
 
 # A checkpoint: (entry as a row of plain values, folders the entry depends on).
 _Cached = tuple[tuple[Any, ...], tuple[str, ...]]
+# Per folder, its checkpoints to describe; and what describing them gives:
+# per checkpoint, its entry and the folders whose changes would change it.
+Stale = dict[str, dict[str, Stat]]
+Described = dict[str, tuple[CatalogEntry, tuple[str, ...]]]
 
 
 @dataclass
@@ -67,7 +71,7 @@ class _Index:
 def scan_root(
     root: Path,
     legacy: LegacyFolders,
-    describer: Describer,
+    describe: Callable[[Stale], Described],
     *,
     rescan: bool = False,
     use_index: bool = True,
@@ -79,7 +83,7 @@ def scan_root(
         legacy: The legacy sweep and W&B folders scanned with it. An index
             made with other ones, or with legacy support switched the other
             way, is not used (and is replaced).
-        describer: Describes changed checkpoints.
+        describe: Describes changed checkpoints (called only when some did).
         rescan: Ignore the index and describe everything again.
         use_index: Read and write the index; ``False`` describes everything and
             writes nothing (a dry run must not touch the tree).
@@ -99,10 +103,12 @@ def scan_root(
     changed = {path for path, folder in folders.items() if old_folders.get(path) != folder}
     changed |= old_folders.keys() - folders.keys()
     if old is not None and not changed:
-        # Not one folder changed: the index holds every entry, as it was.
-        return [CatalogEntry.from_row(old.entries[path][0]) for path in sorted(old.entries)]
+        # Not one folder changed: the index holds every entry, as it was. Each
+        # row is let go as its entry is made, so the two never all coexist.
+        rows = old.entries
+        return [CatalogEntry.from_row(rows.pop(path)[0]) for path in sorted(rows)]
     entries, stale = _reusable(old, folders, changed)
-    fresh = describer.describe(stale)
+    fresh = describe(stale) if stale else {}
     for path, (entry, depends) in fresh.items():
         entries[path] = (entry.as_row(), depends)
     if use_index and (old is None or changed or entries.keys() != old.entries.keys()):

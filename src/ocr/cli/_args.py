@@ -7,12 +7,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ocr.compat import LegacyFolders
 from ocr.errors import UsageConflictError
-from ocr.layout import RootLayout
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from ocr.compat import LegacyFolders
 
 __all__ = [
     "DEFAULT_ROOT",
@@ -86,6 +86,8 @@ def resolve_root(root: str) -> Path:
     Raises:
         InputPathError: It does not exist or is not a folder.
     """
+    from ocr.layout import RootLayout  # noqa: PLC0415 (not for the parser: ocr --help stays fast)
+
     return RootLayout.existing(root).root
 
 
@@ -111,6 +113,8 @@ def legacy_folders(roots: Sequence[Path], args: argparse.Namespace) -> LegacyFol
             f"ROOT, but {len(roots)} were given",
             fix="Scan one ROOT with them, or leave them out",
         )
+    from ocr.compat import LegacyFolders  # noqa: PLC0415 (not for the parser: ocr --help stays fast)
+
     return LegacyFolders.choose(roots[0], multirun=args.multirun, wandb=args.wandb)
 
 

@@ -13,13 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from ocr._markdown import shown_bytes
-from ocr.catalog import (
-    ENTRY_FIELDS,
-    CatalogEntry,
-    CatalogFilter,
-    CheckpointCatalog,
-    CheckpointQuery,
-)
 from ocr.cli._args import (
     DEFAULT_ROOT,
     add_format,
@@ -28,11 +21,13 @@ from ocr.cli._args import (
     parse_when,
     resolve_root,
 )
-from ocr.cli._output import json_text, render_table
-from ocr.compat import LEGACY_ENV_VAR, is_legacy_enabled
+from ocr.cli._entry_json import write_entries_json
+from ocr.cli._output import render_table
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from ocr.catalog import CatalogEntry
 
 __all__ = ["add_commands"]
 
@@ -123,6 +118,10 @@ def _threshold(text: str) -> tuple[str, float]:
 
 
 def _catalog(args: argparse.Namespace) -> int:
+    # The catalog is imported for this command only: ocr --help stays fast.
+    from ocr.catalog import CatalogFilter, CheckpointCatalog, CheckpointQuery  # noqa: PLC0415
+    from ocr.compat import LEGACY_ENV_VAR, is_legacy_enabled  # noqa: PLC0415
+
     roots = [resolve_root(root) for root in args.roots]
     query = CheckpointQuery(
         filters=CatalogFilter(
@@ -152,15 +151,18 @@ def _catalog(args: argparse.Namespace) -> int:
             f"({LEGACY_ENV_VAR}=0)\n"
         )
     found = CheckpointCatalog(roots, legacy=legacy_folders(roots, args)).find(query)
-    sys.stdout.write(_render(found.entries, args.format, sort=args.sort))
+    if args.format == "json":
+        write_entries_json(found.entries, sys.stdout)
+    else:
+        sys.stdout.write(_render(found.entries, args.format, sort=args.sort))
     for problem in found.problems:
         sys.stderr.write(f"ocr: warning: {problem}\n")
     return 0
 
 
 def _render(entries: Sequence[CatalogEntry], fmt: str, *, sort: str | None) -> str:
-    if fmt == "json":
-        return json_text([e.as_json() for e in entries])
+    from ocr.catalog import ENTRY_FIELDS  # noqa: PLC0415 (loaded by the command already)
+
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ocr._json import model_json
 from ocr._markdown import escaped
 from ocr.cli._args import add_format, add_legacy_folders, add_root, resolve_root
 from ocr.cli._output import json_text, render_table
-from ocr.migrate import (
-    MigrationState,
-    Mode,
-    apply_migration,
-    build_report,
-    check_plan,
-    plan_migration,
-    refuse_unreadable,
-    render_markdown,
-    render_text,
-    rollback_migration,
-    survey_migrations,
-)
 
 if TYPE_CHECKING:
     import argparse
@@ -29,6 +16,10 @@ if TYPE_CHECKING:
     from ocr.migrate import MigrationReport
 
 __all__ = ["add_commands"]
+
+# The values of ocr.migrate.Mode (a unit test holds them equal), spelled here
+# so that building the parser (ocr --help) does not import the migrator.
+MODES: Final = ("move", "copy")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,39 +59,43 @@ def _add_tree_options(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
     parser.add_argument(
         "--mode",
-        choices=[mode.value for mode in Mode],
-        default=Mode.MOVE.value,
+        choices=MODES,
+        default=MODES[0],
         help="move (rename; the default) or copy (verified; the legacy tree stays)",
     )
     add_legacy_folders(parser)
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from ocr import migrate  # noqa: PLC0415 (the migrator is imported for these commands only)
+
     root = resolve_root(args.root)
-    migrations, unreadable = survey_migrations(root)
+    migrations, unreadable = migrate.survey_migrations(root)
     for unfinished in migrations:
-        if unfinished.state is not MigrationState.APPLIED:
+        if unfinished.state is not migrate.MigrationState.APPLIED:
             sys.stderr.write(
                 f"ocr: note: migration {unfinished.migration_id} is {unfinished.state.value} "
                 f"({unfinished.steps_done}/{unfinished.steps} steps); `ocr migrate apply` "
                 "finishes it before planning anything new\n"
             )
-    refuse_unreadable(unreadable)  # a new plan over a half-moved tree would be wrong
-    plan = plan_migration(
+    migrate.refuse_unreadable(unreadable)  # a new plan over a half-moved tree would be wrong
+    plan = migrate.plan_migration(
         root,
-        mode=Mode(args.mode),
+        mode=migrate.Mode(args.mode),
         multirun=args.multirun,
         wandb=args.wandb,
     )
-    check_plan(root, plan)  # what apply would refuse, the dry run refuses too
-    _print_report(build_report(plan, state="planned", seconds=None), args.format)
+    migrate.check_plan(root, plan)  # what apply would refuse, the dry run refuses too
+    _print_report(migrate.build_report(plan, state="planned", seconds=None), args.format)
     return 0
 
 
 def _apply(args: argparse.Namespace) -> int:
-    report = apply_migration(
+    from ocr import migrate  # noqa: PLC0415 (the migrator is imported for these commands only)
+
+    report = migrate.apply_migration(
         resolve_root(args.root),
-        mode=Mode(args.mode),
+        mode=migrate.Mode(args.mode),
         multirun=args.multirun,
         wandb=args.wandb,
     )
@@ -109,7 +104,9 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    migrations, unreadable = survey_migrations(resolve_root(args.root))
+    from ocr import migrate  # noqa: PLC0415 (the migrator is imported for these commands only)
+
+    migrations, unreadable = migrate.survey_migrations(resolve_root(args.root))
     rows: list[dict[str, object]] = [
         {
             "migration_id": m.migration_id,
@@ -148,8 +145,10 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
+    from ocr import migrate  # noqa: PLC0415 (the migrator is imported for these commands only)
+
     root = resolve_root(args.root)
-    plan = rollback_migration(root, migration_id=args.migration)
+    plan = migrate.rollback_migration(root, migration_id=args.migration)
     if args.format == "json":
         rolled_back = {
             "migration_id": plan.migration_id,
@@ -167,6 +166,8 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: MigrationReport, output_format: str) -> None:
+    from ocr.migrate import render_markdown, render_text  # noqa: PLC0415 (loaded already)
+
     if output_format == "json":
         sys.stdout.write(model_json(report, indent=2) + "\n")
     elif output_format == "markdown":

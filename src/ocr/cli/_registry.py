@@ -6,17 +6,24 @@ import argparse
 import math
 import sys
 from datetime import timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ocr._json import loads, model_json
 from ocr._markdown import escaped
 from ocr.cli._args import add_format, add_root, parse_when, resolve_root
-from ocr.cli._output import json_text, render_table
-from ocr.registry import DEFAULT_STALE_AFTER, ExperimentRegistry, RegisteredRun, Status
+from ocr.cli._output import json_text, render_table, write_json_list
 
-_MAX_STALE_MINUTES: Final = 10 * 366 * 24 * 60.0
+if TYPE_CHECKING:
+    from ocr.registry import ExperimentRegistry, RegisteredRun
 
 __all__ = ["add_commands"]
+
+_MAX_STALE_MINUTES: Final = 10 * 366 * 24 * 60.0
+# The values of ocr.registry.Status and DEFAULT_STALE_AFTER in minutes (a unit
+# test holds them equal), spelled here so that building the parser (ocr
+# --help) does not import the registry.
+STATUSES: Final = ("running", "completed", "failed", "interrupted")
+STALE_AFTER_MINUTES: Final = 10.0
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,9 +37,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     listing = actions.add_parser("list", help="list runs, newest first")
     add_root(listing)
-    listing.add_argument(
-        "--status", choices=[s.value for s in Status], help="only runs in this status"
-    )
+    listing.add_argument("--status", choices=STATUSES, help="only runs in this status")
     listing.add_argument("--name", help="only names containing this text")
     listing.add_argument("--tag", help="only runs with this tag")
     listing.add_argument("--task", help="only runs of this task (the launch's task_name)")
@@ -59,7 +64,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     stale.add_argument(
         "--stale-after",
         type=_minutes,
-        default=DEFAULT_STALE_AFTER.total_seconds() / 60,
+        default=STALE_AFTER_MINUTES,
         metavar="MINUTES",
         help="heartbeat age that counts as dead (default: %(default)g)",
     )
@@ -79,10 +84,14 @@ def _minutes(text: str) -> float:
 
 
 def _registry_of(args: argparse.Namespace) -> ExperimentRegistry:
+    from ocr.registry import ExperimentRegistry  # noqa: PLC0415 (for these commands only)
+
     return ExperimentRegistry(resolve_root(args.root))
 
 
 def _list(args: argparse.Namespace) -> int:
+    from ocr.registry import Status  # noqa: PLC0415 (for this command only)
+
     runs = _registry_of(args).query(
         status=Status(args.status) if args.status else None,
         name=args.name,
@@ -93,7 +102,7 @@ def _list(args: argparse.Namespace) -> int:
         until=args.until,
     )
     if args.format == "json":
-        sys.stdout.write(json_text([_as_json(run) for run in runs]))
+        write_json_list(map(_as_json, runs), sys.stdout)
         return 0
     rows = [
         [

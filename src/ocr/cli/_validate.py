@@ -10,13 +10,6 @@ from typing import TYPE_CHECKING
 from ocr.cli._args import add_format
 from ocr.errors import InputPathError, UsageConflictError
 from ocr.layout import resolve_user_path
-from ocr.validate import (
-    render_json,
-    render_text,
-    validate_pipeline,
-    validate_root,
-    write_markdown,
-)
 
 if TYPE_CHECKING:
     import argparse
@@ -84,6 +77,9 @@ def _validate(args: argparse.Namespace) -> int:
             "ocr validate --pipeline -- python train.py",
             value=args.target,
         )
+    # The validator is imported for this command only: ocr --help stays fast.
+    from ocr.validate import render_json, render_text, validate_root, write_markdown  # noqa: PLC0415
+
     # The report's place is checked before the checks run, so a typo costs nothing.
     target = _report_target(args.report) if args.report else None
     report = validate_root(args.target[0])
@@ -101,6 +97,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _pipeline(args: argparse.Namespace) -> int:
+    from ocr.validate import validate_pipeline  # noqa: PLC0415 (for this command only)
+
     report = validate_pipeline(
         args.target, watch=args.watch, as_is=args.as_is, timeout=args.timeout, keep=args.keep
     )

@@ -8,21 +8,29 @@ folders the catalog and the migrator read beside a root), and the switch:
 ``OCR_LEGACY=0`` turns legacy support off (:func:`is_legacy_enabled`), so its
 removal can be tried before it happens. The readers of every legacy shape of
 docs/legacy-formats.md (names, sidecars, folders, configs) are machinery the
-catalog, the migrator and validate share; see docs/compat.md.
+catalog, the migrator and validate share; see docs/compat.md. Each name is
+imported on first use: a warm catalog scan needs only the switch and the
+legacy folders, not the Pydantic models.
 """
 
 from __future__ import annotations
 
-from ocr.compat._legacy_folders import LegacyFolders
-from ocr.compat._mapping import (
-    MAPPING_SCHEMA_VERSION,
-    MigrationMapping,
-    mapping_file,
-    mapping_files,
-    read_mapping,
-)
-from ocr.compat._switch import LEGACY_ENV_VAR, is_legacy_enabled, set_legacy_enabled
-from ocr.compat._translate import LegacyPathWarning, load_mappings, merge_mappings, translate
+from typing import TYPE_CHECKING
+
+from ocr._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from ocr.compat._legacy_folders import LegacyFolders
+    from ocr.compat._mapping import (
+        MAPPING_SCHEMA_VERSION,
+        MigrationMapping,
+        mapping_file,
+        mapping_files,
+        read_mapping,
+    )
+    from ocr.compat._switch import LEGACY_ENV_VAR, is_legacy_enabled, set_legacy_enabled
+    from ocr.compat._translate import LegacyPathWarning, load_mappings, merge_mappings, translate
+
 
 __all__ = [
     "LEGACY_ENV_VAR",
@@ -39,3 +47,24 @@ __all__ = [
     "set_legacy_enabled",
     "translate",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ocr.compat._legacy_folders": ["LegacyFolders"],
+        "ocr.compat._mapping": [
+            "MAPPING_SCHEMA_VERSION",
+            "MigrationMapping",
+            "mapping_file",
+            "mapping_files",
+            "read_mapping",
+        ],
+        "ocr.compat._switch": ["LEGACY_ENV_VAR", "is_legacy_enabled", "set_legacy_enabled"],
+        "ocr.compat._translate": [
+            "LegacyPathWarning",
+            "load_mappings",
+            "merge_mappings",
+            "translate",
+        ],
+    },
+)

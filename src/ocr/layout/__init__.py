@@ -17,20 +17,9 @@ True
 
 from __future__ import annotations
 
-from ocr.layout._hydra import (
-    DEFAULT_OUTPUT_ROOT,
-    LAUNCH_DIR_RESOLVER,
-    OUTPUT_ROOT_RESOLVER,
-    ROOT_RESOLVER,
-    RUN_PATH_RESOLVER,
-    ConfigSet,
-    hydra_job_name,
-    hydra_run_dir,
-    launch_dir,
-    output_root_of,
-    packaged_config_dir,
-    register_resolvers,
-)
+from typing import TYPE_CHECKING
+
+from ocr._lazy import lazy_exports
 from ocr.layout._kind import LayoutKind
 from ocr.layout._migration import MigrationLayout
 from ocr.layout._names import (
@@ -51,6 +40,22 @@ from ocr.layout._paths import (
     classify_folder,
 )
 from ocr.layout._user_path import resolve_user_path
+
+if TYPE_CHECKING:  # the Hydra helpers import OmegaConf: loaded on first use
+    from ocr.layout._hydra import (
+        DEFAULT_OUTPUT_ROOT,
+        LAUNCH_DIR_RESOLVER,
+        OUTPUT_ROOT_RESOLVER,
+        ROOT_RESOLVER,
+        RUN_PATH_RESOLVER,
+        ConfigSet,
+        hydra_job_name,
+        hydra_run_dir,
+        launch_dir,
+        output_root_of,
+        packaged_config_dir,
+        register_resolvers,
+    )
 
 __all__ = [
     "DATE_FORMAT",
@@ -82,3 +87,23 @@ __all__ = [
     "register_resolvers",
     "resolve_user_path",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ocr.layout._hydra": [
+            "DEFAULT_OUTPUT_ROOT",
+            "LAUNCH_DIR_RESOLVER",
+            "OUTPUT_ROOT_RESOLVER",
+            "ROOT_RESOLVER",
+            "RUN_PATH_RESOLVER",
+            "ConfigSet",
+            "hydra_job_name",
+            "hydra_run_dir",
+            "launch_dir",
+            "output_root_of",
+            "packaged_config_dir",
+            "register_resolvers",
+        ],
+    },
+)
