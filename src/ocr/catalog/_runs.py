@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ocr.catalog._entry import LayoutKind
 from ocr.compat import (
+    DiskMarks,
     Era,
     LegacyRun,
     Recovered,
@@ -93,6 +94,7 @@ class Runs:
     _legacy: dict[str, tuple[LegacyRun | None, tuple[str, ...]]] = field(default_factory=dict)
     _records: dict[str, ExperimentRecord | None] = field(default_factory=dict)
     _configs: dict[Path, dict[str, Recovered[str]]] = field(default_factory=dict)
+    _marks: DiskMarks = field(default_factory=DiskMarks)
     _first_root_is_outputs: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -145,7 +147,9 @@ class Runs:
         """
         found = self._legacy.get(folder)
         if found is None:
-            run = locate_legacy_run(Path(path), roots=self.roots, legacy=self.legacy)
+            run = locate_legacy_run(
+                Path(path), roots=self.roots, legacy=self.legacy, marks=self._marks
+            )
             depends = {folder}
             if run is not None:
                 depends.update(str(p) for p in (run.folder, run.config_dir, run.wandb_dir) if p)

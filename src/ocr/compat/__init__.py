@@ -2,7 +2,9 @@
 
 Reads every legacy shape of docs/legacy-formats.md: checkpoint file names
 (:func:`parse_legacy_name`), the three sidecar formats (:func:`read_legacy_sidecar`),
-the experiment folder of eras A to E (:func:`locate_legacy_run`), model identity
+the run folder of a checkpoint, found by what folders hold at any depth
+(:func:`run_depth`, shared with the migrator), its era A to E
+(:func:`locate_legacy_run`), folder-name timestamps, model identity
 from configs and state-dict shapes, and translates old paths to new ones through
 the migrator's mappings (:func:`translate`). ``OCR_LEGACY=0`` turns it all off
 (:func:`is_legacy_enabled`), so its removal can be tried before it happens.
@@ -27,6 +29,14 @@ from ocr.compat._mapping import (
 )
 from ocr.compat._names import LegacyName, parse_legacy_name
 from ocr.compat._recovered import Recovered, Source
+from ocr.compat._run_folders import (
+    RUN_CONFIG_RELATIVE,
+    DiskMarks,
+    FolderMarks,
+    MarksOf,
+    run_depth,
+    runs_below,
+)
 from ocr.compat._sidecars import (
     LegacySidecar,
     LegacySidecarFormat,
@@ -34,6 +44,7 @@ from ocr.compat._sidecars import (
     legacy_sidecar_paths,
     read_legacy_sidecar,
 )
+from ocr.compat._stamps import folder_name_stamp
 from ocr.compat._state_dict import model_from_state_dict_keys
 from ocr.compat._switch import LEGACY_ENV_VAR, is_legacy_enabled, set_legacy_enabled
 from ocr.compat._translate import LegacyPathWarning, load_mappings, merge_mappings, translate
@@ -53,14 +64,18 @@ __all__ = [
     "MAPPING_SCHEMA_VERSION",
     "MIGRATIONS_DIR_NAME",
     "MULTIRUN_DIR_NAME",
+    "RUN_CONFIG_RELATIVE",
     "WANDB_DIR_NAME",
+    "DiskMarks",
     "Era",
+    "FolderMarks",
     "LegacyFolders",
     "LegacyName",
     "LegacyPathWarning",
     "LegacyRun",
     "LegacySidecar",
     "LegacySidecarFormat",
+    "MarksOf",
     "MigrationMapping",
     "Recovered",
     "Source",
@@ -68,6 +83,7 @@ __all__ = [
     "legacy_sidecar_format",
     "legacy_sidecar_paths",
     "lightning_metric_files",
+    "folder_name_stamp",
     "load_mappings",
     "locate_legacy_folder",
     "locate_legacy_run",
@@ -83,6 +99,8 @@ __all__ = [
     "parse_legacy_name",
     "read_legacy_sidecar",
     "read_mapping",
+    "run_depth",
+    "runs_below",
     "set_legacy_enabled",
     "translate",
     "wandb_run_stamp",

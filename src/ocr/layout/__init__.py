@@ -34,6 +34,7 @@ from ocr.layout._hydra import (
 )
 from ocr.layout._names import (
     DATE_FORMAT,
+    JOB_PATTERN,
     TIME_FORMAT,
     RunLocation,
     RunStamp,
@@ -57,6 +58,7 @@ __all__ = [
     "DATE_FORMAT",
     "DEFAULT_OUTPUT_ROOT",
     "LAUNCH_DIR_RESOLVER",
+    "JOB_PATTERN",
     "LOCK_SUFFIX",
     "OUTPUT_ROOT_RESOLVER",
     "ROOT_RESOLVER",
