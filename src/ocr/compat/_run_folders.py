@@ -8,7 +8,8 @@ takes the catalog's word):
 - so is a folder holding ``checkpoints/`` or ``lightning_logs/`` when no run
   is above it;
 - the top a tree is read from (an output root, a legacy sweep folder) is never
-  a run itself.
+  a run itself, nor is a date folder of the layout right below it
+  (``<root>/<YYYY-MM-DD>/``): its runs are the ``<HH-MM-SS>`` folders in it.
 
 The run of a checkpoint (a file, a link or a folder checkpoint, wherever it
 sits below its run: ``checkpoints/``, ``submissions/``,
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
 
 from ocr.compat._vocabulary import LIGHTNING_LOGS_DIR_NAME
-from ocr.layout import RunLayout
+from ocr.layout import RunLayout, is_date_name
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -91,11 +92,14 @@ def run_depth(folder_parts: Sequence[str], marks_of: MarksOf) -> int | None:
     (2, 1)
     """
     outermost = None
-    for depth in range(len(folder_parts), 0, -1):
+    lowest = 2 if folder_parts and is_date_name(folder_parts[0]) else 1
+    for depth in range(len(folder_parts), lowest - 1, -1):
         marks = marks_of(tuple(folder_parts[:depth]))
         if marks.config:
             return depth
-        if marks.run_folders:
+        # The checkpoint's own path may say it: ``<run>/checkpoints/...``.
+        on_path = depth < len(folder_parts) and folder_parts[depth] in RUN_FOLDER_MARKS
+        if marks.run_folders or on_path:
             outermost = depth
     return outermost
 
@@ -104,8 +108,8 @@ def runs_below(folders: Sequence[tuple[str, ...]], marks_of: MarksOf) -> list[tu
     """Every run among some folders: those with a config, and the outermost others.
 
     Args:
-        folders: Folders, as parts below the top (the top itself, ``()``, is
-            never a run).
+        folders: Folders, as parts below the top (the top itself, ``()``, and
+            the layout's date folders right below it are never runs).
         marks_of: What a folder holds.
 
     Returns:
@@ -113,7 +117,11 @@ def runs_below(folders: Sequence[tuple[str, ...]], marks_of: MarksOf) -> list[tu
         (a config below a folder of either kind): the caller decides what
         that means.
     """
-    marked = {parts: marks_of(parts) for parts in folders if parts}
+    marked = {
+        parts: marks_of(parts)
+        for parts in folders
+        if parts and not (len(parts) == 1 and is_date_name(parts[0]))
+    }
     runs = []
     for parts, marks in sorted(marked.items()):
         above = (marked.get(parts[:depth]) for depth in range(1, len(parts)))

@@ -93,7 +93,6 @@ def split_folder(inventory: Inventory, *, container: bool = False) -> FolderSpli
     units = [*split.runs, *split.sweeps]
     everything = [*inventory.files, *inventory.links, *inventory.specials, *inventory.unreadable]
     split.left = sorted(path for path in everything if not any(_inside(path, u) for u in units))
-    kept = [*split.left, *units]
     if not units:
         return split
     split.emptied = sorted(
@@ -101,9 +100,9 @@ def split_folder(inventory: Inventory, *, container: bool = False) -> FolderSpli
             folder
             for folder in inventory.folders
             if not any(_inside(folder, unit) for unit in units)
-            and not any(_inside(path, folder) or path == folder for path in kept)
+            and not any(_inside(path, folder) for path in split.left)
         ),
-        key=lambda folder: (-folder.count("/"), folder),
+        key=lambda folder: (-(folder.count("/") + 1 if folder else 0), folder),
     )
     return split
 
@@ -120,8 +119,9 @@ def _runs(inventory: Inventory) -> list[str]:
         )
 
     # Parts below the output root: the folder itself is one part, never the top.
+    name = inventory.folder.name
     folders = [
-        ("", *folder.split("/")) if folder else ("",)
+        (name, *folder.split("/")) if folder else (name,)
         for folder in inventory.folders
         if not inventory.in_folder_checkpoint(folder + "/")
     ]
