@@ -1,10 +1,12 @@
 """Property tests of the migrator over generated legacy trees (``tests.legacy_trees``).
 
 For every drawn tree (names with spaces, ``=``, ``,`` and non-ASCII letters,
-same-named reruns, missing configs, corrupt checkpoints, links in and out of
-the tree): after ``apply``, every original file's bytes are in the new tree;
-the catalog finds every checkpoint; ``ocr validate`` passes; a second
-``apply`` does nothing; ``rollback`` gives back the identical tree (paths,
+same-named reruns, missing configs, corrupt and empty checkpoints, folder
+checkpoints, folders of several runs at any depth, links in and out of the
+tree, aliases): the catalog lists every checkpoint; after ``apply``, every
+original file's bytes are in the new tree; no timestamp folder holds another
+run's ``.hydra``; the catalog finds every checkpoint; ``ocr validate``
+passes; a second ``apply`` does nothing; ``rollback`` gives back the identical tree (paths,
 bytes, links, file and folder mtimes), the ``outside/`` folder links point to
 untouched throughout. Half the trees keep their sweeps and W&B runs under
 other names (``--multirun``/``--wandb``).
@@ -23,6 +25,8 @@ from hypothesis import strategies as st
 
 from ocr.catalog import CheckpointCatalog
 from ocr.compat import LegacyFolders, set_legacy_enabled
+from ocr.errors import RunPathParseError
+from ocr.layout import is_date_name, parse_run_path
 from ocr.migrate import apply_migration, rollback_migration
 from ocr.validate import validate_root
 from tests.legacy_trees import LegacyTree, legacy_trees, materialize
@@ -49,7 +53,10 @@ def test_migration_loses_nothing_and_rolls_back_exactly(tree: LegacyTree, rename
         if renamed:  # a team that kept its sweeps and W&B runs under other names
             legacy = _rename_legacy_folders(base)
         before = snapshot(base)
-        found_before = len(CheckpointCatalog([root], legacy=legacy).scan(index=False))
+        listed = {e.path for e in CheckpointCatalog([root], legacy=legacy).scan(index=False)}
+        expected = {str(_moved(base, legacy, c.path)) for c in tree.checkpoints}
+        assert expected <= listed
+        found_before = len(listed)
 
         report = apply_migration(
             root, multirun=legacy.multirun or False, wandb=legacy.wandb or False
@@ -59,6 +66,7 @@ def test_migration_loses_nothing_and_rolls_back_exactly(tree: LegacyTree, rename
         assert set(file_digests(before).values()) <= set(file_digests(after).values())
         assert report.counts.checkpoints + _links_kept(tree) >= found_before - _outside(tree)
         assert len(CheckpointCatalog([root], legacy=legacy).scan(index=False)) == found_before
+        assert _runs_in_timestamp_folders(root) == []
         validation = validate_root(root)
         assert validation.ok, validation.problems
         settled = snapshot(base)
@@ -67,6 +75,28 @@ def test_migration_loses_nothing_and_rolls_back_exactly(tree: LegacyTree, rename
 
         rollback_migration(root)
         assert snapshot(base) == before
+
+
+def _moved(base: Path, legacy: LegacyFolders, path: str) -> Path:
+    """Where a drawn path is once the legacy folders were renamed (maybe)."""
+    renamed = {"multirun": legacy.multirun, "wandb": legacy.wandb}
+    top, _, rest = path.partition("/")
+    folder = renamed.get(top)
+    return folder / rest if folder is not None else base / path
+
+
+def _runs_in_timestamp_folders(root: Path) -> list[str]:
+    """The ``.hydra`` folders in a timestamp folder that are not its run's (or its jobs')."""
+    strays = []
+    for hydra in root.rglob(".hydra"):
+        run = hydra.parent.relative_to(root)
+        if run.parts[0] == ".ocr" or not is_date_name(run.parts[0]):
+            continue  # left where it was (a refused folder), or ocr's own
+        try:
+            parse_run_path(run)
+        except RunPathParseError:
+            strays.append(run.as_posix())
+    return strays
 
 
 def _rename_legacy_folders(base: Path) -> LegacyFolders:
