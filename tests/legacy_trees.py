@@ -613,9 +613,7 @@ def _era_d(b: _Builder, sweeps: list[str]) -> None:
 def _links(b: _Builder, *, outside_checkpoint_links: bool) -> None:
     # Not beside a checkpoint a '/' in its metric split: that folder's name is read too.
     inside = [
-        c
-        for c in b.checkpoints
-        if not c.is_link and not c.is_folder and "-loss_val/" not in c.path
+        c for c in b.checkpoints if not c.is_link and not c.is_folder and "-loss_val/" not in c.path
     ]
     if inside and b.draw(st.booleans()):  # an alias: a link to a checkpoint beside it
         source = b.draw(st.sampled_from(inside))

@@ -231,8 +231,8 @@ def test_a_folder_of_several_runs_is_split_into_them_when_migrated(tmp_path: Pat
     assert [(left.path, left.reason) for left in report.left_in_place] == [
         (
             "outputs/experiments/README.md",
-            "in no run of 'experiments' (no folder above it holds .hydra/config.yaml, "
-            "checkpoints/ or lightning_logs/), so it stays where it is",
+            "in no run of 'experiments': no folder above it holds .hydra/config.yaml, "
+            "checkpoints/ or lightning_logs/, so it stays where it is",
         )
     ]
     assert _hydra_folders(root) == ["2024-01-05/10-15-00", "2024-01-05/10-15-00_1"]
@@ -324,7 +324,10 @@ def test_a_stamp_in_the_folder_name_outranks_file_times_when_migrated(
     root = tmp_path / "outputs"
     _write(root / folder / "checkpoints" / "last.ckpt")
     (run,) = plan_migration(root).runs
-    assert (run.target, run.timestamp_source) == (f"outputs/{expected}", TimestampSource.FOLDER_NAME)
+    assert (run.target, run.timestamp_source) == (
+        f"outputs/{expected}",
+        TimestampSource.FOLDER_NAME,
+    )
 
 
 def test_every_original_byte_is_kept_when_a_split_migration_is_applied(tmp_path: Path) -> None:

@@ -4,8 +4,10 @@ Every checkpoint of one folder belongs to the same run, so a scan asks once
 per folder. A folder of the new layout (``<root>/<date>/<time>[/<job>]/``
 and the run's checkpoint folder) is recognised by asking ``layout`` alone,
 on the path strings the walk gives; any other folder goes to compat's
-:func:`~ocr.compat.locate_legacy_run`, which knows every legacy shape. The
-run's record (status, tags, id) and its saved config are read once too.
+:func:`~ocr.compat.locate_legacy_run`, which finds the run by what folders
+hold (the rule the migrator and ``ocr validate`` share) and knows every legacy
+shape; each folder's marks are read once per scan. The run's record (status,
+tags, id) and its saved config are read once too.
 """
 
 from __future__ import annotations

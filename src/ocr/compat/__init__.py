@@ -31,6 +31,7 @@ from ocr.compat._names import LegacyName, parse_legacy_name
 from ocr.compat._recovered import Recovered, Source
 from ocr.compat._run_folders import (
     RUN_CONFIG_RELATIVE,
+    RUN_FOLDER_MARKS,
     DiskMarks,
     FolderMarks,
     MarksOf,
@@ -65,6 +66,7 @@ __all__ = [
     "MIGRATIONS_DIR_NAME",
     "MULTIRUN_DIR_NAME",
     "RUN_CONFIG_RELATIVE",
+    "RUN_FOLDER_MARKS",
     "WANDB_DIR_NAME",
     "DiskMarks",
     "Era",
@@ -79,11 +81,11 @@ __all__ = [
     "MigrationMapping",
     "Recovered",
     "Source",
+    "folder_name_stamp",
     "is_legacy_enabled",
     "legacy_sidecar_format",
     "legacy_sidecar_paths",
     "lightning_metric_files",
-    "folder_name_stamp",
     "load_mappings",
     "locate_legacy_folder",
     "locate_legacy_run",

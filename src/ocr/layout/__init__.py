@@ -57,8 +57,8 @@ from ocr.layout._paths import (
 __all__ = [
     "DATE_FORMAT",
     "DEFAULT_OUTPUT_ROOT",
-    "LAUNCH_DIR_RESOLVER",
     "JOB_PATTERN",
+    "LAUNCH_DIR_RESOLVER",
     "LOCK_SUFFIX",
     "OUTPUT_ROOT_RESOLVER",
     "ROOT_RESOLVER",

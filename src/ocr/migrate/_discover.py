@@ -194,7 +194,14 @@ def discover(
             if split is None:
                 _add_run(root, path, inventory, sources, found)
             else:
-                _add_split(root, inventory, split, sources, found, already_migrated)
+                _add_split(
+                    root,
+                    inventory,
+                    split,
+                    sources=sources,
+                    found=found,
+                    already_migrated=already_migrated,
+                )
     if sources.multirun is not None:
         _discover_sweeps(sources.multirun, found, already_migrated)
     if sources.wandb is not None:
@@ -225,6 +232,7 @@ def _add_split(
     root: Path,
     inventory: Inventory,
     split: FolderSplit,
+    *,
     sources: LegacyFolders,
     found: Discovery,
     already_migrated: Collection[Path],
@@ -254,8 +262,8 @@ def _add_split(
             )
     for path in split.left:
         why = (
-            f"in no run of {container.name!r} (no folder above it holds .hydra/config.yaml, "
-            "checkpoints/ or lightning_logs/), so it stays where it is"
+            f"in no run of {container.name!r}: no folder above it holds .hydra/config.yaml, "
+            "checkpoints/ or lightning_logs/, so it stays where it is"
         )
         found.left.append((container / path, why))
     found.containers.append(inventory)

@@ -19,8 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from ocr.compat import RUN_CONFIG_RELATIVE, FolderMarks, runs_below
-from ocr.compat._run_folders import RUN_FOLDER_MARKS
+from ocr.compat import RUN_CONFIG_RELATIVE, RUN_FOLDER_MARKS, FolderMarks, runs_below
 from ocr.layout import JOB_PATTERN
 
 if TYPE_CHECKING:

@@ -27,9 +27,9 @@ __all__ = [
     "MigrationSummary",
     "UnreadableMigration",
     "copied_before",
-    "split_before",
     "list_migrations",
     "refuse_unreadable",
+    "split_before",
     "survey_migrations",
 ]
 
