@@ -615,7 +615,8 @@ def _links(b: _Builder, *, outside_checkpoint_links: bool) -> None:
     inside = [
         c for c in b.checkpoints if not c.is_link and not c.is_folder and "-loss_val/" not in c.path
     ]
-    if inside and b.draw(st.booleans()):  # an alias: a link to a checkpoint beside it
+    wanted = b.draw(st.booleans())
+    if inside and wanted:  # an alias: a link to a checkpoint beside it
         source = b.draw(st.sampled_from(inside))
         name = b.draw(st.sampled_from(["best-alias", "latest-alias"]))
         path = f"{source.path.rsplit('/', 1)[0]}/{name}.ckpt"

@@ -336,3 +336,16 @@ def test_every_original_byte_is_kept_when_a_split_migration_is_applied(tmp_path:
     before = file_digests(snapshot(tmp_path))
     apply_migration(root)
     assert set(before.values()) <= set(file_digests(snapshot(tmp_path)).values())
+
+
+def test_a_folder_of_numbered_runs_moves_as_one_sweep_when_migrated(tmp_path: Path) -> None:
+    root = tmp_path / "outputs"
+    for job in (0, 1):
+        _run(root / "2024-06-01_08-00-00" / str(job), "checkpoints/last.ckpt")
+    report = apply_migration(root)
+    assert [(run.era, run.target, run.checkpoints) for run in report.runs] == [
+        (Era.D.value, "outputs/2024-06-01/08-00-00", 2)
+    ]
+    assert _hydra_folders(root) == ["2024-06-01/08-00-00/0", "2024-06-01/08-00-00/1"]
+    validation = validate_root(root)
+    assert validation.ok, validation.problems

@@ -77,11 +77,14 @@ class Inventory:
         """The inventory of a sub-folder, cut from this one (nothing is read again).
 
         Args:
-            relative: The sub-folder (POSIX, relative to this folder).
+            relative: The sub-folder (POSIX, relative to this folder; ``""``:
+                this folder).
 
         Returns:
             Its inventory, paths relative to it.
         """
+        if not relative:
+            return self
         prefix = relative + "/"
 
         def cut(paths: dict[str, _T]) -> dict[str, _T]:

@@ -81,25 +81,25 @@ def split_folder(inventory: Inventory, *, container: bool = False) -> FolderSpli
     sweeps = sorted({_parent(run) for run in runs if _is_job(run)})
     for sweep in sweeps:
         strays = [run for run in runs if _inside(run, sweep) and not _is_job_of(run, sweep)]
-        if strays or sweep == "":
-            what = repr(strays[0]) if strays else "runs named by job numbers at its top"
+        if strays:
+            shown = sweep or inventory.folder.name
             return FolderSplit(
-                refused=f"the sweep folder {sweep or '.'!r} holds {what}, which is no job of it: "
+                refused=f"the sweep folder {shown!r} holds {strays[0]!r}, which is no job of it: "
                 "which sweep a run belongs to cannot be told. Move it out, then migrate again"
             )
     split.sweeps = sweeps
     split.runs = [run for run in runs if not any(_inside(run, sweep) for sweep in sweeps)]
-    units = [*split.runs, *split.sweeps]
+    units = {*split.runs, *split.sweeps}
     everything = [*inventory.files, *inventory.links, *inventory.specials, *inventory.unreadable]
-    split.left = sorted(path for path in everything if not any(_inside(path, u) for u in units))
+    split.left = sorted(path for path in everything if not _in_any(path, units))
     if not units:
         return split
+    holding_left = {folder for path in split.left for folder in _folders_above(path)}
     split.emptied = sorted(
         (
             folder
             for folder in inventory.folders
-            if not any(_inside(folder, unit) for unit in units)
-            and not any(_inside(path, folder) for path in split.left)
+            if folder not in holding_left and not _in_any(folder, units)
         ),
         key=lambda folder: (-(folder.count("/") + 1 if folder else 0), folder),
     )
@@ -137,6 +137,17 @@ def _is_job(run: str) -> bool:
 
 def _is_job_of(run: str, sweep: str) -> bool:
     return _parent(run) == sweep and _is_job(run)
+
+
+def _folders_above(path: str) -> list[str]:
+    """Every folder above a path, the top (``""``) included; the path too, when it is one."""
+    parts = path.split("/")
+    return ["", *("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))]
+
+
+def _in_any(path: str, folders: set[str]) -> bool:
+    """Whether ``path`` is one of ``folders`` or lies below one (a few set lookups)."""
+    return any(folder in folders for folder in _folders_above(path))
 
 
 def _inside(path: str, folder: str) -> bool:
