@@ -349,3 +349,23 @@ def test_a_folder_of_numbered_runs_moves_as_one_sweep_when_migrated(tmp_path: Pa
     assert _hydra_folders(root) == ["2024-06-01/08-00-00/0", "2024-06-01/08-00-00/1"]
     validation = validate_root(root)
     assert validation.ok, validation.problems
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        pytest.param(".hydra/config.yaml", id="config"),
+        pytest.param("checkpoints/last.ckpt", id="checkpoints-folder"),
+    ],
+)
+def test_a_run_made_above_a_checkpoint_is_seen_when_scanning_with_the_index(
+    tmp_path: Path, added: str
+) -> None:
+    root = tmp_path / "outputs"
+    _write(root / "exp" / "submissions" / "final.ckpt")
+    (RunLayout(root / "exp").hydra_dir).mkdir()  # Hydra's folder, its config not yet written
+    assert [entry.run_dir for entry in CheckpointCatalog([root]).scan()] == [None]
+    _write(root / "exp" / added, CONFIG)
+    entries = CheckpointCatalog([root]).scan()
+    assert {entry.run_dir for entry in entries} == {str(root / "exp")}
+    assert entries == CheckpointCatalog([root]).scan(rescan=True)

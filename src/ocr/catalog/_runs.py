@@ -51,6 +51,7 @@ _LAYOUTS: Final = {
 # separator before each: the scan works on the path strings the walk gives.
 _CHECKPOINT_DIR: Final = f"{os.sep}{RunLayout(Path()).checkpoint_dir}"
 _RECORD_FILE: Final = f"{os.sep}{RunLayout(Path()).record_file}"
+_HYDRA_DIR: Final = f"{os.sep}{RunLayout(Path()).hydra_dir}"
 
 
 class RunFacts(NamedTuple):
@@ -119,8 +120,9 @@ class Runs:
         if facts is None:
             layout: LayoutKind | None = LayoutKind.NEW
             run_dir = self._new_run_dir(folder)
+            depends = _interned_folders({folder} if run_dir is None else {folder, run_dir})
             if run_dir is None:
-                run, _ = self.legacy_run(path, folder)
+                run, depends = self.legacy_run(path, folder)
                 run_dir = str(run.folder) if run is not None else None
                 layout = _LAYOUTS[run.era] if run is not None else None
             record = self._record(run_dir) if run_dir is not None else None
@@ -131,7 +133,7 @@ class Runs:
                 status=record.status.value if record is not None else None,
                 tags=tuple(record.tags) if record is not None else (),
                 task=record.task_name if record is not None else None,
-                depends=_interned_folders({folder} if run_dir is None else {folder, run_dir}),
+                depends=depends,
             )
         return facts
 
@@ -145,17 +147,29 @@ class Runs:
         Returns:
             The run (``None`` when the folder is in no known shape), and the
             folders a legacy entry depends on: its own, the run's, the
-            config's and the joined W&B run's.
+            config's and the joined W&B run's, and every folder above its own
+            (and the ``.hydra`` each may hold): what they hold decides its run.
         """
         found = self._legacy.get(folder)
         if found is None:
             run = locate_legacy_run(
                 Path(path), roots=self.roots, legacy=self.legacy, marks=self._marks
             )
-            depends = {folder}
+            depends = self._folders_above(folder)
             if run is not None:
                 depends.update(str(p) for p in (run.folder, run.config_dir, run.wandb_dir) if p)
             found = self._legacy[folder] = (run, _interned_folders(depends))
+        return found
+
+    def _folders_above(self, folder: str) -> set[str]:
+        """A folder, the folders above it below its root, and their ``.hydra`` folders."""
+        tops = [str(root) for root in self.roots if folder.startswith(f"{root}{os.sep}")]
+        top = max(tops, key=len, default=folder)
+        found = {folder}
+        current = folder
+        while current.startswith(f"{top}{os.sep}"):
+            found.update((current, f"{current}{_HYDRA_DIR}"))
+            current = os.path.dirname(current)  # noqa: PTH120 (strings, as the walk gives)
         return found
 
     def config_model(self, config_dir: Path) -> dict[str, Recovered[str]]:
