@@ -66,6 +66,6 @@ def alias_problem(target: str) -> str:
         The problem's text.
     """
     return (
-        f"alias of {target!r}: a link to that checkpoint in the same folder; its sidecar "
-        "describes both, and the link gets none of its own"
+        f"alias of {target!r}: a link to that checkpoint in the same folder (the same bytes "
+        "under a second name); its target's sidecar describes it, it gets none of its own"
     )

@@ -175,8 +175,8 @@ def test_empty_checkpoints_and_aliases_are_listed_with_their_problem_when_catalo
         "Save it again, or remove it",
     )
     assert entries["exp/checkpoints/best-alias.ckpt"].problems == (
-        "alias of 'best.ckpt': a link to that checkpoint in the same folder; its sidecar "
-        "describes both, and the link gets none of its own",
+        "alias of 'best.ckpt': a link to that checkpoint in the same folder (the same bytes "
+        "under a second name); its target's sidecar describes it, it gets none of its own",
     )
     assert entries["exp/checkpoints/best.ckpt"].problems == ()
 
