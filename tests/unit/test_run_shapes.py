@@ -369,3 +369,19 @@ def test_a_run_made_above_a_checkpoint_is_seen_when_scanning_with_the_index(
     entries = CheckpointCatalog([root]).scan()
     assert {entry.run_dir for entry in entries} == {str(root / "exp")}
     assert entries == CheckpointCatalog([root]).scan(rescan=True)
+
+
+def test_a_run_holding_another_run_is_refused_when_it_is_at_the_top(tmp_path: Path) -> None:
+    root = tmp_path / "outputs"
+    _run(root / "outer", "checkpoints/a.ckpt")
+    _run(root / "outer" / "runs" / "inner", "checkpoints/b.ckpt")
+    plan = plan_migration(root)
+    assert plan.runs == []
+    assert [(left.path, left.reason) for left in plan.left_in_place] == [
+        (
+            "outputs/outer",
+            "not migrated: the folder is a run (it holds .hydra/config.yaml, checkpoints/ or "
+            "lightning_logs/) and holds another run, 'runs/inner': which files belong to which "
+            "cannot be told. Move the inner run out, then migrate again",
+        )
+    ]
