@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import pytest
@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from ocr.catalog import CheckpointCatalog
 from ocr.compat import LegacyFolders, set_legacy_enabled
 from ocr.errors import RunPathParseError
-from ocr.layout import is_date_name, parse_run_path
+from ocr.layout import parse_run_path
 from ocr.migrate import apply_migration, rollback_migration
 from ocr.validate import validate_root
 from tests.legacy_trees import LegacyTree, legacy_trees, materialize
@@ -90,13 +90,19 @@ def _runs_in_timestamp_folders(root: Path) -> list[str]:
     strays = []
     for hydra in root.rglob(".hydra"):
         run = hydra.parent.relative_to(root)
-        if run.parts[0] == ".ocr" or not is_date_name(run.parts[0]):
-            continue  # left where it was (a refused folder), or ocr's own
-        try:
-            parse_run_path(run)
-        except RunPathParseError:
+        if len(run.parts) < 2 or not _is_run_path(PurePosixPath(*run.parts[:2])):
+            continue  # not in a timestamp folder: left where it was, or ocr's own
+        if not _is_run_path(run):
             strays.append(run.as_posix())
     return strays
+
+
+def _is_run_path(relative: PurePosixPath) -> bool:
+    try:
+        parse_run_path(relative)
+    except RunPathParseError:
+        return False
+    return True
 
 
 def _rename_legacy_folders(base: Path) -> LegacyFolders:

@@ -385,3 +385,13 @@ def test_a_run_holding_another_run_is_refused_when_it_is_at_the_top(tmp_path: Pa
             "cannot be told. Move the inner run out, then migrate again",
         )
     ]
+
+
+def test_a_legacy_folder_named_like_a_date_is_a_run_when_its_checkpoints_sit_in_it(
+    tmp_path: Path,
+) -> None:
+    outputs = tmp_path / "outputs"
+    run = _run(outputs / "2025-10-18", "checkpoints/last.ckpt")
+    found = locate_legacy_run(run / "checkpoints" / "last.ckpt", roots=[outputs])
+    assert found is not None
+    assert (found.era, found.folder, found.name) == (Era.A, run, "2025-10-18")

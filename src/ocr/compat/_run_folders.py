@@ -8,8 +8,10 @@ takes the catalog's word):
 - so is a folder holding ``checkpoints/`` or ``lightning_logs/`` when no run
   is above it;
 - the top a tree is read from (an output root, a legacy sweep folder) is never
-  a run itself, nor is a date folder of the layout right below it
-  (``<root>/<YYYY-MM-DD>/``): its runs are the ``<HH-MM-SS>`` folders in it.
+  a run itself; nor is a date folder of the layout right below it
+  (``<root>/<YYYY-MM-DD>/``) for what lies in one of its ``<HH-MM-SS>[_n]``
+  folders: those are the layout's runs. (The migrator never splits a date
+  folder: it is the layout's, already migrated.)
 
 The run of a checkpoint (a file, a link or a folder checkpoint, wherever it
 sits below its run: ``checkpoints/``, ``submissions/``,
@@ -27,11 +29,12 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
 
 from ocr.compat._vocabulary import LIGHTNING_LOGS_DIR_NAME
-from ocr.layout import RunLayout, is_date_name
+from ocr.errors import RunPathParseError
+from ocr.layout import RunLayout, is_date_name, parse_run_path
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -92,7 +95,7 @@ def run_depth(folder_parts: Sequence[str], marks_of: MarksOf) -> int | None:
     (2, 1)
     """
     outermost = None
-    lowest = 2 if folder_parts and is_date_name(folder_parts[0]) else 1
+    lowest = 2 if _in_layout_run(folder_parts) else 1
     for depth in range(len(folder_parts), lowest - 1, -1):
         marks = marks_of(tuple(folder_parts[:depth]))
         if marks.config:
@@ -108,8 +111,8 @@ def runs_below(folders: Sequence[tuple[str, ...]], marks_of: MarksOf) -> list[tu
     """Every run among some folders: those with a config, and the outermost others.
 
     Args:
-        folders: Folders, as parts below the top (the top itself, ``()``, and
-            the layout's date folders right below it are never runs).
+        folders: Folders, as parts below the top (the top itself, ``()``, is
+            never a run).
         marks_of: What a folder holds.
 
     Returns:
@@ -117,17 +120,24 @@ def runs_below(folders: Sequence[tuple[str, ...]], marks_of: MarksOf) -> list[tu
         (a config below a folder of either kind): the caller decides what
         that means.
     """
-    marked = {
-        parts: marks_of(parts)
-        for parts in folders
-        if parts and not (len(parts) == 1 and is_date_name(parts[0]))
-    }
+    marked = {parts: marks_of(parts) for parts in folders if parts}
     runs = []
     for parts, marks in sorted(marked.items()):
         above = (marked.get(parts[:depth]) for depth in range(1, len(parts)))
         if marks.config or (marks.run_folders and not any(m is not None and m.any for m in above)):
             runs.append(parts)
     return runs
+
+
+def _in_layout_run(folder_parts: Sequence[str]) -> bool:
+    """Whether a folder lies in a ``<date>/<time>[_n]`` folder of the layout, right below the top."""
+    if len(folder_parts) < 2 or not is_date_name(folder_parts[0]):
+        return False
+    try:
+        parse_run_path(PurePosixPath(folder_parts[0], folder_parts[1]))
+    except RunPathParseError:
+        return False
+    return True
 
 
 class DiskMarks:
