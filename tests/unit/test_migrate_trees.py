@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,6 +30,7 @@ from ocr.layout import parse_run_path
 from ocr.migrate import apply_migration, rollback_migration
 from ocr.validate import validate_root
 from tests.legacy_trees import LegacyTree, legacy_trees, materialize
+from tests.strategies import examples_timeout
 from tests.tree_snapshot import file_digests, snapshot
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ def _legacy_support_on() -> Iterator[None]:
     set_legacy_enabled(None)
 
 
+@pytest.mark.timeout(examples_timeout(3.0))
 @given(tree=legacy_trees(), renamed=st.booleans())
 def test_migration_loses_nothing_and_rolls_back_exactly(tree: LegacyTree, renamed: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,7 +99,7 @@ def _runs_in_timestamp_folders(root: Path) -> list[str]:
     return strays
 
 
-def _is_run_path(relative: PurePosixPath) -> bool:
+def _is_run_path(relative: PurePath) -> bool:
     try:
         parse_run_path(relative)
     except RunPathParseError:
