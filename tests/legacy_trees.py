@@ -6,7 +6,17 @@ beside it, plus what a correct reader must find in it. :func:`materialize`
 writes one under a base folder. Trees mix eras A to D (docs/legacy-formats.md), every
 checkpoint name form, the three legacy sidecar formats (valid, null-valued,
 corrupt), Hydra configs that are present, missing or full of "not known" words,
-side files, and links:
+side files, and the shapes real trees hold beyond the format notes:
+
+- a folder of several runs at a random depth (``outputs/experiments/<...>/
+  <YYYYmmdd_HHMMSS>[_<seed>]/``, or the lightning-hydra-template's
+  ``<task>/runs/<YYYY-MM-DD_HH-MM-SS>/`` and ``<task>/multiruns/<stamp>/<n>/``),
+  each run with its ``.hydra``, maybe with a file that belongs to no run;
+- folder checkpoints (``epoch=2-step=99.ckpt/checkpoint/*.pt`` and ``latest``);
+- checkpoints elsewhere in a run: ``submissions/final.ckpt``,
+  ``lightning_logs/version_<k>/checkpoints/``;
+- empty (0-byte) checkpoints, which random bytes often are;
+- and links:
 
 - a ``.ckpt`` link to another checkpoint inside the tree (as some scripts made
   ``best.ckpt``). It counts as a checkpoint of the folder it sits in, under its
@@ -99,6 +109,7 @@ class ExpectedCheckpoint:
         epoch: What its name or a valid sidecar says (all agree), else ``None``.
         step: Likewise for the global step.
         is_link: A link to another checkpoint inside the tree.
+        is_folder: A folder checkpoint (no link may point at it).
     """
 
     path: str
@@ -107,6 +118,7 @@ class ExpectedCheckpoint:
     epoch: int | None
     step: int | None
     is_link: bool = False
+    is_folder: bool = False
 
 
 @dataclass(frozen=True)
@@ -422,12 +434,80 @@ class _Builder:
         return epoch, step
 
 
+def _folder_checkpoint(b: _Builder, checkpoint_dir: str, experiment: str, era: Era) -> None:
+    """A sharded checkpoint: a folder ``epoch=<e>-step=<s>.ckpt`` of shards and ``latest``."""
+    epoch, step = b.draw(_epochs), b.draw(_steps)
+    path = f"{checkpoint_dir}/epoch={epoch}-step={step}.ckpt"
+    if any(p == path or p.startswith(f"{path}/") for p in b.files):
+        return
+    b.add(f"{path}/checkpoint/mp_rank_00_model_states.pt", b.draw(st.binary(max_size=32)), required=True)  # fmt: skip
+    b.add(f"{path}/latest", b"checkpoint", required=True)
+    b.checkpoints.append(ExpectedCheckpoint(path, experiment, era, epoch, step, is_folder=True))
+
+
+_STAMP_SPELLINGS: Final = ("%Y%m%d_%H%M%S", "%Y-%m-%d_%H-%M-%S")
+_CONTAINER_WORDS: Final = st.sampled_from(["experiments", "det", "receipts", "dbnet", "v2 runs"])
+
+
+def _stamped(b: _Builder, spelling: str | None = None) -> str:
+    """A run folder's name: a stamp in one of the common spellings, maybe with ``_<seed>``."""
+    name = b.draw(_moments).strftime(spelling or b.draw(st.sampled_from(_STAMP_SPELLINGS)))
+    return f"{name}_{b.draw(st.integers(0, 99))}" if b.draw(st.booleans()) else name
+
+
+def _nested_run(b: _Builder, folder: str) -> None:
+    """A run deep in a folder of runs: its config, checkpoints, maybe more elsewhere in it."""
+    if any(e.folder == folder for e in b.experiments):
+        return
+    b.hydra(folder, folder.rsplit("/", 1)[1], always=True)
+    b.checkpoint_files(f"{folder}/checkpoints", folder, Era.A)
+    extras = b.draw(
+        st.lists(st.sampled_from(["submission", "lightning", "sharded"]), max_size=2, unique=True)
+    )
+    if "submission" in extras and b.add(f"{folder}/submissions/final.ckpt", b"final", required=True):  # fmt: skip
+        b.checkpoints.append(
+            ExpectedCheckpoint(f"{folder}/submissions/final.ckpt", folder, Era.A, None, None)
+        )
+    if "lightning" in extras:
+        version = b.draw(st.integers(0, 2))
+        b.checkpoint_files(f"{folder}/lightning_logs/version_{version}/checkpoints", folder, Era.A)
+    if "sharded" in extras:
+        _folder_checkpoint(b, f"{folder}/checkpoints", folder, Era.A)
+    b.experiments.append(ExpectedExperiment(folder, Era.A, f"{folder}/.hydra"))
+
+
+def _nested(b: _Builder) -> None:
+    """A folder of several runs at a random depth, or a lightning-hydra-template ``logs``."""
+    top = b.draw(st.sampled_from(["experiments", "logs", "archive"]))
+    if any(p.startswith(f"outputs/{top}/") for p in b.files) or any(
+        e.folder == f"outputs/{top}" for e in b.experiments
+    ):
+        return
+    container = "/".join(["outputs", top, *b.draw(st.lists(_CONTAINER_WORDS, max_size=2))])
+    if b.draw(st.booleans()):  # the template: runs/ and multiruns/ of a task
+        task = f"{container}/{b.draw(st.sampled_from(['train', 'eval']))}"
+        for _ in range(b.draw(st.integers(1, 2))):
+            _nested_run(b, f"{task}/runs/{_stamped(b, _STAMP_SPELLINGS[1])}")
+        if b.draw(st.booleans()):
+            sweep = f"{task}/multiruns/{_stamped(b, _STAMP_SPELLINGS[1])}"
+            b.add(f"{sweep}/multirun.yaml", _yaml({"hydra": {"mode": "MULTIRUN"}}))
+            for job in b.draw(st.lists(st.integers(0, 3), min_size=1, max_size=2, unique=True)):
+                _nested_run(b, f"{sweep}/{job}")
+    else:
+        for _ in range(b.draw(st.integers(1, 2))):
+            _nested_run(b, f"{container}/{_stamped(b)}")
+    if b.draw(st.booleans()):  # a file that belongs to no run
+        b.add(f"outputs/{top}/README.md", "notes\n", required=True)
+
+
 def _era_a(b: _Builder, name: str) -> None:
     folder = f"outputs/{name}"
     checkpoint_dir = f"{folder}/checkpoints"
     if b.draw(st.integers(min_value=0, max_value=4)) == 0:
         checkpoint_dir = f"{folder}/lightning_logs/version_{b.draw(st.integers(0, 2))}/checkpoints"
     b.checkpoint_files(checkpoint_dir, folder, Era.A)
+    if b.draw(st.integers(min_value=0, max_value=3)) == 0:
+        _folder_checkpoint(b, checkpoint_dir, folder, Era.A)
     if b.draw(st.booleans()):  # same-named reruns: best and best-v1 in one folder
         for stock in ("best", "best-v1"):
             path = f"{checkpoint_dir}/{stock}.ckpt"
@@ -524,20 +604,35 @@ def _era_d(b: _Builder, sweeps: list[str]) -> None:
                 f"{folder}/lightning_logs/version_{b.draw(st.integers(0, 2))}/checkpoints"
             )
         b.checkpoint_files(checkpoint_dir, folder, Era.D)
+        if b.draw(st.integers(min_value=0, max_value=3)) == 0:
+            _folder_checkpoint(b, checkpoint_dir, folder, Era.D)
         config = f"{folder}/.hydra" if b.hydra(folder, "sweep") else None
         b.experiments.append(ExpectedExperiment(folder, Era.D, config))
 
 
 def _links(b: _Builder, *, outside_checkpoint_links: bool) -> None:
     # Not beside a checkpoint a '/' in its metric split: that folder's name is read too.
-    inside = [c for c in b.checkpoints if not c.is_link and "-loss_val/" not in c.path]
+    inside = [
+        c for c in b.checkpoints if not c.is_link and not c.is_folder and "-loss_val/" not in c.path
+    ]
+    wanted = b.draw(st.booleans())
+    if inside and wanted:  # an alias: a link to a checkpoint beside it
+        source = b.draw(st.sampled_from(inside))
+        name = b.draw(st.sampled_from(["best-alias", "latest-alias"]))
+        path = f"{source.path.rsplit('/', 1)[0]}/{name}.ckpt"
+        if path not in b.files and all(link.path != path for link in b.links):
+            b.links.append(TreeLink(path, source.path, b.draw(st.booleans())))
+            era = next(e.era for e in b.experiments if e.folder == source.experiment)
+            b.checkpoints.append(
+                ExpectedCheckpoint(path, source.experiment, era, None, None, is_link=True)
+            )
     wanted = b.draw(st.booleans())
     if inside and wanted:  # a .ckpt link to a checkpoint in the tree
         source = b.draw(st.sampled_from(inside))
         holder = b.draw(st.sampled_from(inside))
         folder = holder.path.rsplit("/", 1)[0]
         path = f"{folder}/{b.draw(st.sampled_from(['linked', 'latest', 'best-v9']))}.ckpt"
-        if path not in b.files:
+        if path not in b.files and all(link.path != path for link in b.links):
             b.links.append(TreeLink(path, source.path, b.draw(st.booleans())))
             experiment = next(e for e in b.experiments if e.folder == holder.experiment)
             b.checkpoints.append(
@@ -611,6 +706,8 @@ def legacy_trees(draw: st.DrawFn, *, outside_checkpoint_links: bool = False) -> 
             _era_c(b, next(names), stamps, era_c)
         else:
             _era_d(b, sweeps)
+    if draw(st.booleans()):  # last, so that no drawn experiment lands in it
+        _nested(b)
     # Joins are decided once every W&B run is drawn.
     for folder, stamp, own_config in era_c:
         b.experiments.append(

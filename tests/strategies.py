@@ -24,6 +24,7 @@ from ocr.metadata import (
 __all__ = [
     "FUZZ_EXAMPLES_ENV_VAR",
     "checkpoint_metadata",
+    "examples_timeout",
     "fuzz_settings",
     "load_profile",
     "path_parts",
@@ -53,6 +54,23 @@ under ``nox -s fuzz``; whatever the profile."""
 def load_profile() -> None:
     """Load the profile named by HYPOTHESIS_PROFILE (``default`` or ``thorough``)."""
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def examples_timeout(seconds_per_example: float) -> float:
+    """A pytest-timeout for a property test whose examples each write and read a whole tree.
+
+    The suite's timeout (600 s) catches a hang; a property test under the
+    thorough profile (2,000 trees) needs longer, in proportion to its examples.
+
+    Args:
+        seconds_per_example: What one example may take on a loaded machine.
+
+    Returns:
+        Seconds: the suite's timeout, or more when the profile's examples need it.
+    """
+    current = settings.default
+    examples = current.max_examples if current is not None else 0
+    return max(600.0, examples * seconds_per_example)
 
 
 run_stamps = st.builds(

@@ -310,6 +310,8 @@ def test_collect_runs_reads_legacy_runs_through_compat_when_the_tree_is_old(tmp_
     runs = _by_name(collect_runs([tmp_path / "sample" / "outputs"]))
 
     assert {name: run.era for name, run in runs.items()} == {
+        "experiments/detection/receipts/20251016_141500_7": "name_based",  # runs nested deeper
+        "experiments/detection/receipts/20251017_090000_13": "name_based",
         "multirun/2025-10-14/09-15-00/0": "sweep",
         "multirun/2025-10-14/09-15-00/1": "sweep",
         "multirun/2025-10-14/09-15-00/2": "sweep",

@@ -24,6 +24,7 @@ from ocr.compat import set_legacy_enabled
 from ocr.compat._shared import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, locate_legacy_run
 from ocr.metadata import UNKNOWN_NAMES
 from tests.legacy_trees import LegacyTree, legacy_trees, materialize
+from tests.strategies import examples_timeout
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,6 +48,7 @@ def _is_placeholder(name: str | None) -> bool:
 
 
 # One test per drawn tree (drawing and writing a tree costs more than checking it).
+@pytest.mark.timeout(examples_timeout(1.0))
 @given(tree=legacy_trees())
 def test_catalog_finds_each_checkpoint_as_drawn_when_the_tree_is_legacy(tree: LegacyTree) -> None:
     with tempfile.TemporaryDirectory() as tmp:

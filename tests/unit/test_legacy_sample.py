@@ -199,6 +199,9 @@ def test_checkpoints_load_safely_and_are_lightning_shaped_when_not_corrupt() -> 
     checked = 0
     for checkpoint in _generator().checkpoints():
         path = SAMPLE / checkpoint.path
+        if checkpoint.sharded:  # a folder of shards: torch's business, never loaded by ocr
+            assert (path / "latest").read_text() == "checkpoint"
+            continue
         if checkpoint.corrupt:
             with pytest.raises(RuntimeError):
                 torch.load(path, weights_only=True)
@@ -216,7 +219,7 @@ def test_checkpoints_load_safely_and_are_lightning_shaped_when_not_corrupt() -> 
         )
         assert any(".head.binarize.0.weight" in key for key in keys)
         checked += 1
-    assert checked == 32
+    assert checked == 34
 
 
 def test_catalog_finds_every_checkpoint_with_no_placeholder_names_when_scanned(

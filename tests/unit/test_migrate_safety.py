@@ -299,7 +299,7 @@ def test_a_linked_multirun_folder_beside_the_root_is_named_with_the_reason(legac
     assert not any(run.era == "sweep" for run in plan.runs)
 
 
-def test_a_checkpoint_link_inside_the_tree_gets_a_sidecar_and_one_out_of_it_none(
+def test_neither_an_alias_link_nor_a_link_out_of_the_tree_gets_a_sidecar_when_planned(
     legacy: Path,
 ) -> None:
     checkpoints = legacy / "outputs" / RUN / "checkpoints"
@@ -313,5 +313,6 @@ def test_a_checkpoint_link_inside_the_tree_gets_a_sidecar_and_one_out_of_it_none
         for a in plan_migration(legacy / "outputs").actions
         if a.kind is ActionKind.WRITE and a.purpose == "sidecar"
     }
-    assert "best-v9.ckpt.meta.json" in writes  # listed by the catalog, so described
+    assert "best-v9.ckpt.meta.json" not in writes  # an alias: its target's sidecar describes it
+    assert f"{target.name}.meta.json" in writes
     assert "foreign.ckpt.meta.json" not in writes  # a link out of the tree is no checkpoint of it

@@ -19,6 +19,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from ocr._reading import real_folders
+from ocr._suspicious import EMPTY_CHECKPOINT, alias_problem, alias_target
 from ocr.catalog._entry import CatalogEntry, LayoutKind, SidecarState
 from ocr.catalog._runs import RunFacts, Runs
 from ocr.catalog._sidecar import parse_sidecar, read_sidecar_bytes
@@ -75,7 +76,7 @@ class Describer:
     legacy: LegacyFolders
     _runs: Runs = field(init=False)
     _inside: tuple[str, ...] = field(init=False)
-    _other_files: dict[str, bool] = field(default_factory=dict)
+    _listings: dict[str, tuple[bool, frozenset[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._inside = real_folders(self.roots)
@@ -133,9 +134,12 @@ class Describer:
             return self._from_legacy(path, folder, facts, stat, SidecarState.MISSING)
         if isinstance(sidecar, Exception):
             entry, depends = self._from_legacy(path, folder, facts, stat, SidecarState.INVALID)
-            return entry._replace(problems=(str(sidecar),)), depends
+            return entry._replace(problems=(str(sidecar), *entry.problems)), depends
         size, mtime_ns, _ = stat
-        return _from_sidecar(path, facts, sidecar, size, mtime_ns), facts.depends
+        entry = _from_sidecar(path, facts, sidecar, size, mtime_ns)
+        if size == 0:
+            entry = entry._replace(problems=(EMPTY_CHECKPOINT,))
+        return entry, facts.depends
 
     def _from_legacy(
         self,
@@ -148,6 +152,12 @@ class Describer:
         size, mtime_ns, _ = stat
         run, depends = self._runs.legacy_run(path, folder)
         name, evidence, problems = self._evidence(path, folder, run)
+        if size == 0:
+            problems.append(EMPTY_CHECKPOINT)
+        if path[len(folder) + 1 :] in self._listing(folder)[1]:
+            target = alias_target(path)
+            if target is not None:
+                problems.append(alias_problem(target))
         created = name.timestamp.astimezone() if name.timestamp else None
         if created is None:
             created = datetime.fromtimestamp(mtime_ns / 1e9).astimezone()
@@ -190,7 +200,7 @@ class Describer:
         # Legacy sidecars are files beside the checkpoint that are neither
         # checkpoints nor ocr sidecars: one listing of a folder without any
         # spares compat three lookups per checkpoint.
-        sidecars = legacy_sidecar_paths(Path(path)) if self._holds_other_files(folder) else []
+        sidecars = legacy_sidecar_paths(Path(path)) if self._listing(folder)[0] else []
         for sidecar in reversed(sidecars):  # most trusted applied last
             try:
                 evidence.add_sidecar(read_legacy_sidecar(sidecar, inside=self._inside))
@@ -205,16 +215,21 @@ class Describer:
                 evidence.add_model(model)
         return name, evidence, problems
 
-    def _holds_other_files(self, folder: str) -> bool:
-        """Whether a folder holds anything but checkpoints and their ocr sidecars."""
-        found = self._other_files.get(folder)
+    def _listing(self, folder: str) -> tuple[bool, frozenset[str]]:
+        """Whether a folder holds anything but checkpoints and their ocr sidecars; its links."""
+        found = self._listings.get(folder)
         if found is None:
             try:
                 with os.scandir(folder) as listing:
-                    found = not all(entry.name.endswith(_OURS) for entry in listing)
+                    entries = list(listing)
             except OSError:
-                found = True  # let compat look for itself
-            self._other_files[folder] = found
+                found = (True, frozenset())  # let compat look for itself
+            else:
+                found = (
+                    not all(entry.name.endswith(_OURS) for entry in entries),
+                    frozenset(entry.name for entry in entries if entry.is_symlink()),
+                )
+            self._listings[folder] = found
         return found
 
 

@@ -4,8 +4,10 @@ Every checkpoint of one folder belongs to the same run, so a scan asks once
 per folder. A folder of the new layout (``<root>/<date>/<time>[/<job>]/``
 and the run's checkpoint folder) is recognised by asking ``layout`` alone,
 on the path strings the walk gives; any other folder goes to compat's
-:func:`~ocr.compat._shared.locate_legacy_run`, which knows every legacy shape. The
-run's record (status, tags, id) and its saved config are read once too.
+:func:`~ocr.compat._shared.locate_legacy_run`, which finds the run by what folders
+hold (the rule the migrator and ``ocr validate`` share) and knows every legacy
+shape; each folder's marks are read once per scan. The run's record (status,
+tags, id) and its saved config are read once too.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ocr.catalog._entry import LayoutKind
-from ocr.compat._shared import LegacyRun, Recovered, locate_legacy_run, model_from_hydra_config
+from ocr.compat._shared import (
+    DiskMarks,
+    LegacyRun,
+    Recovered,
+    locate_legacy_run,
+    model_from_hydra_config,
+)
 from ocr.errors import OcrError, RunPathParseError
 from ocr.layout import RunLayout, parse_run_path
 from ocr.registry import ExperimentRecord, read_record
@@ -35,6 +43,7 @@ _log = logging.getLogger(__name__)
 # separator before each: the scan works on the path strings the walk gives.
 _CHECKPOINT_DIR: Final = f"{os.sep}{RunLayout(Path()).checkpoint_dir}"
 _RECORD_FILE: Final = f"{os.sep}{RunLayout(Path()).record_file}"
+_HYDRA_DIR: Final = f"{os.sep}{RunLayout(Path()).hydra_dir}"
 
 
 class RunFacts(NamedTuple):
@@ -80,6 +89,7 @@ class Runs:
     _legacy: dict[str, tuple[LegacyRun | None, tuple[str, ...]]] = field(default_factory=dict)
     _records: dict[str, ExperimentRecord | None] = field(default_factory=dict)
     _configs: dict[Path, dict[str, Recovered[str]]] = field(default_factory=dict)
+    _marks: DiskMarks = field(default_factory=DiskMarks)
     _first_root_is_outputs: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -102,8 +112,9 @@ class Runs:
         if facts is None:
             layout: LayoutKind | None = LayoutKind.NEW
             run_dir = self._new_run_dir(folder)
+            depends = _interned_folders({folder} if run_dir is None else {folder, run_dir})
             if run_dir is None:
-                run, _ = self.legacy_run(path, folder)
+                run, depends = self.legacy_run(path, folder)
                 run_dir = str(run.folder) if run is not None else None
                 layout = run.era if run is not None else None
             record = self._record(run_dir) if run_dir is not None else None
@@ -114,7 +125,7 @@ class Runs:
                 status=record.status.value if record is not None else None,
                 tags=tuple(record.tags) if record is not None else (),
                 task=record.task_name if record is not None else None,
-                depends=_interned_folders({folder} if run_dir is None else {folder, run_dir}),
+                depends=depends,
             )
         return facts
 
@@ -128,15 +139,29 @@ class Runs:
         Returns:
             The run (``None`` when the folder is in no known shape), and the
             folders a legacy entry depends on: its own, the run's, the
-            config's and the joined W&B run's.
+            config's and the joined W&B run's, and every folder above its own
+            (and the ``.hydra`` each may hold): what they hold decides its run.
         """
         found = self._legacy.get(folder)
         if found is None:
-            run = locate_legacy_run(Path(path), roots=self.roots, legacy=self.legacy)
-            depends = {folder}
+            run = locate_legacy_run(
+                Path(path), roots=self.roots, legacy=self.legacy, marks=self._marks
+            )
+            depends = self._folders_above(folder)
             if run is not None:
                 depends.update(str(p) for p in (run.folder, run.config_dir, run.wandb_dir) if p)
             found = self._legacy[folder] = (run, _interned_folders(depends))
+        return found
+
+    def _folders_above(self, folder: str) -> set[str]:
+        """A folder, the folders above it below its root, and their ``.hydra`` folders."""
+        tops = [str(root) for root in self.roots if folder.startswith(f"{root}{os.sep}")]
+        top = max(tops, key=len, default=folder)
+        found = {folder}
+        current = folder
+        while current.startswith(f"{top}{os.sep}"):
+            found.update((current, f"{current}{_HYDRA_DIR}"))
+            current = os.path.dirname(current)  # noqa: PTH120 (strings, as the walk gives)
         return found
 
     def config_model(self, config_dir: Path) -> dict[str, Recovered[str]]:

@@ -7,8 +7,9 @@ one through the migrator's mappings (warning once per path with
 folders the catalog and the migrator read beside a root), and the switch:
 ``OCR_LEGACY=0`` turns legacy support off (:func:`is_legacy_enabled`), so its
 removal can be tried before it happens. The readers of every legacy shape of
-docs/legacy-formats.md (names, sidecars, folders, configs) are machinery the
-catalog, the migrator and validate share; see docs/compat.md. Each name is
+docs/legacy-formats.md (names, sidecars, the run folder of a checkpoint found
+by what folders hold at any depth, folder-name timestamps, configs) are
+machinery the catalog, the migrator and validate share; see docs/compat.md. Each name is
 imported on first use: a warm catalog scan needs only the switch and the
 legacy folders, not the Pydantic models.
 """

@@ -9,11 +9,15 @@ C       ``<tag>-<arch>[-<encoder>]_<phase>_<YYYYmmdd_HHMMSS>/checkpoints/<file>`
         config is in another folder, joined through ``wandb/run-<same stamp>-<id>``
 D       ``multirun/<YYYY-MM-DD>/<HH-MM-SS>/<n>/checkpoints/<file>``
 E       the new layout, ``<YYYY-MM-DD>/<HH-MM-SS>[_n][/<job>]/checkpoints/<file>``
+A (B)   a run deeper down, ``<any>/<path>/<run>/...``: named by its path, its time
+        from its folder's name (:func:`~ocr.compat._stamps.folder_name_stamp`)
 ======  ==========================================================================
 
-Any run folder may hold Lightning's own ``lightning_logs/version_<k>/checkpoints/``
-instead, and a ``/`` in a monitored metric's name may have made one more folder
-inside ``checkpoints`` (``epoch_epoch=01-step_step=0546-loss_val/loss=1.6217.ckpt``).
+The run folder is found by what it holds (:mod:`ocr.compat._run_folders`), and
+a checkpoint anywhere below it belongs to it: in ``checkpoints/``, in Lightning's
+own ``lightning_logs/version_<k>/checkpoints/``, in ``submissions/``. A ``/`` in
+a monitored metric's name may have made one more folder inside ``checkpoints``
+(``epoch_epoch=01-step_step=0546-loss_val/loss=1.6217.ckpt``).
 
 Era C join: the checkpoint folder's timestamp names the W&B run folder
 (``run-<stamp>-<id>`` or ``offline-run-<stamp>-<id>``) when exactly one has it;
@@ -40,12 +44,10 @@ from ocr.compat._folder_models import (
 )
 from ocr.compat._legacy_folders import LegacyFolders
 from ocr.compat._names import LEGACY_STAMP_PATTERN, parse_legacy_name, parse_legacy_timestamp
+from ocr.compat._run_folders import DiskMarks, run_depth
+from ocr.compat._stamps import folder_name_stamp
 from ocr.compat._switch import is_legacy_enabled
-from ocr.compat._vocabulary import (
-    LIGHTNING_LOGS_DIR_NAME,
-    LIGHTNING_VERSION_PREFIX,
-    WANDB_CONFIG_RELATIVE,
-)
+from ocr.compat._vocabulary import WANDB_CONFIG_RELATIVE
 from ocr.compat._wandb import wandb_exp_name, wandb_run_of
 from ocr.errors import RunPathParseError
 from ocr.layout import LayoutKind, RunLayout, parse_run_path
@@ -79,14 +81,15 @@ class LegacyRun:
 
     Args:
         era: The shape of tree.
-        folder: The experiment folder (A/B/C: ``<outputs>/<name>``; D:
-            ``multirun/<date>/<time>/<n>``; E: the run folder).
+        folder: The experiment folder (A/B/C: ``<outputs>/<name>``, or a run
+            deeper down; D: ``multirun/<date>/<time>/<n>``; E: the run folder).
         checkpoint_dir: The folder the checkpoint names are relative to.
         config_dir: The ``.hydra`` folder holding ``config.yaml``, possibly in
             another folder (era C); ``None`` when none is found.
-        name: The experiment name as the folder spells it (D and E: the run
-            folder relative to its root, POSIX).
-        timestamp: From the folder name (C, D, E), naive local time.
+        name: The experiment name as the folder spells it (a run deeper down,
+            D and E: the run folder relative to its root, POSIX).
+        timestamp: From the folder name (any spelling of
+            :func:`~ocr.compat._stamps.folder_name_stamp`, or era C's), naive local time.
         model: What folder names say of the model (B subfolder, C tag, A names
             like ``<base>-<arch>-<decoder>-<encoder>``), unknown words dropped.
         wandb_dir: The W&B run folder joined by timestamp (C), if any.
@@ -116,11 +119,17 @@ _BY_NAME: Final = LegacyFolders()
 
 
 def locate_legacy_run(
-    checkpoint: Path, *, roots: Sequence[Path], legacy: LegacyFolders = _BY_NAME
+    checkpoint: Path,
+    *,
+    roots: Sequence[Path],
+    legacy: LegacyFolders = _BY_NAME,
+    marks: DiskMarks | None = None,
 ) -> LegacyRun | None:
     """Find the experiment a checkpoint belongs to from where it sits.
 
-    Only names are read, plus a few ``is_file`` checks and, for era C, one
+    The run folder is the one :mod:`ocr.compat._run_folders` finds above the
+    checkpoint; its era comes from its place. Only names are read, plus a few
+    ``lstat`` calls per folder above the checkpoint and, for era C, one
     listing of the W&B folder (cached until it changes). With legacy support
     off, only era E is located.
 
@@ -130,10 +139,11 @@ def locate_legacy_run(
             W&B folders that go with it.
         legacy: Which of ``roots`` are the sweep and W&B folders (default:
             those called ``multirun`` and ``wandb``).
+        marks: Where folders' marks are read (pass one to a series of calls
+            to read each folder once).
 
     Returns:
-        The run, or ``None`` when the file is under no root or sits in no
-        known shape.
+        The run, or ``None`` when the file is under no root or in no run.
     """
     containing = [root for root in roots if checkpoint.is_relative_to(root)]
     if not containing:
@@ -142,32 +152,36 @@ def locate_legacy_run(
     if legacy.is_wandb(root):
         return None
     parts = checkpoint.relative_to(root).parts
-    split = _split_at_checkpoints(root, parts)
-    if split is None:
+    depth = run_depth(parts[:-1], (marks or DiskMarks()).under(root))
+    if depth is None:
         return None
-    run_parts, checkpoint_dir, subfolder = split
+    run_parts = parts[:depth]
+    checkpoint_dir, subfolder = _checkpoint_place(root.joinpath(*run_parts), parts[depth:])
     if legacy.is_multirun(root):
         run = _timestamped_run(root, run_parts, checkpoint_dir, subfolder, Era.D)
     else:
         run = _timestamped_run(root, run_parts, checkpoint_dir, subfolder, Era.E)
-        if run is None and len(run_parts) == 1:
+        if run is None:
             wandb_root = legacy.wandb_among(roots)
-            run = _named_run(root, run_parts[0], checkpoint_dir, subfolder, wandb_root)
+            run = _run_at(root, run_parts, checkpoint_dir, subfolder, wandb_root)
     if run is None or (run.era is not Era.E and not is_legacy_enabled()):
         return None
     return run
 
 
-def locate_legacy_folder(folder: Path, *, wandb_root: Path | None) -> LegacyRun | None:
-    """Say which legacy experiment a folder at the top of an outputs root is (eras A to C).
+def locate_legacy_folder(
+    folder: Path, *, wandb_root: Path | None, root: Path | None = None
+) -> LegacyRun | None:
+    """Say which legacy experiment a folder is (eras A to C, or a run deeper down).
 
     The migrator walks folders, not checkpoints: a folder may hold only a
     config, logs or submissions and still be an experiment. A folder whose
     ``checkpoints`` holds a model subfolder is era B.
 
     Args:
-        folder: ``<outputs>/<name>``.
+        folder: ``<outputs>/<name>``, or a run folder deeper below ``root``.
         wandb_root: The W&B folder to join era C folders with (``None``: no join).
+        root: The outputs folder (default: the folder's parent).
 
     Returns:
         The run (``checkpoint_dir`` is its ``checkpoints`` folder), or ``None``
@@ -175,9 +189,38 @@ def locate_legacy_folder(folder: Path, *, wandb_root: Path | None) -> LegacyRun 
     """
     if not is_legacy_enabled():
         return None
+    root = folder.parent if root is None else root
     checkpoint_dir = RunLayout(folder).checkpoint_dir
     subfolder = next(iter(_model_subfolders(checkpoint_dir)), None)
-    return _named_run(folder.parent, folder.name, checkpoint_dir, subfolder, wandb_root)
+    return _run_at(root, folder.relative_to(root).parts, checkpoint_dir, subfolder, wandb_root)
+
+
+def _run_at(
+    root: Path,
+    run_parts: tuple[str, ...],
+    checkpoint_dir: Path,
+    subfolder: str | None,
+    wandb_root: Path | None,
+) -> LegacyRun:
+    """A legacy run of the outputs folder: at its top (eras A to C), or deeper down."""
+    if len(run_parts) == 1:
+        return _named_run(root, run_parts[0], checkpoint_dir, subfolder, wandb_root)
+    folder = root.joinpath(*run_parts)
+    if subfolder is not None:
+        model = model_from_subfolder(subfolder)
+    else:
+        words = [part for part in reversed(run_parts) if folder_name_stamp([part]) is None]
+        model = model_from_experiment_name(words[0]) if words else {}
+    return LegacyRun(
+        era=Era.B if subfolder is not None else Era.A,
+        folder=folder,
+        checkpoint_dir=checkpoint_dir,
+        config_dir=_config_dir(folder),
+        name="/".join(run_parts),
+        timestamp=folder_name_stamp(run_parts),
+        model=model,
+        wandb_dir=None,
+    )
 
 
 def _model_subfolders(checkpoint_dir: Path) -> list[str]:
@@ -201,32 +244,29 @@ def _model_subfolders(checkpoint_dir: Path) -> list[str]:
     ]
 
 
-def _split_at_checkpoints(
-    root: Path, parts: tuple[str, ...]
-) -> tuple[tuple[str, ...], Path, str | None] | None:
-    """Split at the run's checkpoints folder: run parts, checkpoint folder, era B subfolder."""
-    for index in range(1, len(parts) - 1):
-        run_dir = root.joinpath(*parts[:index])
-        if RunLayout(run_dir).checkpoint_dir != run_dir / parts[index]:
+def _checkpoint_place(run_dir: Path, inside: tuple[str, ...]) -> tuple[Path, str | None]:
+    """The folder a checkpoint's name is read relative to, and its era B model subfolder.
+
+    Args:
+        run_dir: The run folder.
+        inside: The checkpoint's path below it (its name last).
+
+    Returns:
+        The last ``checkpoints`` folder above the checkpoint (or the era B
+        subfolder in it), else the folder it sits in; and the subfolder, if any.
+    """
+    folders = inside[:-1]
+    checkpoints = RunLayout(run_dir).checkpoint_dir.name
+    for index in range(len(folders) - 1, -1, -1):
+        if folders[index] != checkpoints:
             continue
-        checkpoints, inside = run_dir / parts[index], parts[index + 1 :]
-        run_parts = _without_lightning_version(parts[:index])
-        if len(inside) == 1 or _is_monitor_split(inside[0]):
-            return run_parts, checkpoints, None
-        if len(inside) == 2:
-            return run_parts, checkpoints / inside[0], inside[0]
-        return None
-    return None
-
-
-def _without_lightning_version(run_parts: tuple[str, ...]) -> tuple[str, ...]:
-    if (
-        len(run_parts) > 2
-        and run_parts[-2] == LIGHTNING_LOGS_DIR_NAME
-        and run_parts[-1].startswith(LIGHTNING_VERSION_PREFIX)
-    ):
-        return run_parts[:-2]
-    return run_parts
+        checkpoint_dir, rest = run_dir.joinpath(*folders[: index + 1]), inside[index + 1 :]
+        if len(rest) == 1 or _is_monitor_split(rest[0]):
+            return checkpoint_dir, None
+        if len(rest) == 2:
+            return checkpoint_dir / rest[0], rest[0]
+        break
+    return run_dir.joinpath(*folders), None
 
 
 def _is_monitor_split(folder_name: str) -> bool:
@@ -262,12 +302,14 @@ def _named_run(
     own_config_dir = _config_dir(folder)
     if subfolder is not None:
         model = model_from_subfolder(subfolder)
-        return LegacyRun(Era.B, folder, checkpoint_dir, own_config_dir, name, None, model, None)
+        named = folder_name_stamp([name])
+        return LegacyRun(Era.B, folder, checkpoint_dir, own_config_dir, name, named, model, None)
     tagged = _ERA_C.fullmatch(name)
     stamp = parse_legacy_timestamp(tagged["stamp"]) if tagged else None
     if tagged is None or stamp is None:
         model = model_from_experiment_name(name)
-        return LegacyRun(Era.A, folder, checkpoint_dir, own_config_dir, name, None, model, None)
+        named = folder_name_stamp([name])
+        return LegacyRun(Era.A, folder, checkpoint_dir, own_config_dir, name, named, model, None)
     wandb_dir = wandb_run_of(wandb_root, tagged["stamp"]) if wandb_root else None
     exp_name = wandb_exp_name(wandb_dir) if wandb_dir and not own_config_dir else None
     config_dir = own_config_dir or (_config_dir(root / exp_name) if exp_name else None)

@@ -24,6 +24,7 @@ from ocr.layout._kind import LayoutKind
 from ocr.layout._migration import MigrationLayout
 from ocr.layout._names import (
     DATE_FORMAT,
+    JOB_PATTERN,
     TIME_FORMAT,
     RunLocation,
     RunStamp,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:  # the Hydra helpers import OmegaConf: loaded on first use
 __all__ = [
     "DATE_FORMAT",
     "DEFAULT_OUTPUT_ROOT",
+    "JOB_PATTERN",
     "LAUNCH_DIR_RESOLVER",
     "OUTPUT_ROOT_RESOLVER",
     "ROOT_RESOLVER",

@@ -3,7 +3,9 @@
 Discovery walks folders, not checkpoints, so an experiment that kept only a
 config, logs or submissions is found too. At the top of the output root,
 every folder that is not one of the layout's date folders (and not ocr's own
-``.ocr``) is a legacy experiment of era A, B or C (``ocr.compat`` says which).
+``.ocr``) is a legacy experiment of era A, B or C (``ocr.compat`` says which),
+unless it holds runs below it: then it is split into its runs and sweeps
+(:mod:`ocr.migrate._split`), or left where it is when the split is ambiguous.
 In the legacy ``multirun/`` folder, every ``<date>/<time>`` folder is a sweep
 (era D). W&B run folders are matched to experiments later, by timestamp.
 Links and loose files are left where they are.
@@ -21,11 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr.compat import LegacyFolders
-from ocr.compat._shared import Era, locate_legacy_folder, wandb_run_stamp
+from ocr.compat._shared import Era, folder_name_stamp, locate_legacy_folder, wandb_run_stamp
 from ocr.errors import InputPathError, RunPathParseError
 from ocr.layout import RootLayout
 from ocr.layout._shared import enclosing_root, is_date_name
 from ocr.migrate._inventory import Inventory, take_inventory
+from ocr.migrate._split import FolderSplit, split_folder
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -133,15 +136,30 @@ class WandbRun:
 
 @dataclass
 class Discovery:
-    """What a tree holds: experiments, W&B runs, and what stays in place (and why)."""
+    """What a tree holds: experiments, W&B runs, and what stays in place (and why).
+
+    Args:
+        units: The experiments and sweeps to migrate.
+        wandb_runs: The W&B runs to join to them.
+        left: What stays where it is, and why.
+        containers: The folders split into their runs (their own folders'
+            times change when the runs leave).
+        emptied: Folders of those that the moves leave empty, deepest first.
+    """
 
     units: list[LegacyUnit] = field(default_factory=list)
     wandb_runs: list[WandbRun] = field(default_factory=list)
     left: list[tuple[Path, str]] = field(default_factory=list)
+    containers: list[Inventory] = field(default_factory=list)
+    emptied: list[Path] = field(default_factory=list)
 
 
 def discover(
-    root: Path, sources: LegacyFolders, *, already_migrated: Collection[Path]
+    root: Path,
+    sources: LegacyFolders,
+    *,
+    already_migrated: Collection[Path],
+    split_before: Collection[Path] = (),
 ) -> Discovery:
     """Find every legacy experiment, sweep and W&B run of a tree.
 
@@ -150,6 +168,8 @@ def discover(
         sources: The legacy sweep and W&B folders to take in.
         already_migrated: Legacy folders an earlier (copy) migration already
             mapped; they are skipped.
+        split_before: Folders an earlier migration split into their runs:
+            what they still hold is split too, never taken for one experiment.
 
     Returns:
         What was found.
@@ -165,25 +185,85 @@ def discover(
         elif not entry.is_dir():
             found.left.append((path, "a file outside any experiment folder"))
         elif not is_date_name(entry.name):
-            run = locate_legacy_folder(path, wandb_root=sources.wandb)
-            if run is None:  # pragma: no cover - only with legacy support switched off
-                continue
-            found.units.append(
-                LegacyUnit(
-                    era=run.era,
-                    folder=path,
-                    name=run.name,
-                    named_time=run.timestamp,
-                    config_dir=run.config_dir,
-                    wandb_dir=run.wandb_dir,
-                    inventory=take_inventory(path),
+            inventory = take_inventory(path)
+            split = split_folder(inventory, container=path in split_before)
+            if split is None:
+                _add_run(root, path, inventory, sources, found)
+            else:
+                _add_split(
+                    root,
+                    inventory,
+                    split,
+                    sources=sources,
+                    found=found,
+                    already_migrated=already_migrated,
                 )
-            )
     if sources.multirun is not None:
         _discover_sweeps(sources.multirun, found, already_migrated)
     if sources.wandb is not None:
         _discover_wandb(sources.wandb, found, already_migrated)
     return found
+
+
+def _add_run(
+    root: Path, folder: Path, inventory: Inventory, sources: LegacyFolders, found: Discovery
+) -> None:
+    run = locate_legacy_folder(folder, wandb_root=sources.wandb, root=root)
+    if run is None:  # pragma: no cover - only with legacy support switched off
+        return
+    found.units.append(
+        LegacyUnit(
+            era=run.era,
+            folder=folder,
+            name=run.name,
+            named_time=run.timestamp,
+            config_dir=run.config_dir,
+            wandb_dir=run.wandb_dir,
+            inventory=inventory,
+        )
+    )
+
+
+def _add_split(
+    root: Path,
+    inventory: Inventory,
+    split: FolderSplit,
+    *,
+    sources: LegacyFolders,
+    found: Discovery,
+    already_migrated: Collection[Path],
+) -> None:
+    """Each run of a container folder its own unit, each sweep one; the rest stays."""
+    container = inventory.folder
+    if split.refused is not None:
+        found.left.append((container, f"not migrated: {split.refused}"))
+        return
+    for run in split.runs:
+        if container / run not in already_migrated:
+            _add_run(root, container / run, inventory.below(run), sources, found)
+    for sweep in split.sweeps:
+        folder = container / sweep
+        if folder not in already_migrated:
+            parts = folder.relative_to(root).parts
+            found.units.append(
+                LegacyUnit(
+                    era=Era.D,
+                    folder=folder,
+                    name="/".join(parts),
+                    named_time=folder_name_stamp(parts),
+                    config_dir=None,
+                    wandb_dir=None,
+                    inventory=inventory.below(sweep),
+                )
+            )
+    for path in split.left:
+        why = (
+            f"in no run of {container.name!r}: no folder above it holds .hydra/config.yaml, "
+            "checkpoints/ or lightning_logs/, so it stays where it is"
+        )
+        found.left.append((container / path, why))
+    found.containers.append(inventory)
+    found.emptied += [container / folder if folder else container for folder in split.emptied]
 
 
 def _discover_sweeps(multirun: Path, found: Discovery, already_migrated: Collection[Path]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat as stat_module
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ocr.naming import CHECKPOINT_SUFFIX
 
@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = ["FileFacts", "Inventory", "take_inventory"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,12 @@ class Inventory:
         return sum(facts.size for facts in self.files.values())
 
     def checkpoints(self) -> list[str]:
-        """The checkpoint files (``*.ckpt``, links left out), in path order."""
-        return sorted(path for path in self.files if path.endswith(CHECKPOINT_SUFFIX))
+        """The checkpoint files (``*.ckpt``, links and folder checkpoints' parts left out)."""
+        return sorted(
+            path
+            for path in self.files
+            if path.endswith(CHECKPOINT_SUFFIX) and not self.in_folder_checkpoint(path)
+        )
 
     def folder_checkpoints(self) -> list[str]:
         """Folders named ``*.ckpt`` (sharded checkpoints), not those inside another one."""
@@ -66,6 +72,36 @@ class Inventory:
         """Whether a path lies inside a folder checkpoint (its bytes are never rewritten)."""
         parts = path.split("/")[:-1]
         return any(part.endswith(CHECKPOINT_SUFFIX) for part in parts)
+
+    def below(self, relative: str) -> Inventory:
+        """The inventory of a sub-folder, cut from this one (nothing is read again).
+
+        Args:
+            relative: The sub-folder (POSIX, relative to this folder; ``""``:
+                this folder).
+
+        Returns:
+            Its inventory, paths relative to it.
+        """
+        if not relative:
+            return self
+        prefix = relative + "/"
+
+        def cut(paths: dict[str, _T]) -> dict[str, _T]:
+            return {p[len(prefix) :]: v for p, v in paths.items() if p.startswith(prefix)}
+
+        folders = cut(self.folders)
+        folders[""] = self.folders[relative]
+        unreadable = [p for p in self.unreadable if p == relative or p.startswith(prefix)]
+        return Inventory(
+            folder=self.folder / relative,
+            files=cut(self.files),
+            folders=folders,
+            links=cut(self.links),
+            link_mtimes=cut(self.link_mtimes),
+            specials={p[len(prefix) :] for p in self.specials if p.startswith(prefix)},
+            unreadable=[p[len(prefix) :] if p != relative else "" for p in unreadable],
+        )
 
     def holds(self, path: str) -> bool:
         """Whether anything but a folder is at ``path`` (a file, link or special file)."""

@@ -26,6 +26,7 @@ from ocr.compat._shared import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, Era
 from ocr.errors import MigrationPermissionError
 from ocr.layout import RootLayout, RunLayout
 from ocr.migrate._discover import (
+    Discovery,
     LegacyUnit,
     WandbRun,
     choose_legacy_folders,
@@ -42,7 +43,7 @@ from ocr.migrate._model import (
 )
 from ocr.migrate._placement import join_wandb_runs, place_units
 from ocr.migrate._run_files import RunFileContext, plan_run_files
-from ocr.migrate._state import copied_before
+from ocr.migrate._state import copied_before, split_before
 from ocr.migrate._steps import Steps
 from ocr.migrate._target import Target, Transfer
 from ocr.run_context import capture_environment
@@ -93,7 +94,9 @@ def plan_migration(
     refuse_nested_root(root)
     planner = _Planner(root, mode, (now or datetime.now()).astimezone())
     legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
-    found = discover(root, legacy, already_migrated=copied_before(root))
+    found = discover(
+        root, legacy, already_migrated=copied_before(root), split_before=split_before(root)
+    )
     for path, reason in found.left:
         planner.leave(path, reason)
     beside = {MULTIRUN_DIR_NAME: multirun, WANDB_DIR_NAME: wandb}
@@ -102,6 +105,7 @@ def plan_migration(
             planner.leave(link, _LINKED_BESIDE.format(option=f"--{link.name}"))
     if found.units:
         planner.build(found.units, found.wandb_runs, legacy)
+        planner.remove_emptied(found)
     return planner.plan(legacy.tops(root))
 
 
@@ -151,8 +155,16 @@ class _Planner:
         )
         for target in targets:
             plan_run_files(target, self.steps, context)
-        self._remove_emptied_sweep_dates(units)
+        self._remove_emptied_sweep_dates(units, legacy)
         self.runs = [self._planned_run(target) for target in targets]
+
+    def remove_emptied(self, found: Discovery) -> None:
+        """The folders a split leaves empty are removed (move mode); their times kept."""
+        for inventory in found.containers:
+            self._remember_folders([inventory.folder.parent], inventory)
+        if self.mode is Mode.MOVE:
+            for folder in found.emptied:
+                self.steps.add("cleanup", ActionKind.RMDIR, folder, "folder emptied by a split")
 
     def plan(self, tops: Sequence[Path]) -> MigrationPlan:
         actions = self.steps.ordered()
@@ -281,12 +293,16 @@ class _Planner:
                     mtime_ns = transfer.inventory.link_mtimes[inside]
                     self.folder_mtimes[self.steps.rel(old)] = mtime_ns
 
-    def _remove_emptied_sweep_dates(self, units: list[LegacyUnit]) -> None:
+    def _remove_emptied_sweep_dates(self, units: list[LegacyUnit], legacy: LegacyFolders) -> None:
         """A legacy ``multirun/<date>`` folder whose every sweep moved is removed (move mode)."""
-        if self.mode is not Mode.MOVE:
+        if self.mode is not Mode.MOVE or legacy.multirun is None:
             return
         moving = {unit.folder for unit in units}
-        dates = {unit.folder.parent for unit in units if unit.era is Era.D}
+        dates = {
+            unit.folder.parent
+            for unit in units
+            if unit.era is Era.D and unit.folder.parent.parent == legacy.multirun
+        }
         for date_dir in sorted(dates):
             if all(child in moving for child in date_dir.iterdir()):
                 self.steps.add("cleanup", ActionKind.RMDIR, date_dir, "emptied sweep date folder")
@@ -334,7 +350,8 @@ class _Planner:
             target=self.steps.rel(target.folder),
             launched=target.launched,
             timestamp_source=target.evidence,
-            checkpoints=len(target.unit.inventory.checkpoints()),
+            checkpoints=len(target.unit.inventory.checkpoints())
+            + len(target.unit.inventory.folder_checkpoints()),
             files=sum(len(inventory.files) for inventory in inventories),
             size_bytes=sum(inventory.size_bytes for inventory in inventories),
             experiment_ids=target.experiment_ids,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from ocr._json import model_json
 from ocr._reading import read_capped
+from ocr._suspicious import alias_target
 from ocr.compat._shared import Era, parse_legacy_name
 from ocr.errors import MetadataInvalidError, RunPathParseError
 from ocr.layout import RootLayout, RunLayout, SweepLayout
@@ -153,7 +154,12 @@ def _plan_run(
     facts = RunFacts(experiment=experiment, config=config, environment=context.environment)
     inventory = target.unit.inventory
     prefix = run_dir.relative_to(target.folder).as_posix() + "/" if run_dir != target.folder else ""
-    linked = [path for path in inventory.links if path.endswith(CHECKPOINT_SUFFIX)]
+    # An alias (a link to a checkpoint beside it) is described by its target's sidecar.
+    linked = [
+        path
+        for path in inventory.links
+        if path.endswith(CHECKPOINT_SUFFIX) and alias_target(str(inventory.folder / path)) is None
+    ]
     every = inventory.checkpoints() + inventory.folder_checkpoints() + linked
     checkpoints = [path for path in every if path.startswith(prefix)]
     described: list[tuple[str, CatalogEntry]] = []

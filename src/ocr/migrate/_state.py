@@ -57,6 +57,7 @@ __all__ = [
     "made_before",
     "refuse_unreadable",
     "restore_root_mtime",
+    "split_before",
     "survey_migrations",
 ]
 
@@ -198,6 +199,31 @@ def copied_before(root: Path) -> set[Path]:
             copied.update(base / source for run in plan.runs for source in run.sources)
             copied.update(base / old for old in mapping.entries)
     return copied
+
+
+def split_before(root: Path) -> set[Path]:
+    """Folders at the top of the root that an applied migration split into their runs.
+
+    A run that came from deeper than the top of the root came out of such a
+    folder.
+
+    Args:
+        root: The output root.
+
+    Returns:
+        Those top folders: a new plan splits what they still hold, and never
+        takes one for an experiment of its own.
+    """
+    split: set[Path] = set()
+    for found in mapping_files(root):
+        try:
+            plan = read_plan_file(MigrationLayout(found.parent))
+        except (OcrError, OSError, ValueError):
+            continue
+        for source in (root.parent / source for run in plan.runs for source in run.sources):
+            if source.is_relative_to(root) and len(source.relative_to(root).parts) > 1:
+                split.add(root / source.relative_to(root).parts[0])
+    return split
 
 
 def refuse_unreadable(unreadable: list[UnreadableMigration]) -> None:

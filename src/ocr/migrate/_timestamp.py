@@ -1,7 +1,10 @@
 """The new folder's timestamp, from the best evidence a legacy folder holds.
 
-Evidence, most trusted first: a timestamp in the folder's name (eras C, D) or
-in a checkpoint's name; the first timestamped line of a log; when Hydra wrote
+Evidence, most trusted first: a timestamp in the folder's name (era C's, a
+sweep's ``<date>/<time>``, and every common run-folder stamp that
+:func:`ocr.compat.folder_name_stamp` reads: ``YYYY-MM-DD_HH-MM-SS``,
+``YYYYmmdd_HHMMSS``, ``YYYY-MM-DD/HH-MM-SS``, each maybe with ``_<seed>`` or
+``_<n>``) or in a checkpoint's name; the first timestamped line of a log; when Hydra wrote
 ``.hydra/config.yaml`` (its mtime, written at launch); the oldest checkpoint's
 mtime; the oldest file's mtime. The report says which was used.
 

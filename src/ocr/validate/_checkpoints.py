@@ -1,7 +1,8 @@
 """Checkpoints and their sidecars: found by the catalog, described truly.
 
 Every checkpoint file on disk must be in the catalog; every new-layout
-checkpoint must have a sidecar; every sidecar must be valid, have its
+checkpoint must have a sidecar (but an alias, a link to a checkpoint beside
+it, which its target's sidecar describes: :mod:`ocr._suspicious`); every sidecar must be valid, have its
 checkpoint, and agree with it (file name, size, and the epoch and step the
 file name carries). Each sidecar is read once, here, from disk: the catalog's
 index may hold an older reading.
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocr._reading import is_inside
+from ocr._suspicious import alias_target
 from ocr.catalog import LayoutKind
 from ocr.errors import MetadataInvalidError, MetadataVersionError, UnsafeFileError
 from ocr.metadata import CheckpointMetadata, read_metadata
@@ -69,7 +71,11 @@ def check_checkpoints(
         entry = catalog.get(checkpoint)
         if entry is None:
             findings.problems.append(_undiscoverable(root, checkpoint, size, inside))
-        elif entry.layout == LayoutKind.NEW and sidecar_name(checkpoint) not in sidecars:
+        elif (
+            entry.layout == LayoutKind.NEW
+            and sidecar_name(checkpoint) not in sidecars
+            and alias_target(checkpoint) is None  # an alias: its target's sidecar describes it
+        ):
             findings.problems.append(
                 Problem.of(
                     ProblemKind.SIDECAR_MISSING,
