@@ -34,7 +34,16 @@ def test_start_gives_up_and_stops_the_server_when_it_never_answers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(ocr.ui.server, "_GRACE", 0.1)
-    server = _child("import time; time.sleep(60)")
+    # Python keeps SIGINT ignored when its parent ignored it (a shell's background job),
+    # while Streamlit installs its own handler: the stand-in answers Ctrl-C as Streamlit does.
+    server = _child(
+        "import signal, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    assert server.stdout is not None
+    assert server.stdout.readline() == b"ready\n"
 
     with pytest.raises(UiLaunchError) as raised:
         _wait_until_ready(server, "0.0.0.0", 9, timeout=0.5)  # noqa: S104 (probed on 127.0.0.1)
