@@ -1,4 +1,8 @@
-"""Apply, resume and roll back migrations of one output root.
+"""Plan, apply, resume and roll back migrations of one output root.
+
+The public entry points. Each checks the root once (:func:`_checked_root`)
+and hands the checked :class:`~ocr.layout.RootLayout` inward; nothing
+below resolves or re-checks it.
 
 Each migration lives in ``<root>/.ocr/migrations/<id>/`` (the folder compat
 names): ``plan.json`` (written before the first step), ``journal.jsonl``,
@@ -9,7 +13,7 @@ puts back every folder's mtime, and removes the folder (and ``.ocr`` itself
 when the migration made it).
 
 A migration is planned before anything is written (planning only reads), and
-checked (:mod:`ocr.migrate._preflight`) before its first step. Only one
+checked (:mod:`ocr.migrate._run`) before its first step. Only one
 process applies or rolls back a tree at a time: the lock
 ``<root>/.ocr/migrate.lock`` is taken without waiting, and a second process
 is refused with the reason. A migration folder that cannot be read stops
@@ -25,16 +29,16 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
+from ocr.compat._shared import MULTIRUN_DIR_NAME, WANDB_DIR_NAME
 from ocr.errors import LockTimeoutError, MigrationBusyError, MigrationStateError
 from ocr.layout import MigrationLayout, RootLayout
 from ocr.locking import locked
 from ocr.migrate._discover import choose_legacy_folders, refuse_nested_root
 from ocr.migrate._journal import MigrationState
 from ocr.migrate._model import Mode
-from ocr.migrate._plan import plan_migration
-from ocr.migrate._preflight import check_plan
+from ocr.migrate._plan import build_plan
 from ocr.migrate._report import MigrationReport, build_report
-from ocr.migrate._run import run_plan, undo_plan
+from ocr.migrate._run import check_plan, run_plan, undo_plan
 from ocr.migrate._state import (
     MigrationSummary,
     check_state_dir,
@@ -47,14 +51,50 @@ from ocr.migrate._state import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
     from pathlib import Path
     from typing import TextIO
 
     from ocr.migrate._model import MigrationPlan
 
-__all__ = ["apply_migration", "rollback_migration"]
+__all__ = ["apply_migration", "plan_migration", "rollback_migration"]
 
 _log = logging.getLogger(__name__)
+
+
+def plan_migration(
+    root: Path,
+    *,
+    mode: Mode = Mode.MOVE,
+    multirun: Path | bool = True,
+    wandb: Path | bool = True,
+    now: datetime | None = None,
+) -> MigrationPlan:
+    """Plan the migration of a legacy tree into the new layout, writing nothing.
+
+    Args:
+        root: The output root (absolute, existing).
+        mode: Move (default) or copy.
+        multirun: The legacy sweep folder to migrate: ``True`` for ``multirun/``
+            beside the root (when there is one), ``False`` for none, or a folder
+            in the root's parent folder.
+        wandb: The W&B folder whose runs move into their runs, chosen the same
+            way (``wandb/`` beside the root by default).
+        now: The planning time; defaults to now.
+
+    Returns:
+        The plan; its ``actions`` are empty when there is nothing to migrate.
+
+    Raises:
+        InputPathError: ``root`` is not a folder, lies inside another root's
+            layout, or a named folder is not usable (:func:`choose_legacy_folders`
+            says when).
+    """
+    layout = _checked_root(root)
+    legacy = choose_legacy_folders(layout.root, multirun=multirun, wandb=wandb)
+    asked = {MULTIRUN_DIR_NAME: multirun, WANDB_DIR_NAME: wandb}
+    defaults = [name for name, choice in asked.items() if choice is True]
+    return build_plan(layout, legacy, mode, now=now, linked_defaults=defaults)
 
 
 def apply_migration(
@@ -87,8 +127,8 @@ def apply_migration(
         MigrationPermissionError: A folder a step changes is not writable.
         MigrationStepError: A step failed on the filesystem (run it again to resume).
     """
-    root = RootLayout.existing(root).root
-    refuse_nested_root(root)
+    layout = _checked_root(root)
+    root = layout.root
     check_state_dir(root)
     stream = progress or sys.stderr
     # Planning only reads; it runs before the lock leaves any trace in the
@@ -96,7 +136,7 @@ def apply_migration(
     before = _settled(root)
     plan = None
     if before is not None:
-        plan = _checked_plan(root, mode, multirun=multirun, wandb=wandb)
+        plan = _checked_plan(layout, mode, multirun=multirun, wandb=wandb)
         if not plan.actions:
             return build_report(plan, state="nothing_to_do", seconds=None)
     held = False
@@ -108,7 +148,7 @@ def apply_migration(
             if unfinished is not None:
                 return run_plan(root, unfinished.plan, stream)
             if plan is None or _ids(migrations) != before:  # the tree changed meanwhile
-                plan = _checked_plan(root, mode, multirun=multirun, wandb=wandb)
+                plan = _checked_plan(layout, mode, multirun=multirun, wandb=wandb)
             if plan.actions:
                 return run_plan(root, _with_state_dir_origin(root, plan), stream, checked=True)
     finally:
@@ -159,16 +199,21 @@ def rollback_migration(
     return plan
 
 
+def _checked_root(root: Path) -> RootLayout:
+    """The root, checked once: an existing folder, not inside another root's layout."""
+    layout = RootLayout.existing(root)
+    refuse_nested_root(layout.root)
+    return layout
+
+
 def _checked_plan(
-    root: Path, mode: Mode, *, multirun: Path | bool, wandb: Path | bool
+    layout: RootLayout, mode: Mode, *, multirun: Path | bool, wandb: Path | bool
 ) -> MigrationPlan:
     """A new plan, checked (:func:`check_plan`) before anything is written."""
-    legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
-    plan = plan_migration(
-        root, mode=mode, multirun=legacy.multirun or False, wandb=legacy.wandb or False
-    )
+    legacy = choose_legacy_folders(layout.root, multirun=multirun, wandb=wandb)
+    plan = build_plan(layout, legacy, mode)
     if plan.actions:
-        check_plan(root, plan)
+        check_plan(layout.root, plan)
     return plan
 
 
