@@ -129,7 +129,7 @@ def apply_migration(
     """
     layout = _checked_root(root)
     root = layout.root
-    check_state_dir(root)
+    check_state_dir(layout)
     stream = progress or sys.stderr
     # Planning only reads; it runs before the lock leaves any trace in the
     # tree, so a kill while planning changes nothing.
@@ -141,7 +141,7 @@ def apply_migration(
             return build_report(plan, state="nothing_to_do", seconds=None)
     held = False
     try:
-        with _exclusive(root):
+        with _exclusive(layout):
             held = True
             migrations = _survey(root)
             unfinished = _unfinished(root, migrations)
@@ -150,13 +150,13 @@ def apply_migration(
             if plan is None or _ids(migrations) != before:  # the tree changed meanwhile
                 plan = _checked_plan(layout, mode, multirun=multirun, wandb=wandb)
             if plan.actions:
-                return run_plan(root, _with_state_dir_origin(root, plan), stream, checked=True)
+                return run_plan(root, _with_state_dir_origin(layout, plan), stream, checked=True)
     finally:
         # No migration began (nothing to do, or refused): .ocr goes again if
         # this attempt made it. Once a plan is written, the migration owns it;
         # and a process refused the lock never touches the other one's .ocr.
         if held:
-            _release_state_dir(root)
+            _release_state_dir(layout)
     return build_report(plan, state="nothing_to_do", seconds=None)
 
 
@@ -182,11 +182,12 @@ def rollback_migration(
         MigrationPermissionError: A folder a step changes is not writable.
         MigrationStepError: A step failed on the filesystem (run it again to go on).
     """
-    root = RootLayout.existing(root).root
-    check_state_dir(root)
+    layout = RootLayout.existing(root)
+    root = layout.root
+    check_state_dir(layout)
     if not _survey(root):  # checked before the lock, which would make .ocr
         raise _nothing_to_roll_back(root)
-    with _exclusive(root):
+    with _exclusive(layout):
         migrations = _survey(root)
         if not migrations:  # another process rolled it back meanwhile
             raise _nothing_to_roll_back(root)
@@ -195,7 +196,7 @@ def rollback_migration(
         for lost in undo_plan(root, plan, MigrationLayout(chosen.folder), progress or sys.stderr):
             _log.warning("%s", lost)
     # After the lock is let go: removing .ocr removes the lock file too.
-    _finish_rollback(root, plan, remove_state_dir=not plan.state_dir_existed)
+    _finish_rollback(layout, plan, remove_state_dir=not plan.state_dir_existed)
     return plan
 
 
@@ -217,9 +218,9 @@ def _checked_plan(
     return plan
 
 
-def _with_state_dir_origin(root: Path, plan: MigrationPlan) -> MigrationPlan:
+def _with_state_dir_origin(layout: RootLayout, plan: MigrationPlan) -> MigrationPlan:
     """The plan, told whether this migration made ``.ocr`` (its rollback removes it again)."""
-    root_mtime_ns = made_before(root)
+    root_mtime_ns = made_before(layout)
     if root_mtime_ns is None:
         return plan
     return plan.model_copy(
@@ -293,15 +294,14 @@ def _chosen(
     return chosen
 
 
-def _finish_rollback(root: Path, plan: MigrationPlan, *, remove_state_dir: bool) -> None:
+def _finish_rollback(layout: RootLayout, plan: MigrationPlan, *, remove_state_dir: bool) -> None:
     """Remove the migration's folder (and ``.ocr`` if it made it), then put folder mtimes back."""
-    layout = RootLayout(root)
     shutil.rmtree(layout.migration(plan.migration_id).folder, ignore_errors=True)
     with contextlib.suppress(OSError):  # other migrations are left in it
         layout.migrations_dir.rmdir()
     if remove_state_dir and not layout.migrations_dir.exists():
         shutil.rmtree(layout.state_dir, ignore_errors=True)
-    base = root.parent
+    base = layout.root.parent
     deepest_first = sorted(plan.folder_mtimes.items(), key=lambda item: -item[0].count("/"))
     for relative, mtime_ns in deepest_first:
         path = base / relative
@@ -309,12 +309,12 @@ def _finish_rollback(root: Path, plan: MigrationPlan, *, remove_state_dir: bool)
             os.utime(path, ns=(path.lstat().st_atime_ns, mtime_ns), follow_symlinks=False)
 
 
-def _release_state_dir(root: Path) -> None:
+def _release_state_dir(layout: RootLayout) -> None:
     """Nothing to do after all: remove ``.ocr`` again if this attempt made it."""
-    root_mtime_ns = made_before(root)
+    root_mtime_ns = made_before(layout)
     if root_mtime_ns is not None:
-        shutil.rmtree(RootLayout(root).state_dir, ignore_errors=True)
-        restore_root_mtime(root, root_mtime_ns)
+        shutil.rmtree(layout.state_dir, ignore_errors=True)
+        restore_root_mtime(layout.root, root_mtime_ns)
 
 
 def _nothing_to_roll_back(root: Path) -> MigrationStateError:
@@ -326,19 +326,18 @@ def _nothing_to_roll_back(root: Path) -> MigrationStateError:
 
 
 @contextlib.contextmanager
-def _exclusive(root: Path) -> Iterator[None]:
+def _exclusive(layout: RootLayout) -> Iterator[None]:
     """Hold the tree's migration lock (``RootLayout.migrate_lock_file``), or refuse at once."""
-    claim_state_dir(root)
+    claim_state_dir(layout)
     with contextlib.ExitStack() as held:
         try:
-            layout = RootLayout(root)
             held.enter_context(
                 locked(layout.state_dir, lock_file=layout.migrate_lock_file, timeout=0)
             )
         except LockTimeoutError as exc:
             raise MigrationBusyError(
-                f"another ocr process is migrating {str(root)!r} right now",
+                f"another ocr process is migrating {str(layout.root)!r} right now",
                 fix="Wait for it to finish (`ocr migrate status ROOT` shows its progress)",
-                path=root,
+                path=layout.root,
             ) from exc
         yield

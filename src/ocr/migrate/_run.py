@@ -227,7 +227,7 @@ def check_steps(
         MigrationConfinementError: ``.ocr`` is a link, or a step leaves the folders.
         MigrationPermissionError: A folder a step changes is not writable.
     """
-    check_state_dir(root)
+    check_state_dir(RootLayout(root))
     for action in steps:
         runner.check(action)
     where = _Whereabouts(root.parent, plan.mapping)
