@@ -13,7 +13,7 @@ puts back every folder's mtime, and removes the folder (and ``.ocr`` itself
 when the migration made it).
 
 A migration is planned before anything is written (planning only reads), and
-checked (:mod:`ocr.migrate._run`) before its first step. Only one
+checked (:func:`~ocr.migrate._run.check_plan`) before its first step. Only one
 process applies or rolls back a tree at a time: the lock
 ``<root>/.ocr/migrate.lock`` is taken without waiting, and a second process
 is refused with the reason. A migration folder that cannot be read stops
