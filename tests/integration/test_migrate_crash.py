@@ -25,7 +25,7 @@ import pytest
 from ocr.catalog import CheckpointCatalog
 from ocr.layout import MigrationLayout
 from ocr.migrate import apply_migration, list_migrations, plan_migration, rollback_migration
-from ocr.migrate._faults import KILL_AT_ENV_VAR
+from ocr.migrate._journal import KILL_AT_ENV_VAR
 from ocr.migrate._run import BATCH_SIZE
 from ocr.validate import validate_root
 from tests.tree_snapshot import file_digests, snapshot

@@ -129,6 +129,13 @@ def _public_units() -> set[str]:
     }
 
 
+def test_the_architecture_page_lists_every_migrate_module_when_read() -> None:
+    section = MAP.read_text(encoding="utf-8").split("## Inside `ocr.migrate`", 1)[1]
+    listed = re.findall(r"^\| `(_[a-z_]+\.py)` \|", section.split("\n## ", 1)[0], re.MULTILINE)
+    modules = sorted(path.name for path in (SOURCE / "migrate").glob("_*.py"))
+    assert sorted(listed) == [name for name in modules if name != "__init__.py"]
+
+
 def test_the_architecture_page_lists_every_package_when_read() -> None:
     assert set(_layers()) == _public_units()
 

@@ -30,7 +30,7 @@ from ocr.layout import (
 )
 from ocr.layout import _hydra as layout_hydra
 from ocr.layout._claims import claim_launch_dir, release_unused_claims
-from ocr.layout._shared import free_run_path
+from ocr.layout._shared import free_run_path, in_layout_run, run_location
 from tests.strategies import path_parts, run_locations
 
 LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
@@ -39,6 +39,21 @@ LAUNCH = datetime(2025, 10, 18, 14, 3, 22)
 @given(run_locations)
 def test_parse_returns_the_location_when_given_a_formatted_path(location: RunLocation) -> None:
     assert parse_run_path(location.relative_path) == location
+
+
+@given(run_locations)
+def test_run_location_recognises_the_folder_when_it_is_the_layouts(location: RunLocation) -> None:
+    assert run_location(location.relative_path.parts) == location
+    assert in_layout_run((*location.relative_path.parts[:2], "checkpoints"))
+
+
+@given(path_parts)
+def test_run_location_agrees_with_parse_when_given_any_parts(parts: list[str]) -> None:
+    try:
+        expected: RunLocation | None = parse_run_path(PurePosixPath(*parts))
+    except RunPathParseError:
+        expected = None
+    assert run_location(parts) == expected
 
 
 @given(path_parts)

@@ -36,7 +36,7 @@ from ocr.migrate import (
 )
 from ocr.migrate._copy import Scratch
 from ocr.migrate._execute import StepRunner
-from ocr.migrate._faults import KILL_AT_ENV_VAR
+from ocr.migrate._journal import KILL_AT_ENV_VAR
 from ocr.migrate._model import WriteAction
 from ocr.registry import ExperimentRegistry
 from ocr.validate import validate_root

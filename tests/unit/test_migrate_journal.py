@@ -29,8 +29,7 @@ from ocr.migrate import (
     plan_migration,
     rollback_migration,
 )
-from ocr.migrate._faults import KILL_AT_ENV_VAR
-from ocr.migrate._journal import Journal
+from ocr.migrate._journal import KILL_AT_ENV_VAR, Journal
 from ocr.validate import validate_root
 from tests.tree_snapshot import snapshot
 

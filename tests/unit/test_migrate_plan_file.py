@@ -26,7 +26,7 @@ from ocr.migrate import (
     plan_migration,
     rollback_migration,
 )
-from ocr.migrate._faults import KILL_AT_ENV_VAR
+from ocr.migrate._journal import KILL_AT_ENV_VAR
 from ocr.migrate._model import (
     PLAN_SCHEMA_VERSION,
     MoveAction,

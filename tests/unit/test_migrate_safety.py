@@ -28,7 +28,7 @@ from ocr.migrate import (
     plan_migration,
     rollback_migration,
 )
-from ocr.migrate._faults import KILL_AT_ENV_VAR
+from ocr.migrate._journal import KILL_AT_ENV_VAR
 from ocr.naming import sidecar_path
 from ocr.registry import ExperimentRegistry
 from ocr.validate import validate_root
@@ -205,7 +205,7 @@ def test_a_kill_while_planning_leaves_the_tree_as_it_was(legacy: Path) -> None:
     before = snapshot(legacy)
 
     def plan_and_die() -> object:
-        setattr(ocr.migrate._migration, "plan_migration", _die)  # noqa: B010 - the child only
+        setattr(ocr.migrate._migration, "build_plan", _die)  # noqa: B010 - the child only
         return apply_migration(root)
 
     _in_a_child_that_dies(plan_and_die)

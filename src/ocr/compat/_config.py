@@ -26,6 +26,7 @@ __all__ = [
     "model_from_hydra_config",
     "model_from_wandb_config",
     "read_yaml_mapping",
+    "unwrap_wandb_value",
 ]
 
 _ARCHITECTURE_KEYS: Final = ("architecture_name", "architectures", "architecture")

@@ -49,8 +49,8 @@ from ocr.compat._stamps import folder_name_stamp
 from ocr.compat._switch import is_legacy_enabled
 from ocr.compat._vocabulary import WANDB_CONFIG_RELATIVE
 from ocr.compat._wandb import wandb_exp_name, wandb_run_of
-from ocr.errors import RunPathParseError
-from ocr.layout import LayoutKind, RunLayout, parse_run_path
+from ocr.layout import LayoutKind, RunLayout
+from ocr.layout._shared import run_location
 from ocr.naming import CHECKPOINT_SUFFIX
 
 if TYPE_CHECKING:
@@ -278,9 +278,8 @@ def _is_monitor_split(folder_name: str) -> bool:
 def _timestamped_run(
     root: Path, run_parts: tuple[str, ...], checkpoint_dir: Path, subfolder: str | None, era: Era
 ) -> LegacyRun | None:
-    try:
-        location = parse_run_path(PurePath(*run_parts))
-    except RunPathParseError:
+    location = run_location(run_parts)  # the layout's shape: its runs, or era D's sweeps
+    if location is None:
         return None
     folder = root.joinpath(*run_parts)
     return LegacyRun(

@@ -29,13 +29,12 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
 
 from ocr.compat._vocabulary import LIGHTNING_LOGS_DIR_NAME
-from ocr.errors import RunPathParseError
-from ocr.layout import RunLayout, parse_run_path
-from ocr.layout._shared import is_date_name
+from ocr.layout import RunLayout
+from ocr.layout._shared import in_layout_run
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -96,7 +95,7 @@ def run_depth(folder_parts: Sequence[str], marks_of: MarksOf) -> int | None:
     (2, 1)
     """
     outermost = None
-    lowest = 2 if _in_layout_run(folder_parts) else 1
+    lowest = 2 if in_layout_run(folder_parts) else 1
     for depth in range(len(folder_parts), lowest - 1, -1):
         marks = marks_of(tuple(folder_parts[:depth]))
         if marks.config:
@@ -128,17 +127,6 @@ def runs_below(folders: Sequence[tuple[str, ...]], marks_of: MarksOf) -> list[tu
         if marks.config or (marks.run_folders and not any(m is not None and m.any for m in above)):
             runs.append(parts)
     return runs
-
-
-def _in_layout_run(folder_parts: Sequence[str]) -> bool:
-    """Whether a folder lies in a ``<date>/<time>[_n]`` folder of the layout, right below the top."""
-    if len(folder_parts) < 2 or not is_date_name(folder_parts[0]):
-        return False
-    try:
-        parse_run_path(PurePosixPath(folder_parts[0], folder_parts[1]))
-    except RunPathParseError:
-        return False
-    return True
 
 
 class DiskMarks:

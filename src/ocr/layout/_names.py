@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 from ocr.errors import LaunchDirAllocationError, RunPathParseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 __all__ = [
     "DATE_FORMAT",
@@ -25,8 +25,10 @@ __all__ = [
     "format_job_name",
     "format_run_path",
     "free_run_path",
+    "in_layout_run",
     "is_date_name",
     "parse_run_path",
+    "run_location",
 ]
 
 DATE_FORMAT: Final = "%Y-%m-%d"
@@ -159,6 +161,46 @@ def parse_run_path(relative: str | PurePath) -> RunLocation:
     if not JOB_PATTERN.fullmatch(parts[2]):
         raise _not_ours(relative, "its job folder is not a job number")
     return RunLocation(stamp, int(parts[2]))
+
+
+def run_location(parts: Sequence[str]) -> RunLocation | None:
+    """Where a folder is in the layout, if it is one of its runs, sweeps or jobs.
+
+    The one test of "this folder is the new layout's" that compat, the
+    migrator and the catalog share: legacy code asks it instead of knowing
+    the layout's names.
+
+    Args:
+        parts: The folder's path below its output root, as parts.
+
+    Returns:
+        Its location for ``<date>/<time>[_n]`` and ``<date>/<time>[_n]/<job>``;
+        ``None`` for any other folder.
+
+    >>> run_location(("2025-10-18", "14-03-22_1", "2")).job_num, run_location(("exp1",))
+    (2, None)
+    """
+    if len(parts) not in (2, 3) or not is_date_name(parts[0]):
+        return None
+    try:
+        return parse_run_path(PurePosixPath(*parts))
+    except RunPathParseError:
+        return None
+
+
+def in_layout_run(folder_parts: Sequence[str]) -> bool:
+    """Whether a folder lies in a ``<date>/<time>[_n]`` folder of the layout, right below the top.
+
+    Args:
+        folder_parts: The folder's path below the top (an output root), as parts.
+
+    Returns:
+        ``True`` when its first two parts are one of the layout's run (or sweep) folders.
+
+    >>> in_layout_run(("2025-10-18", "14-03-22", "checkpoints")), in_layout_run(("exp1", "x"))
+    (True, False)
+    """
+    return run_location(folder_parts[:2]) is not None
 
 
 def _not_ours(relative: str | PurePath, why: str) -> RunPathParseError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ocr.layout._enclosing import EnclosingRoot, enclosing_root
 from ocr.layout._migration import MIGRATION_ID_PATTERN
-from ocr.layout._names import free_run_path, is_date_name
+from ocr.layout._names import free_run_path, in_layout_run, is_date_name, run_location
 from ocr.layout._paths import LOCK_SUFFIX
 
 __all__ = [
@@ -17,5 +17,7 @@ __all__ = [
     "EnclosingRoot",
     "enclosing_root",
     "free_run_path",
+    "in_layout_run",
     "is_date_name",
+    "run_location",
 ]

@@ -10,7 +10,7 @@ the files a migration leaves.
 from __future__ import annotations
 
 from ocr.migrate._journal import MigrationState
-from ocr.migrate._migration import apply_migration, rollback_migration
+from ocr.migrate._migration import apply_migration, plan_migration, rollback_migration
 from ocr.migrate._model import (
     Action,
     ActionKind,
@@ -20,9 +20,8 @@ from ocr.migrate._model import (
     PlannedRun,
     TimestampSource,
 )
-from ocr.migrate._plan import plan_migration
-from ocr.migrate._preflight import check_plan
 from ocr.migrate._report import MigrationReport, build_report, render_markdown, render_text
+from ocr.migrate._run import check_plan
 from ocr.migrate._state import (
     MigrationSummary,
     UnreadableMigration,

@@ -5,7 +5,7 @@ config, logs or submissions is found too. At the top of the output root,
 every folder that is not one of the layout's date folders (and not ocr's own
 ``.ocr``) is a legacy experiment of era A, B or C (``ocr.compat`` says which),
 unless it holds runs below it: then it is split into its runs and sweeps
-(:mod:`ocr.migrate._split`), or left where it is when the split is ambiguous.
+(:mod:`ocr.migrate._inventory`), or left where it is when the split is ambiguous.
 In the legacy ``multirun/`` folder, every ``<date>/<time>`` folder is a sweep
 (era D). W&B run folders are matched to experiments later, by timestamp.
 Links and loose files are left where they are.
@@ -27,8 +27,7 @@ from ocr.compat._shared import Era, folder_name_stamp, locate_legacy_folder, wan
 from ocr.errors import InputPathError, RunPathParseError
 from ocr.layout import RootLayout
 from ocr.layout._shared import enclosing_root, is_date_name
-from ocr.migrate._inventory import Inventory, take_inventory
-from ocr.migrate._split import FolderSplit, split_folder
+from ocr.migrate._inventory import FolderSplit, Inventory, split_folder, take_inventory
 
 if TYPE_CHECKING:
     from collections.abc import Collection

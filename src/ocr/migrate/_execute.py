@@ -32,7 +32,7 @@ from ocr.migrate._model import (
     RmdirAction,
     WriteAction,
 )
-from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, rewrite_paths
+from ocr.migrate._run_files import MAX_REWRITTEN_BYTES, rewrite_paths
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from ocr.layout import MigrationLayout
 
 __all__ = [
+    "ACTION_TYPES",
+    "PHASES",
     "PLAN_SCHEMA_VERSION",
     "Action",
     "ActionKind",
@@ -159,6 +161,22 @@ Action: TypeAlias = Annotated[
     Field(discriminator="kind"),
 ]
 """One step of a migration; its ``kind`` says which fields it has."""
+
+
+ACTION_TYPES: Final[Mapping[ActionKind, type[Action]]] = {
+    ActionKind.MKDIR: MkdirAction,
+    ActionKind.RMDIR: RmdirAction,
+    ActionKind.MOVE: MoveAction,
+    ActionKind.COPY: CopyAction,
+    ActionKind.WRITE: WriteAction,
+    ActionKind.REWRITE: RewriteAction,
+    ActionKind.RELINK: RelinkAction,
+}
+"""The step type of each kind."""
+PHASES: Final = ("folders", "moves", "configs", "rewrites", "writes", "cleanup")
+"""The plan's phases. In this order each step finds what it needs: folders
+before moves before copies of moved configs, rewrites of moved files, new files
+beside them, and only then the removal of emptied legacy folders."""
 
 
 class TimestampSource(enum.StrEnum):

@@ -2,38 +2,42 @@
 
 Planning reads the tree and writes nothing anywhere. Each legacy experiment
 becomes one new run folder (a legacy sweep one new sweep folder), whose
-timestamp comes from the best evidence (:mod:`ocr.migrate._timestamp`) and
+timestamp comes from the best evidence (:mod:`ocr.migrate._placement`) and
 whose name the layout chooses (:func:`ocr.layout.free_run_path`). A folder is
 moved whole, with everything in it; a config-only folder that era C runs join
 by timestamp moves into the earliest of them (the others get a copy of its
 ``.hydra``); W&B runs move into the run they belong to. Then come the
 rewrites, sidecars and records (:mod:`ocr.migrate._run_files`), the removal of
-emptied legacy folders, and last the compat mapping.
+emptied legacy folders, and last the compat mapping. The planner owns its
+step list (:class:`Steps`), by phase, paths relative to the root's parent.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ocr._json import model_json
 from ocr.catalog import CheckpointCatalog
 from ocr.compat import LegacyFolders, MigrationMapping
-from ocr.compat._shared import MULTIRUN_DIR_NAME, WANDB_DIR_NAME, Era
+from ocr.compat._shared import WANDB_DIR_NAME, Era
 from ocr.errors import MigrationPermissionError
 from ocr.layout import RootLayout, RunLayout
 from ocr.migrate._discover import (
     Discovery,
     LegacyUnit,
     WandbRun,
-    choose_legacy_folders,
     discover,
-    refuse_nested_root,
 )
 from ocr.migrate._model import (
+    ACTION_TYPES,
+    PHASES,
+    Action,
     ActionKind,
     LeftInPlace,
     MigrationPlan,
@@ -41,19 +45,18 @@ from ocr.migrate._model import (
     PlannedRun,
     WriteAction,
 )
-from ocr.migrate._placement import join_wandb_runs, place_units
+from ocr.migrate._placement import Target, Transfer, join_wandb_runs, new_place, place_units
 from ocr.migrate._run_files import RunFileContext, plan_run_files
 from ocr.migrate._state import copied_before, split_before
-from ocr.migrate._steps import Steps
-from ocr.migrate._target import Target, Transfer
 from ocr.run_context import capture_environment
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Collection, Iterable, Sequence
 
+    from ocr.layout import MigrationLayout
     from ocr.migrate._inventory import Inventory
 
-__all__ = ["plan_migration"]
+__all__ = ["Steps", "build_plan"]
 
 _COLLISION_PREFIX: Final = "from-"
 _LINKED_BESIDE: Final = (
@@ -62,46 +65,36 @@ _LINKED_BESIDE: Final = (
 )
 
 
-def plan_migration(
-    root: Path,
+def build_plan(
+    layout: RootLayout,
+    legacy: LegacyFolders,
+    mode: Mode,
     *,
-    mode: Mode = Mode.MOVE,
-    multirun: Path | bool = True,
-    wandb: Path | bool = True,
     now: datetime | None = None,
+    linked_defaults: Collection[str] = (),
 ) -> MigrationPlan:
-    """Plan the migration of a legacy tree into the new layout, writing nothing.
+    """Plan the migration of a root already checked (:func:`ocr.migrate.plan_migration`).
 
     Args:
-        root: The output root (absolute, existing).
-        mode: Move (default) or copy.
-        multirun: The legacy sweep folder to migrate: ``True`` for ``multirun/``
-            beside the root (when there is one), ``False`` for none, or a folder
-            in the root's parent folder.
-        wandb: The W&B folder whose runs move into their runs, chosen the same
-            way (``wandb/`` beside the root by default).
+        layout: The output root, existing and not inside another root's layout.
+        legacy: The legacy sweep and W&B folders chosen for it.
+        mode: Move or copy.
         now: The planning time; defaults to now.
+        linked_defaults: The default legacy folders (``multirun``, ``wandb``)
+            the user did not name: when one is a link, the plan says why it is left.
 
     Returns:
         The plan; its ``actions`` are empty when there is nothing to migrate.
-
-    Raises:
-        InputPathError: ``root`` is not a folder, lies inside another root's
-            layout, or a named folder is not usable (:func:`choose_legacy_folders`
-            says when).
     """
-    root = RootLayout.existing(root).root
-    refuse_nested_root(root)
-    planner = _Planner(root, mode, (now or datetime.now()).astimezone())
-    legacy = choose_legacy_folders(root, multirun=multirun, wandb=wandb)
+    root = layout.root
+    planner = _Planner(layout, mode, (now or datetime.now()).astimezone())
     found = discover(
         root, legacy, already_migrated=copied_before(root), split_before=split_before(root)
     )
     for path, reason in found.left:
         planner.leave(path, reason)
-    beside = {MULTIRUN_DIR_NAME: multirun, WANDB_DIR_NAME: wandb}
     for link in LegacyFolders.linked_beside(root):
-        if beside[link.name] is True:  # the default folder, a link: say why it is left
+        if link.name in linked_defaults:
             planner.leave(link, _LINKED_BESIDE.format(option=f"--{link.name}"))
     if found.units:
         planner.build(found.units, found.wandb_runs, legacy)
@@ -112,12 +105,13 @@ def plan_migration(
 class _Planner:
     """Builds one plan: targets first, then their steps, phase by phase."""
 
-    def __init__(self, root: Path, mode: Mode, now: datetime) -> None:
-        self.root = root
+    def __init__(self, layout: RootLayout, mode: Mode, now: datetime) -> None:
+        self.layout = layout
+        self.root = layout.root
         self.mode = mode
         self.now = now
         self.migration_id = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-        self.steps = Steps(root.parent, RootLayout(root).migration(self.migration_id))
+        self.steps = Steps(self.root.parent, layout.migration(self.migration_id))
         self.left: list[LeftInPlace] = []
         self.warnings: list[str] = []
         self.mapping: dict[str, str] = {}
@@ -131,10 +125,8 @@ class _Planner:
     def build(
         self, units: list[LegacyUnit], wandb_runs: list[WandbRun], legacy: LegacyFolders
     ) -> None:
-        state_dir = RootLayout(self.root).state_dir
-        self._remember_folders(
-            [*legacy.tops(self.root), state_dir, RootLayout(self.root).migrations_dir]
-        )
+        state_dir = self.layout.state_dir
+        self._remember_folders([*legacy.tops(self.root), state_dir, self.layout.migrations_dir])
         targets = place_units(self.root, units)
         for folder, reason in join_wandb_runs(targets, wandb_runs):
             self.leave(folder, reason)
@@ -156,7 +148,7 @@ class _Planner:
         for target in targets:
             plan_run_files(target, self.steps, context)
         self._remove_emptied_sweep_dates(units, legacy)
-        self.runs = [self._planned_run(target) for target in targets]
+        self.runs = [target.planned_run(self.steps.rel) for target in targets]
 
     def remove_emptied(self, found: Discovery) -> None:
         """The folders a split leaves empty are removed (move mode); their times kept."""
@@ -189,7 +181,7 @@ class _Planner:
             base=self.root.parent.as_posix(),
             mode=self.mode,
             tops=[self.steps.rel(top) for top in tops],
-            state_dir_existed=RootLayout(self.root).state_dir.is_dir(),
+            state_dir_existed=self.layout.state_dir.is_dir(),
             runs=self.runs,
             actions=actions,
             mapping=self.mapping,
@@ -227,8 +219,8 @@ class _Planner:
 
     def _merge(self, target: Target, config_only: LegacyUnit) -> None:
         """Move a config-only folder's content into the run that joins it (era C)."""
-        own = _top_names(target.unit.inventory)
-        names = _top_names(config_only.inventory)
+        own = target.unit.inventory.top_names()
+        names = config_only.inventory.top_names()
         aside = target.folder / f"{_COLLISION_PREFIX}{config_only.folder.name}"
         if names & own:
             self.steps.add("moves", ActionKind.MKDIR, aside, "names the run already has")
@@ -256,7 +248,7 @@ class _Planner:
         joined, config_dir = target.unit.joined_folder, target.unit.config_dir
         if joined is None or config_dir is None or target.merged is not None:
             return
-        source = _new_place(config_dir, targets)
+        source = new_place(config_dir, targets)
         destination = RunLayout(target.folder).hydra_dir
         self.steps.add(
             "configs", ActionKind.COPY, destination, "copy of the joined config", source=source
@@ -277,7 +269,7 @@ class _Planner:
             for old, new, inside in transfer.links():
                 said = transfer.inventory.links[inside]
                 pointed = Path(os.path.normpath(old.parent / said))
-                new_pointed = _new_place(pointed, targets)
+                new_pointed = new_place(pointed, targets)
                 relative = not Path(said).is_absolute()
                 new_said = (
                     os.path.relpath(new_pointed, new.parent) if relative else str(new_pointed)
@@ -309,11 +301,7 @@ class _Planner:
 
     def _unseen(self, transfer: Transfer) -> None:
         """Say what a transfer cannot look into; refuse to copy what cannot be read."""
-        inside = transfer.inside
-        for folder in transfer.inventory.unreadable:
-            if inside and folder != inside and not folder.startswith(inside + "/"):
-                continue
-            path = transfer.inventory.folder / folder if folder else transfer.inventory.folder
+        for path in transfer.unreadable():
             if self.mode is Mode.COPY:
                 raise MigrationPermissionError(
                     f"cannot copy {str(path)!r}: the folder cannot be read; nothing was changed",
@@ -340,31 +328,72 @@ class _Planner:
                 path = inventory.folder / relative if relative else inventory.folder
                 self.folder_mtimes[self.steps.rel(path)] = mtime_ns
 
-    def _planned_run(self, target: Target) -> PlannedRun:
-        sources = [target.unit.folder] + ([target.merged.folder] if target.merged else [])
-        inventories = target.inventories
-        return PlannedRun(
-            era=target.unit.era.value,
-            name=target.unit.name,
-            sources=[self.steps.rel(source) for source in sources],
-            target=self.steps.rel(target.folder),
-            launched=target.launched,
-            timestamp_source=target.evidence,
-            checkpoints=len(target.unit.inventory.checkpoints())
-            + len(target.unit.inventory.folder_checkpoints()),
-            files=sum(len(inventory.files) for inventory in inventories),
-            size_bytes=sum(inventory.size_bytes for inventory in inventories),
-            experiment_ids=target.experiment_ids,
-            notes=target.notes,
-        )
 
+@dataclass
+class Steps:
+    """Collects actions by phase, with paths relative to ``base``.
 
-def _new_place(path: Path, targets: Iterable[Target]) -> Path:
-    """Where a path will be once the targets moved (the path itself when none moves it)."""
-    moved = (target.new_place(path) for target in targets)
-    return next((place for place in moved if place is not None), path)
+    Args:
+        base: The output root's parent.
+        migration: The migration's own folder (for kept originals).
+    """
 
+    base: Path
+    migration: MigrationLayout
+    phases: dict[str, list[Action]] = field(default_factory=lambda: defaultdict(list))
+    _kept: int = 0
 
-def _top_names(inventory: Inventory) -> set[str]:
-    everything = [*inventory.files, *inventory.folders, *inventory.links, *inventory.specials]
-    return {path for path in everything if path and "/" not in path}
+    def rel(self, path: Path) -> str:
+        """A path relative to ``base``, POSIX."""
+        # String slicing: called for every step of trees with thousands of files.
+        text, base = str(path), str(self.base)
+        if not text.startswith(base + os.sep):
+            return path.relative_to(self.base).as_posix()  # raises ValueError
+        return text[len(base) + 1 :].replace(os.sep, "/")
+
+    def add(
+        self,
+        phase: str,
+        kind: ActionKind,
+        path: Path,
+        purpose: str,
+        *,
+        source: Path | None = None,
+        text: str | None = None,
+        keep_original: bool = False,
+        replacements: list[tuple[str, str]] | None = None,
+        link_targets: tuple[str, str] | None = None,
+    ) -> None:
+        """Add one step.
+
+        Args:
+            phase: One of :data:`PHASES`.
+            kind: What it does.
+            path: What it creates or changes.
+            purpose: What it is for, in words.
+            source: Where a move or copy comes from.
+            text: A written file's content.
+            keep_original: Keep the file's original bytes for rollback (a
+                rewrite, or a write over an existing file).
+            replacements: A rewrite's old path -> new path.
+            link_targets: A relinked link's old and new target.
+        """
+        fields: dict[str, Any] = {"path": self.rel(path), "purpose": purpose, "text": text}
+        if keep_original:
+            self._kept += 1
+            fields["backup"] = self.rel(self.migration.original_file(self._kept))
+        if source is not None:
+            fields["source"] = self.rel(source)
+        if replacements is not None:
+            fields["replacements"] = replacements
+        if link_targets is not None:
+            fields["old_target"], fields["new_target"] = link_targets
+        step = ACTION_TYPES[kind]
+        # Built from paths this module made relative itself; model_construct
+        # skips re-validating them (plan.json is validated when read back).
+        wanted = {name: value for name, value in fields.items() if name in step.model_fields}
+        self.phases[phase].append(step.model_construct(**wanted))
+
+    def ordered(self) -> list[Action]:
+        """Every step, phase by phase."""
+        return [action for phase in PHASES for action in self.phases.get(phase, [])]

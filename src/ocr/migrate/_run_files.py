@@ -6,10 +6,17 @@ folder. Every checkpoint gets a sidecar (provenance ``migrated``), every run
 (or sweep job) a record, every sweep a sweep record; the config hash is the
 one of the config as it reads after the rewrite, so that ``ocr validate``
 agrees with it.
+
+In a rewrite (:func:`rewrite_paths`), an old folder is replaced only as a whole path segment: ``outputs/exp1`` is
+rewritten inside ``/data/outputs/exp1/checkpoints/x.ckpt`` and
+``dir: outputs/exp1``, but not inside ``outputs/exp10`` or ``myoutputs/exp1``.
+Only a run's own folders are rewritten in its own files.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -29,20 +36,26 @@ from ocr.migrate._derived import (
     read_overrides,
 )
 from ocr.migrate._model import ActionKind
-from ocr.migrate._rewrite import MAX_REWRITTEN_BYTES, REWRITTEN_SUFFIXES, rewrite_paths
 from ocr.naming import CHECKPOINT_SUFFIX, sidecar_path
 from ocr.recipe import hash_config_text
 from ocr.registry import new_experiment_id
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
 
     from ocr.catalog import CatalogEntry
     from ocr.metadata import EnvironmentInfo
-    from ocr.migrate._steps import Steps
-    from ocr.migrate._target import Target
+    from ocr.migrate._placement import Target
+    from ocr.migrate._plan import Steps
 
-__all__ = ["RunFileContext", "plan_run_files"]
+__all__ = [
+    "MAX_REWRITTEN_BYTES",
+    "REWRITTEN_SUFFIXES",
+    "RunFileContext",
+    "plan_run_files",
+    "rewrite_paths",
+]
 
 _LOG_SUFFIX: Final = ".log"
 
@@ -249,3 +262,38 @@ def _read_text(path: Path) -> str | None:
 
 def _ns(moment: datetime) -> int:
     return int(moment.astimezone().timestamp() * 1e9)
+
+
+REWRITTEN_SUFFIXES: Final = frozenset({".yaml", ".yml", ".log", ".json", ".txt"})
+"""Files that may name paths: Hydra configs, legacy sidecars, logs."""
+MAX_REWRITTEN_BYTES: Final = 16 * 1024 * 1024
+_BEFORE: Final = r"(?<![\w.\-])"
+_AFTER: Final = r"(?=$|[/\s\"'`,;:)\]}>])"
+
+
+def rewrite_paths(text: str, replacements: Sequence[tuple[str, str]]) -> str:
+    r"""Replace every old path by its new one, longest old path first.
+
+    Args:
+        text: The file's text.
+        replacements: Old path -> new path (POSIX, relative to the output
+            root's parent; absolute spellings end with them and are caught too).
+
+    Returns:
+        The rewritten text (the same object when nothing matched).
+
+    >>> rewrite_paths("dir: /d/outputs/exp1\nnot: outputs/exp10", [("outputs/exp1", "outputs/A")])
+    'dir: /d/outputs/A\nnot: outputs/exp10'
+    """
+    if not replacements or not any(old in text for old, _ in replacements):
+        return text
+    new_of = dict(replacements)
+    return _pattern(tuple(new_of)).sub(lambda match: new_of[match[1]], text)
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(olds: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for all old paths, longest first (a run's files share one set)."""
+    ordered = sorted(olds, key=len, reverse=True)
+    alternatives = "|".join(re.escape(old) for old in ordered)
+    return re.compile(_BEFORE + "(" + alternatives + ")" + _AFTER, re.MULTILINE)

@@ -250,16 +250,16 @@ class _Origin(BaseModel):
     root_mtime_ns: NonNegativeInt
 
 
-def check_state_dir(root: Path) -> None:
+def check_state_dir(layout: RootLayout) -> None:
     """Refuse a ``.ocr`` that is not a real folder inside the root.
 
     Args:
-        root: The output root.
+        layout: The output root's layout.
 
     Raises:
         MigrationConfinementError: ``.ocr`` is a link, or not a folder.
     """
-    state_dir = RootLayout(root).state_dir
+    state_dir = layout.state_dir
     if state_dir.is_symlink() or (os.path.lexists(state_dir) and not state_dir.is_dir()):
         kind = "a link" if state_dir.is_symlink() else "not a folder"
         raise MigrationConfinementError(
@@ -271,16 +271,15 @@ def check_state_dir(root: Path) -> None:
         )
 
 
-def claim_state_dir(root: Path) -> None:
+def claim_state_dir(layout: RootLayout) -> None:
     """Make ``.ocr`` if it is missing, remembering the root's mtime from before.
 
     Args:
-        root: The output root.
+        layout: The output root's layout.
     """
-    layout = RootLayout(root)
     if os.path.lexists(layout.state_dir):
         return
-    before = root.stat().st_mtime_ns
+    before = layout.root.stat().st_mtime_ns
     try:
         layout.state_dir.mkdir()
     except FileExistsError:  # another process made it this instant: it is theirs
@@ -288,11 +287,11 @@ def claim_state_dir(root: Path) -> None:
     atomic_write_json(layout.state_origin_file, _Origin(root_mtime_ns=before))
 
 
-def made_before(root: Path) -> int | None:
+def made_before(layout: RootLayout) -> int | None:
     """The root's mtime from before a migration made ``.ocr``, while no migration is in it.
 
     Args:
-        root: The output root.
+        layout: The output root's layout.
 
     Returns:
         The mtime (ns) when a migration attempt made ``.ocr`` and left no
@@ -300,10 +299,10 @@ def made_before(root: Path) -> int | None:
         every migration was rolled back); ``None`` when ``.ocr`` was there
         before (or was made by something else).
     """
-    if RootLayout(root).migrations():
+    if layout.migrations():
         return None
     try:
-        content = read_capped(RootLayout(root).state_origin_file, limit=METADATA_LIMIT)
+        content = read_capped(layout.state_origin_file, limit=METADATA_LIMIT)
         return _Origin.model_validate_json(content).root_mtime_ns
     except (OSError, ValidationError):
         return None

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from ocr._typing import StrPath
 
-__all__ = ["ExperimentRegistry", "RegisteredRun"]
+__all__ = ["DEFAULT_STALE_AFTER", "ExperimentRegistry", "RegisteredRun"]
 
 DEFAULT_STALE_AFTER: Final = timedelta(minutes=10)
 
