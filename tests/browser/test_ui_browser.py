@@ -199,8 +199,10 @@ def test_a_new_user_reads_the_ablation_of_every_run_in_a_browser(
     summary = page.get_by_text(re.compile(r"\d+ of \d+ runs in \d+ group\(s\)"))
     summary.wait_for(timeout=WAIT_MS)
     page.locator('[data-testid="stImage"]').first.wait_for(timeout=WAIT_MS)
+    markdown = page.get_by_role("button", name="Markdown")
+    markdown.wait_for(timeout=WAIT_MS)  # the downloads are drawn after the plot and tables
     assert page.locator('[data-testid="stDataFrame"]').count() >= 2
-    assert page.get_by_role("button", name="Markdown").count() == 1
+    assert markdown.count() == 1
     assert "Traceback" not in page.content()
     time.sleep(1)  # let the plot finish drawing
     page.screenshot(path=str(shots / "4-ablation.png"), full_page=True)
